@@ -1,0 +1,124 @@
+/**
+ * The task state machine: a pure function of (state, event) that returns the next state and the
+ * effects to carry out. The engine persists the new state before it carries out an effect
+ * (write-ahead), so a crash between the two re-derives the effect on resume instead of losing it.
+ *
+ * State table (event -> from states -> to state):
+ *
+ *   deps_met          pending                          -> ready
+ *   skip              pending, ready                   -> skipped        (condition false / upstream failed)
+ *   enqueue           ready                            -> queued         effect: enqueue
+ *   dispatch          queued                           -> dispatched     effect: execute(attempt)
+ *   start             dispatched                       -> running
+ *   succeed           running                          -> succeeded      effect: release
+ *   fail              running                          -> retry_wait     effect: release, retry_after(ms)  while retries remain
+ *                                                      -> failed         effect: release                   otherwise
+ *   timeout           running                          -> retry_wait | timed_out (as fail)      effect: release (+ kill)
+ *   lose              dispatched, running              -> lost           effect: release        (lease expired / engine restarted)
+ *   reschedule        lost                             -> ready
+ *   retry_due         retry_wait                       -> ready
+ *   cancel            any non-terminal                 -> cancelled      effect: kill + release if it held resources
+ *   compensate        succeeded                        -> compensating   effect: run_compensation
+ *   compensated       compensating                     -> compensated
+ *   compensate_failed compensating                     -> failed
+ *
+ * Illegal pairs return `{ ok: false }` with a reason: an expected outcome, not an exception
+ * (a late result for a task already cancelled is simply not applied).
+ */
+import type { RetryPolicy, TaskState } from './model.js';
+import { TERMINAL_TASK_STATES } from './model.js';
+import { retryDelayMs } from './retry.js';
+
+export type TaskEvent =
+  | { readonly type: 'deps_met' }
+  | { readonly type: 'skip'; readonly reason: string }
+  | { readonly type: 'enqueue' }
+  | { readonly type: 'dispatch'; readonly attempt: number }
+  | { readonly type: 'start' }
+  | { readonly type: 'succeed' }
+  /** `attempt` is the number of the attempt that failed (1-based); `u` a uniform draw for jitter. */
+  | { readonly type: 'fail'; readonly attempt: number; readonly retries: RetryPolicy; readonly u: number; readonly error: string }
+  | { readonly type: 'timeout'; readonly attempt: number; readonly retries: RetryPolicy; readonly u: number }
+  | { readonly type: 'lose'; readonly reason: string }
+  | { readonly type: 'reschedule' }
+  | { readonly type: 'retry_due' }
+  | { readonly type: 'cancel'; readonly reason: string }
+  | { readonly type: 'compensate' }
+  | { readonly type: 'compensated' }
+  | { readonly type: 'compensate_failed'; readonly error: string };
+
+export type TaskEffect =
+  | { readonly kind: 'enqueue' }
+  | { readonly kind: 'execute'; readonly attempt: number }
+  | { readonly kind: 'release' }
+  | { readonly kind: 'kill' }
+  | { readonly kind: 'retry_after'; readonly delayMs: number }
+  | { readonly kind: 'run_compensation' };
+
+export type Transition =
+  | { readonly ok: true; readonly state: TaskState; readonly effects: readonly TaskEffect[]; readonly reason?: string }
+  | { readonly ok: false; readonly reason: string };
+
+const HOLDS_RESOURCES: ReadonlySet<TaskState> = new Set<TaskState>(['dispatched', 'running']);
+const NONE: readonly TaskEffect[] = Object.freeze([]);
+const RELEASE: readonly TaskEffect[] = Object.freeze([{ kind: 'release' }]);
+
+function ok(state: TaskState, effects: readonly TaskEffect[] = NONE, reason?: string): Transition {
+  return reason === undefined ? { ok: true, state, effects } : { ok: true, state, effects, reason };
+}
+
+function illegal(from: TaskState, event: TaskEvent): Transition {
+  return { ok: false, reason: `event '${event.type}' is not allowed in state '${from}'` };
+}
+
+function failure(attempt: number, retries: RetryPolicy, u: number, finalState: TaskState, reason: string, extra: readonly TaskEffect[]): Transition {
+  if (attempt <= retries.max) {
+    return ok('retry_wait', [...extra, { kind: 'release' }, { kind: 'retry_after', delayMs: retryDelayMs(retries, attempt, u) }], reason);
+  }
+  return ok(finalState, [...extra, { kind: 'release' }], reason);
+}
+
+export function transition(from: TaskState, event: TaskEvent): Transition {
+  switch (event.type) {
+    case 'deps_met':
+      return from === 'pending' ? ok('ready') : illegal(from, event);
+    case 'skip':
+      return from === 'pending' || from === 'ready' ? ok('skipped', NONE, event.reason) : illegal(from, event);
+    case 'enqueue':
+      return from === 'ready' ? ok('queued', [{ kind: 'enqueue' }]) : illegal(from, event);
+    case 'dispatch':
+      return from === 'queued' ? ok('dispatched', [{ kind: 'execute', attempt: event.attempt }]) : illegal(from, event);
+    case 'start':
+      return from === 'dispatched' ? ok('running') : illegal(from, event);
+    case 'succeed':
+      return from === 'running' ? ok('succeeded', RELEASE) : illegal(from, event);
+    case 'fail':
+      return from === 'running'
+        ? failure(event.attempt, event.retries, event.u, 'failed', event.error, NONE)
+        : illegal(from, event);
+    case 'timeout':
+      return from === 'running'
+        ? failure(event.attempt, event.retries, event.u, 'timed_out', 'timed out', [{ kind: 'kill' }])
+        : illegal(from, event);
+    case 'lose':
+      return HOLDS_RESOURCES.has(from) ? ok('lost', RELEASE, event.reason) : illegal(from, event);
+    case 'reschedule':
+      return from === 'lost' ? ok('ready') : illegal(from, event);
+    case 'retry_due':
+      return from === 'retry_wait' ? ok('ready') : illegal(from, event);
+    case 'cancel':
+      if (TERMINAL_TASK_STATES.has(from) || from === 'compensating') return illegal(from, event);
+      return ok('cancelled', HOLDS_RESOURCES.has(from) ? [{ kind: 'kill' }, { kind: 'release' }] : NONE, event.reason);
+    case 'compensate':
+      return from === 'succeeded' ? ok('compensating', [{ kind: 'run_compensation' }]) : illegal(from, event);
+    case 'compensated':
+      return from === 'compensating' ? ok('compensated') : illegal(from, event);
+    case 'compensate_failed':
+      return from === 'compensating' ? ok('failed', NONE, event.error) : illegal(from, event);
+  }
+}
+
+/** True when the state is final for scheduling purposes (its dependents may be decided). */
+export function isSettled(state: TaskState): boolean {
+  return TERMINAL_TASK_STATES.has(state) || state === 'compensating';
+}

@@ -1,0 +1,63 @@
+/**
+ * The contract between the engine and whatever runs a task: a local process, an HTTP call, a
+ * registered function, or (later) a remote worker reached through Redis Streams.
+ */
+import type { Action, AttemptOutcome } from '../core/model.js';
+
+export interface ExecRequest {
+  /** Unique id of this attempt (`${runId}/${taskId}#${attempt}`); the fencing token travels with it. */
+  readonly attemptId: string;
+  readonly runId: string;
+  readonly taskId: string;
+  readonly attempt: number;
+  /** The action with every template already resolved (values as data, never as code: see `env`). */
+  readonly action: Action;
+  /** Environment added to the process; templated values are passed here, not spliced into the command. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Names in `env` whose values must never be written to logs or events. */
+  readonly secretEnv: readonly string[];
+  readonly cwd: string | undefined;
+  /** Wall-clock limit; null = none. On expiry: SIGTERM to the process group, SIGKILL after `killGraceMs`. */
+  readonly timeoutMs: number | null;
+  readonly killGraceMs: number;
+  /** File that receives stdout and stderr (bounded by `maxLogBytes`; the tail is kept). */
+  readonly logPath: string | null;
+  readonly maxLogBytes: number;
+  /** Read outputs from `::kairos-output {json}` stdout lines; `outputFile` read after exit. */
+  readonly outputsFromStdout: boolean;
+  readonly outputFile: string | undefined;
+  /** Input values for fn handlers: params, upstream outputs, foreach item. */
+  readonly inputs: Readonly<Record<string, unknown>>;
+}
+
+export interface ExecResult {
+  readonly outcome: AttemptOutcome;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  /** The task's published outputs (a JSON object), {} when none. */
+  readonly outputs: Readonly<Record<string, unknown>>;
+  /** Human-readable failure reason (last stderr line, HTTP status, thrown message). */
+  readonly error: string | null;
+  /** Observed resource use, when the executor can measure it. */
+  readonly usage?: { readonly maxRssBytes?: number; readonly cpuMs?: number };
+}
+
+/** Runs one attempt. `signal` aborts it (cancel): the executor kills and resolves `cancelled`. */
+export interface Executor {
+  readonly kind: Action['kind'];
+  execute(req: ExecRequest, signal: AbortSignal): Promise<ExecResult>;
+}
+
+/** A function task handler, registered by name (`fn:` in the spec, `registerFunction` in the SDK). */
+export type FnHandler = (ctx: FnContext) => unknown | Promise<unknown>;
+
+export interface FnContext {
+  readonly runId: string;
+  readonly taskId: string;
+  readonly attempt: number;
+  readonly args: unknown;
+  readonly inputs: Readonly<Record<string, unknown>>;
+  readonly signal: AbortSignal;
+  /** Appends a line to the task's log. */
+  log(line: string): void;
+}
