@@ -21,6 +21,8 @@
  *   compensate        succeeded                        -> compensating   effect: run_compensation
  *   compensated       compensating                     -> compensated
  *   compensate_failed compensating                     -> failed
+ *   reject            pending, ready                   -> failed         (condition, foreach list or template could not be evaluated)
+ *   reset             failed, timed_out, cancelled, skipped, compensated, succeeded -> pending   (`kairos retry`)
  *
  * Illegal pairs return `{ ok: false }` with a reason: an expected outcome, not an exception
  * (a late result for a task already cancelled is simply not applied).
@@ -45,7 +47,9 @@ export type TaskEvent =
   | { readonly type: 'cancel'; readonly reason: string }
   | { readonly type: 'compensate' }
   | { readonly type: 'compensated' }
-  | { readonly type: 'compensate_failed'; readonly error: string };
+  | { readonly type: 'compensate_failed'; readonly error: string }
+  | { readonly type: 'reject'; readonly error: string }
+  | { readonly type: 'reset' };
 
 export type TaskEffect =
   | { readonly kind: 'enqueue' }
@@ -115,6 +119,10 @@ export function transition(from: TaskState, event: TaskEvent): Transition {
       return from === 'compensating' ? ok('compensated') : illegal(from, event);
     case 'compensate_failed':
       return from === 'compensating' ? ok('failed', NONE, event.error) : illegal(from, event);
+    case 'reject':
+      return from === 'pending' || from === 'ready' ? ok('failed', NONE, event.error) : illegal(from, event);
+    case 'reset':
+      return TERMINAL_TASK_STATES.has(from) ? ok('pending') : illegal(from, event);
   }
 }
 

@@ -1,0 +1,74 @@
+/**
+ * Starts attempts on the executors: builds the ExecRequest from a bound task and reports the
+ * result back through a callback (the engine posts it to its next tick). Never throws: an
+ * executor that rejects is reported as a failed attempt.
+ */
+import { join } from 'node:path';
+import type { Action } from '../core/model.js';
+import type { ExecRequest, ExecResult } from '../exec/types.js';
+import type { PendingWrites } from './pending-writes.js';
+import type { LiveTask } from './live-run.js';
+import type { ResolvedEngineOptions } from './engine-options.js';
+import { bindTask } from './bind-task.js';
+
+function failed(error: string): ExecResult {
+  return { outcome: 'failed', exitCode: null, signal: null, outputs: {}, error };
+}
+
+function inputsOf(task: LiveTask): Record<string, unknown> {
+  const upstream: Record<string, unknown> = {};
+  const parents = task.group?.parents ?? task.parents;
+  for (const p of parents) upstream[p.id] = p.row.outputs ?? {};
+  return { params: task.run.row.params, item: task.row.item ?? null, index: task.row.itemIndex ?? null, upstream };
+}
+
+function request(task: LiveTask, o: ResolvedEngineOptions, action: Action, env: Record<string, string>, attempt: number, logName: string): ExecRequest {
+  const row = task.row;
+  const spec = task.spec;
+  return {
+    attemptId: `${row.runId}/${row.taskId}#${attempt}`,
+    runId: row.runId,
+    taskId: row.taskId,
+    attempt,
+    action,
+    env,
+    secretEnv: spec.secretEnv,
+    cwd: spec.cwd,
+    timeoutMs: spec.timeoutMs,
+    killGraceMs: o.killGraceMs,
+    logPath: join(o.logDir, row.runId, logName),
+    maxLogBytes: o.maxLogBytes,
+    outputsFromStdout: spec.outputs.stdout,
+    outputFile: spec.outputs.file,
+    inputs: action.kind === 'fn' ? inputsOf(task) : {},
+  };
+}
+
+function run(o: ResolvedEngineOptions, req: ExecRequest, signal: AbortSignal, done: (res: ExecResult) => void): void {
+  const executor = o.executors[req.action.kind];
+  if (!executor) return done(failed(`no executor for '${req.action.kind}' tasks is configured`));
+  executor.execute(req, signal).then(done, (err: unknown) => done(failed(`executor error: ${(err as Error)?.message ?? String(err)}`)));
+}
+
+export function startAttempt(task: LiveTask, o: ResolvedEngineOptions, done: (attempt: number, res: ExecResult) => void): void {
+  const attempt = task.row.attempt;
+  const bound = task.bound!;
+  const ac = new AbortController();
+  task.abort = ac;
+  const req = request(task, o, bound.action, bound.env, attempt, `${task.row.taskId}.${attempt}.log`);
+  run(o, req, ac.signal, (res) => done(attempt, res));
+}
+
+/** Runs a task's `compensate` step (templates bound again: the run may have been resumed). */
+export function startCompensation(task: LiveTask, o: ResolvedEngineOptions, writes: PendingWrites, done: (res: ExecResult) => void): void {
+  const row = task.row;
+  const b = bindTask(task.run, task);
+  if (!b.ok || b.value.compensate === null) return done(failed(b.ok ? 'no compensate step' : b.error));
+  const startedAt = o.clock.now();
+  const ar = { runId: row.runId, taskId: row.taskId, attempt: 1, kind: 'compensate' as const, status: 'running' as const, worker: 'local', startedAt, finishedAt: null, exitCode: null, error: null };
+  const req = request(task, o, b.value.compensate.action, b.value.compensate.env, 1, `${row.taskId}.compensate.log`);
+  run(o, req, new AbortController().signal, (res) => {
+    writes.attempt({ ...ar, status: res.outcome === 'lost' ? 'failed' : res.outcome, finishedAt: o.clock.now(), exitCode: res.exitCode, error: res.error });
+    done(res);
+  });
+}

@@ -1,0 +1,87 @@
+/**
+ * Builds the live model of a run from its rows: wires parents and children, restores foreach
+ * groups and instances, computes the bottom levels the scheduler ranks by, and the counters.
+ * Used for a new run (rows just created) and for a resumed one (rows read from the store).
+ */
+import { bottomLevels, topoOrder } from '../core/dag.js';
+import { isSettled } from '../core/task-machine.js';
+import type { JobInfo } from '../sched/types.js';
+import type { RunRow, TaskRow } from '../store/types.js';
+import { LiveRun, LiveTask } from './live-run.js';
+
+/** Default estimate for ranking when a task declares none: 1 s. */
+const DEFAULT_ESTIMATE_MS = 1000;
+
+export function buildRun(row: RunRow, taskRows: readonly TaskRow[]): LiveRun {
+  const spec = row.spec;
+  const job: JobInfo = {
+    id: row.id, namespace: row.namespace, arrivalAt: row.startedAt ?? row.createdAt, deadline: row.deadlineAt,
+    remainingWorkMs: 0, running: 0, totalTasks: spec.tasks.length, doneTasks: 0,
+  };
+  const run = new LiveRun(row, job);
+  const byId = new Map(taskRows.map((t) => [t.taskId, t]));
+  const specIndex = new Map(spec.tasks.map((t, i) => [t.id, i]));
+  for (const ts of spec.tasks) {
+    const tr = byId.get(ts.id);
+    if (!tr) throw new Error(`run ${row.id}: task row ${ts.id} is missing from the store`);
+    run.tasks.set(ts.id, new LiveTask(run, ts, tr));
+  }
+  for (const ts of spec.tasks) {
+    const t = run.tasks.get(ts.id)!;
+    for (const p of ts.needs) {
+      const parent = run.tasks.get(p)!;
+      t.parents.push(parent);
+      parent.children.push(t);
+    }
+  }
+  // Bottom levels over the spec DAG (validated acyclic at parse time).
+  const dag = { n: spec.tasks.length, parents: spec.tasks.map((t) => t.needs.map((p) => specIndex.get(p)!)) };
+  const order = topoOrder(dag);
+  if (order.ok) {
+    const levels = bottomLevels(dag, (i) => spec.tasks[i]!.estimateMs ?? DEFAULT_ESTIMATE_MS, order.order);
+    spec.tasks.forEach((ts, i) => (run.tasks.get(ts.id)!.bottomLevelMs = levels[i]!));
+  }
+  // foreach instances: rows whose spec_id names their group.
+  for (const tr of taskRows) {
+    if (tr.specId === null) continue;
+    const group = run.tasks.get(tr.specId)!;
+    const inst = new LiveTask(run, group.spec, tr);
+    inst.group = group;
+    inst.bottomLevelMs = group.bottomLevelMs;
+    run.tasks.set(tr.taskId, inst);
+  }
+  // Instances of a group that has not expanded (yet, or again after a retry) wait to be reused
+  // by the expansion; they count for nothing until then.
+  const dormant = new Set<LiveTask>();
+  for (const t of run.tasks.values()) {
+    if (t.group === null) continue;
+    if (t.group.row.state === 'pending') {
+      dormant.add(t);
+      continue;
+    }
+    (t.group.instances ??= []).push(t);
+    job.totalTasks++;
+  }
+  for (const g of run.tasks.values()) g.instances?.sort((a, b) => a.row.itemIndex! - b.row.itemIndex!);
+  for (const t of run.tasks.values()) {
+    if (dormant.has(t)) continue;
+    if (!isSettled(t.row.state)) run.unsettled++;
+    else {
+      if (!t.isGroup) job.doneTasks++;
+      if (t.row.doneSeq !== null && t.row.doneSeq >= run.nextDoneSeq) run.nextDoneSeq = t.row.doneSeq + 1;
+    }
+    if (!t.isGroup && !isSettled(t.row.state)) job.remainingWorkMs += t.spec.estimateMs ?? DEFAULT_ESTIMATE_MS;
+    if (t.group === null) {
+      t.unsettledParents = t.parents.filter((p) => !isSettled(p.row.state)).length;
+      if (isSettled(t.row.state)) run.exprTasks[t.id] = { state: t.row.state, outputs: t.row.outputs ?? {} };
+    }
+  }
+  return run;
+}
+
+export function newTaskRows(runId: string, row: RunRow): TaskRow[] {
+  return row.spec.tasks.map((t) => ({
+    runId, taskId: t.id, specId: null, itemIndex: null, item: null, state: 'pending', attempt: 0, readyAt: null,
+    startedAt: null, finishedAt: null, retryAt: null, worker: null, outputs: null, error: null, reason: null, doneSeq: null,
+  }));
+}

@@ -1,0 +1,64 @@
+/**
+ * Engine options, compiled once into a fully-resolved object (inner code never checks for a
+ * missing field). Every option with its default.
+ */
+import { cpus, hostname, totalmem } from 'node:os';
+import { join } from 'node:path';
+import type { Clock, Rng } from '../core/clock.js';
+import { SeededRng } from '../core/clock.js';
+import type { Resources } from '../core/resources.js';
+import type { SchedulerConfig } from '../sched/types.js';
+import type { Store } from '../store/types.js';
+import type { Executor } from '../exec/types.js';
+
+export interface EngineOptions {
+  readonly store: Store;
+  /** State folder: logs go to `<stateDir>/logs/<run>/<task>.<attempt>.log`. Default `.kairos`. */
+  readonly stateDir?: string;
+  /** Executors by action kind (shell, http, fn). Required: the engine runs nothing without them. */
+  readonly executors: Readonly<Record<string, Executor>>;
+  /** Scheduling policy and its settings. Default `{ policy: 'priority' }`. */
+  readonly scheduler?: SchedulerConfig;
+  /** Capacity of the local worker. Default: this machine's cores and memory. */
+  readonly capacity?: Resources;
+  /** Most attempts running at once on the local worker (a `slots` resource). Default 256. */
+  readonly concurrency?: number;
+  readonly clock?: Clock;
+  readonly rng?: Rng;
+  /** Identity recorded as the owner of the runs this engine drives. Default `host:pid`. */
+  readonly owner?: string;
+  /** SIGTERM-to-SIGKILL grace on timeout or cancel. Default 5,000 ms. */
+  readonly killGraceMs?: number;
+  /** Per-attempt log size bound (head and tail kept). Default 10 MiB. */
+  readonly maxLogBytes?: number;
+  /** Most instances one foreach may create. Default 10,000. */
+  readonly maxForeach?: number;
+  /** Owner heartbeat period. Default 5,000 ms; a run whose owner is silent 3 periods may be taken over. */
+  readonly heartbeatMs?: number;
+}
+
+export interface ResolvedEngineOptions extends Required<Omit<EngineOptions, 'scheduler' | 'capacity'>> {
+  readonly scheduler: SchedulerConfig;
+  readonly capacity: Resources;
+  readonly logDir: string;
+}
+
+export function resolveEngineOptions(o: EngineOptions): ResolvedEngineOptions {
+  const stateDir = o.stateDir ?? '.kairos';
+  return {
+    store: o.store,
+    stateDir,
+    logDir: join(stateDir, 'logs'),
+    executors: o.executors,
+    scheduler: o.scheduler ?? { policy: 'priority' },
+    capacity: o.capacity ?? { cpu: cpus().length, memory: totalmem() },
+    concurrency: o.concurrency ?? 256,
+    clock: o.clock ?? { now: () => Date.now() },
+    rng: o.rng ?? new SeededRng((Date.now() ^ (process.pid << 16)) >>> 0),
+    owner: o.owner ?? `${hostname()}:${process.pid}`,
+    killGraceMs: o.killGraceMs ?? 5000,
+    maxLogBytes: o.maxLogBytes ?? 10 * 1024 * 1024,
+    maxForeach: o.maxForeach ?? 10_000,
+    heartbeatMs: o.heartbeatMs ?? 5000,
+  };
+}

@@ -1,0 +1,370 @@
+/**
+ * The live engine: drives the scheduler with real time, the store and real executors.
+ *
+ * One tick (coalesced with setImmediate, so a burst of results becomes one tick):
+ *   1. apply queued messages (results, retry timers, commands) through the task state machine;
+ *   2. ask the scheduler for placements and dispatch them (attempt N, fencing token);
+ *   3. commit every row the tick changed in ONE transaction (group commit);
+ *   4. only then carry out the effects: start attempts, kill, arm retry timers (write-ahead).
+ * A crash between 3 and 4 loses no decision: recovery finds the attempts `running` and reruns
+ * them as `lost`. A result whose attempt number is not the task's current one is ignored.
+ */
+import { EventEmitter } from 'node:events';
+import type { WorkflowSpec } from '../core/model.js';
+import { KairosError } from '../core/errors.js';
+import { Scheduler } from '../sched/scheduler.js';
+import type { SchedulerConfig } from '../sched/types.js';
+import type { RunRow } from '../store/types.js';
+import type { ExecResult } from '../exec/types.js';
+import { resolveParams } from '../core/spec/params.js';
+import { buildRun, newTaskRows } from './build-run.js';
+import type { LiveRun, LiveTask } from './live-run.js';
+import { PendingWrites } from './pending-writes.js';
+import { continueCompensation, onRunSettled } from './run-finish.js';
+import { TaskFlow, type Effect, type TaskChange } from './task-flow.js';
+import { resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './engine-options.js';
+import { startAttempt, startCompensation } from './attempt-runner.js';
+import { recoverRun, resetForRetry } from './recovery.js';
+import { newRunId } from './run-id.js';
+import { ownerIsDead } from './owner.js';
+import { cancelRows } from './recovery.js';
+
+/** How often the engine looks for cancel requests made by other processes. */
+const CANCEL_POLL_MS = 500;
+
+export interface SubmitOptions {
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly runId?: string;
+}
+
+export interface EngineEvents {
+  task: [TaskChange];
+  run: [RunRow];
+  error: [unknown];
+}
+
+export class Engine extends EventEmitter<EngineEvents> {
+  readonly options: ResolvedEngineOptions;
+  readonly scheduler: Scheduler;
+  readonly #writes = new PendingWrites();
+  readonly #flow: TaskFlow;
+  readonly #runs = new Map<string, LiveRun>();
+  #inbox: (() => void)[] = [];
+  #tickQueued = false;
+  #ticking = false;
+  #finished: LiveRun[] = [];
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #heartbeat: NodeJS.Timeout | null = null;
+  #closed = false;
+
+  constructor(options: EngineOptions) {
+    super();
+    this.options = resolveEngineOptions(options);
+    const o = this.options;
+    this.scheduler = new Scheduler(o.scheduler, { rng: o.rng });
+    this.scheduler.addWorker({ id: 'local', pool: 'default', capacity: { ...o.capacity, slots: o.concurrency }, speed: 1, labels: {} });
+    this.#flow = new TaskFlow(
+      this.scheduler, this.#writes, o.clock, o.rng, { maxForeach: o.maxForeach },
+      (c) => this.emit('task', c),
+      (run) => this.#runSettled(run),
+    );
+  }
+
+  get runs(): ReadonlyMap<string, LiveRun> {
+    return this.#runs;
+  }
+
+  /** Creates a run of `spec` and starts it. `params` are checked against the spec's declarations. */
+  async submit(spec: WorkflowSpec, params: Record<string, unknown> = {}, opts: SubmitOptions = {}): Promise<RunRow> {
+    const p = resolveParams(spec, params);
+    if (!p.ok) {
+      throw new KairosError(p.errors[0]!.code === 'PARAM_MISSING' ? 'PARAM_MISSING' : 'PARAM_INVALID',
+        p.errors.map((e) => e.message).join('; '), { field: p.errors[0]!.path });
+    }
+    const now = this.options.clock.now();
+    const id = opts.runId ?? newRunId(now, this.options.rng);
+    const deadlineAt = spec.deadline === null ? null : spec.deadline.kind === 'relative' ? now + spec.deadline.ms : spec.deadline.at;
+    const row: RunRow = {
+      id, workflow: spec.name, namespace: spec.namespace, priority: spec.priority, state: 'running', params: p.values, spec,
+      labels: { ...spec.labels, ...opts.labels }, createdAt: now, startedAt: now, finishedAt: null, deadlineAt, error: null,
+      owner: this.options.owner, ownerSeenAt: now, paused: false,
+    };
+    const tasks = newTaskRows(id, row);
+    const run = buildRun(row, tasks);
+    this.#writes.run(row);
+    for (const t of tasks) this.#writes.newTask(t);
+    this.#writes.event({ runId: id, taskId: null, at: now, type: 'run_submitted', data: { params: p.values } });
+    this.#adopt(run);
+    this.#post(() => {
+      for (const t of run.tasks.values()) if (t.unsettledParents === 0 && t.row.state === 'pending') this.#flow.decide(t);
+      if (run.unsettled === 0) this.#runSettled(run);
+    });
+    this.emit('run', row);
+    return row;
+  }
+
+  /** Takes over an unfinished run from the store and drives it to the end. */
+  async resume(runId: string): Promise<RunRow> {
+    const row = await this.#loadOwned(runId);
+    const run = buildRun(row, await this.options.store.getTasks(runId));
+    this.#adopt(run);
+    this.#post(() => recoverRun(run, this.#flow, this.#writes, this.options.clock.now()));
+    return row;
+  }
+
+  /** Reruns a finished run's failed tasks (or `taskId` and everything downstream of it). */
+  async retry(runId: string, taskId?: string): Promise<RunRow> {
+    const store = this.options.store;
+    const row = await store.getRun(runId);
+    if (!row) throw new KairosError('RUN_NOT_FOUND', `run '${runId}' does not exist (see \`kairos runs\`)`, { field: 'run' });
+    if (row.state === 'running' || row.state === 'compensating') {
+      throw new KairosError('ILLEGAL_TRANSITION', `run '${runId}' is still ${row.state}; retry applies to finished runs (use \`kairos resume\` for an interrupted one)`);
+    }
+    const batch = resetForRetry(row, await store.getTasks(runId), taskId, this.options.clock.now());
+    await store.commit(batch);
+    return this.resume(runId);
+  }
+
+  /** Cancels a run: queued tasks are dropped, running attempts killed; no compensation. */
+  async cancel(runId: string, reason = 'cancelled by request'): Promise<RunRow> {
+    const run = this.#runs.get(runId);
+    if (!run) {
+      const row = await this.options.store.getRun(runId);
+      if (!row) throw new KairosError('RUN_NOT_FOUND', `run '${runId}' does not exist`, { field: 'run' });
+      throw new KairosError('ILLEGAL_TRANSITION', `run '${runId}' is ${row.state} and not driven by this engine; only a live run can be cancelled`);
+    }
+    if (run.row.state === 'compensating') throw new KairosError('ILLEGAL_TRANSITION', `run '${runId}' is compensating and cannot be cancelled`);
+    return new Promise((resolve) => {
+      run.waiters.push(resolve);
+      this.#post(() => {
+        run.cancelling = true;
+        for (const t of run.tasks.values()) {
+          if (t.isGroup && t.row.state === 'running') continue; // settles when its instances do
+          if (!['succeeded', 'failed', 'timed_out', 'skipped', 'cancelled', 'compensated', 'compensating'].includes(t.row.state)) {
+            this.#flow.apply(t, { type: 'cancel', reason });
+          }
+        }
+        if (run.unsettled === 0) this.#runSettled(run);
+      });
+    });
+  }
+
+  /**
+   * Cancels a run this engine does not drive: asks its live owner to (it polls for requests),
+   * or, when the owner is gone, writes the cancellation straight to the store.
+   */
+  async cancelStored(runId: string, reason = 'cancelled by request'): Promise<RunRow> {
+    if (this.#runs.has(runId)) return this.cancel(runId, reason);
+    const store = this.options.store;
+    const row = await store.getRun(runId);
+    if (!row) throw new KairosError('RUN_NOT_FOUND', `run '${runId}' does not exist (see \`kairos runs\`)`, { field: 'run' });
+    if (row.state !== 'running') throw new KairosError('ILLEGAL_TRANSITION', `run '${runId}' is ${row.state}; only a running run can be cancelled`);
+    if (!ownerIsDead(row.owner) && row.owner !== this.options.owner) {
+      await store.requestCancel(runId);
+      for (let i = 0; i < 600; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const now = await store.getRun(runId);
+        if (now && now.state !== 'running' && now.state !== 'compensating') return now;
+      }
+      throw new KairosError('STORE_LOCKED', `run '${runId}': its owner ${row.owner} did not cancel it within 60 s`, { retryable: true });
+    }
+    const owned = await this.#loadOwned(runId);
+    await store.commit(cancelRows(owned, await store.getTasks(runId), reason, this.options.clock.now()));
+    return (await store.getRun(runId))!;
+  }
+
+  /** Resolves with the final run row once the run is over. */
+  wait(runId: string): Promise<RunRow> {
+    const run = this.#runs.get(runId);
+    if (!run) {
+      return this.options.store.getRun(runId).then((r) => {
+        if (!r) throw new KairosError('RUN_NOT_FOUND', `run '${runId}' does not exist`, { field: 'run' });
+        return r;
+      });
+    }
+    return new Promise((resolve) => run.waiters.push(resolve));
+  }
+
+  /** Switches the scheduling policy or its settings while running. */
+  configureScheduler(config: SchedulerConfig): void {
+    this.scheduler.configure(config);
+    this.#requestTick();
+  }
+
+  /**
+   * Stops the engine. `kill: true` kills running attempts (their rows stay `running`, so a later
+   * resume reruns them as lost); otherwise waits for the tick in progress only.
+   */
+  async close(opts: { kill?: boolean } = {}): Promise<void> {
+    this.#closed = true;
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    if (opts.kill) for (const run of this.#runs.values()) for (const t of run.tasks.values()) t.abort?.abort();
+    while (this.#ticking) await new Promise((r) => setImmediate(r));
+  }
+
+  async #loadOwned(runId: string): Promise<RunRow> {
+    const o = this.options;
+    const row = await o.store.getRun(runId);
+    if (!row) throw new KairosError('RUN_NOT_FOUND', `run '${runId}' does not exist (see \`kairos runs\`)`, { field: 'run' });
+    if (row.state !== 'running' && row.state !== 'compensating') {
+      throw new KairosError('ILLEGAL_TRANSITION', `run '${runId}' already ${row.state}; nothing to resume (use \`kairos retry\` to rerun failed tasks)`);
+    }
+    const now = o.clock.now();
+    const stale = ownerIsDead(row.owner) ? -1 : 3 * o.heartbeatMs;
+    if (!(await o.store.claimRun(runId, o.owner, now, stale))) {
+      throw new KairosError('STORE_LOCKED', `run '${runId}' is being driven by ${row.owner}; wait for it or stop that process`, { retryable: true });
+    }
+    row.owner = o.owner;
+    row.ownerSeenAt = now;
+    return row;
+  }
+
+  #adopt(run: LiveRun): void {
+    this.#runs.set(run.row.id, run);
+    if (this.#heartbeat === null) {
+      let beats = 0;
+      // Every period: look for cancel requests from other processes (`kairos cancel`); every
+      // `heartbeatMs`: prove this owner alive. Both are one indexed query.
+      this.#heartbeat = setInterval(() => {
+        const store = this.options.store;
+        if (++beats * CANCEL_POLL_MS >= this.options.heartbeatMs) {
+          beats = 0;
+          void store.heartbeat(this.options.owner, this.options.clock.now());
+        }
+        void store.takeCancelRequests(this.options.owner).then((ids) => {
+          for (const id of ids) if (this.#runs.has(id)) void this.cancel(id, 'cancelled by request');
+        });
+      }, CANCEL_POLL_MS);
+      this.#heartbeat.unref();
+    }
+  }
+
+  #runSettled(run: LiveRun): void {
+    const done = onRunSettled(run, this.#flow, this.options.clock.now());
+    if (done) this.#finished.push(run);
+  }
+
+  #post(fn: () => void): void {
+    this.#inbox.push(fn);
+    this.#requestTick();
+  }
+
+  #requestTick(): void {
+    if (this.#tickQueued || this.#closed) return;
+    this.#tickQueued = true;
+    setImmediate(() => void this.#tick());
+  }
+
+  async #tick(): Promise<void> {
+    this.#tickQueued = false;
+    if (this.#ticking) return void this.#requestTickLater();
+    this.#ticking = true;
+    try {
+      const inbox = this.#inbox;
+      this.#inbox = [];
+      for (const fn of inbox) fn();
+      const now = this.options.clock.now();
+      const round = this.scheduler.schedule(now);
+      for (const p of round.placements) this.#flow.dispatch(this.#taskByKey(p.task.key), p.workerId);
+      for (const e of round.expired) this.#flow.apply(this.#taskByKey(e.task.key), { type: 'cancel', reason: e.detail });
+      const batch = this.#writes.take();
+      const effects = this.#flow.effects.splice(0);
+      const finished = this.#finished.splice(0);
+      await this.options.store.commit(batch);
+      for (const run of finished) this.#retire(run);
+      for (const e of effects) this.#carryOut(e);
+    } catch (err) {
+      this.emit('error', err);
+    } finally {
+      this.#ticking = false;
+      if (this.#inbox.length > 0) this.#requestTick();
+    }
+  }
+
+  #requestTickLater(): void {
+    setImmediate(() => this.#requestTick());
+  }
+
+  #taskByKey(key: string): LiveTask {
+    const slash = key.indexOf('/');
+    return this.#runs.get(key.slice(0, slash))!.tasks.get(key.slice(slash + 1))!;
+  }
+
+  #retire(run: LiveRun): void {
+    this.#runs.delete(run.row.id);
+    this.emit('run', run.row);
+    for (const w of run.waiters.splice(0)) w(run.row);
+  }
+
+  #carryOut(e: Effect): void {
+    const task = e.task;
+    switch (e.kind) {
+      case 'start':
+        startAttempt(task, this.options, (attempt, res) => this.#post(() => this.#onResult(task, attempt, res)));
+        break;
+      case 'kill':
+        task.abort?.abort();
+        break;
+      case 'retry_timer': {
+        const timer = setTimeout(() => {
+          this.#timers.delete(timer);
+          this.#post(() => {
+            if (task.row.state !== 'retry_wait' || task.row.retryAt !== e.at) return;
+            this.#flow.apply(task, { type: 'retry_due' });
+            this.#flow.makeReady(task);
+          });
+        }, Math.max(0, e.at - this.options.clock.now()));
+        this.#timers.add(timer);
+        break;
+      }
+      case 'compensate':
+        startCompensation(task, this.options, this.#writes, (res) => this.#post(() => this.#onCompensated(task, res)));
+        break;
+    }
+  }
+
+  #onResult(task: LiveTask, attempt: number, res: ExecResult): void {
+    const row = task.row;
+    const now = this.options.clock.now();
+    if (attempt !== row.attempt || row.state !== 'running') {
+      this.#writes.event({ runId: row.runId, taskId: row.taskId, at: now, type: 'late_result_ignored', data: { attempt, outcome: res.outcome } });
+      return;
+    }
+    task.abort = null;
+    const ar = task.attemptRow!;
+    ar.status = res.outcome;
+    ar.finishedAt = now;
+    ar.exitCode = res.exitCode;
+    ar.error = res.error;
+    this.#writes.attempt(ar);
+    const spec = task.spec;
+    switch (res.outcome) {
+      case 'succeeded':
+        row.outputs = { ...res.outputs };
+        row.error = null;
+        this.#flow.apply(task, { type: 'succeed' });
+        break;
+      case 'timed_out':
+        this.#flow.apply(task, { type: 'timeout', attempt, retries: spec.retries, u: this.options.rng.next() });
+        break;
+      case 'lost':
+        this.#flow.apply(task, { type: 'lose', reason: res.error ?? 'lost' });
+        this.#flow.apply(task, { type: 'reschedule' });
+        this.#flow.makeReady(task);
+        break;
+      default:
+        this.#flow.apply(task, { type: 'fail', attempt, retries: spec.retries, u: this.options.rng.next(), error: res.error ?? res.outcome });
+    }
+  }
+
+  #onCompensated(task: LiveTask, res: ExecResult): void {
+    this.#flow.apply(task, res.outcome === 'succeeded' ? { type: 'compensated' } : { type: 'compensate_failed', error: `compensation: ${res.error ?? res.outcome}` });
+    const run = task.run;
+    run.compensationQueue?.shift();
+    const done = continueCompensation(run, this.#flow, this.options.clock.now());
+    if (done) this.#finished.push(run);
+  }
+}
+

@@ -1,0 +1,80 @@
+/**
+ * The engine's in-memory view of a run: its persisted rows (mutated in place, written back by
+ * the tick that changed them) plus what is derived and never stored (the dependency graph,
+ * counters, the scheduler's job info, abort handles).
+ */
+import type { TaskSpec, TaskState, WorkflowSpec } from '../core/model.js';
+import type { JobInfo, SchedTask } from '../sched/types.js';
+import type { AttemptRow, RunRow, TaskRow } from '../store/types.js';
+import type { BoundAction } from './bind-task.js';
+
+export class LiveTask {
+  readonly run: LiveRun;
+  readonly spec: TaskSpec;
+  readonly row: TaskRow;
+  /** Tasks named in `needs` (for an instance: none; its group waited for them). */
+  parents: LiveTask[] = [];
+  children: LiveTask[] = [];
+  /** Parents not yet settled; the task is decided when this reaches 0. */
+  unsettledParents = 0;
+  /** For a foreach instance: its group. */
+  group: LiveTask | null = null;
+  /** For an expanded foreach group: its instances. */
+  instances: LiveTask[] | null = null;
+  /** Longest estimated path to the end of the run from here, including itself (ms). */
+  bottomLevelMs = 0;
+  /** Set while queued in the scheduler. */
+  sched: SchedTask | null = null;
+  /** Set while an attempt runs: aborting it kills the attempt. */
+  abort: AbortController | null = null;
+  /** The current attempt's row while one runs. */
+  attemptRow: AttemptRow | null = null;
+  /** True while the scheduler accounts resources to this task. */
+  placed = false;
+  /** The action with templates resolved (at ready time, from upstream outputs). */
+  bound: BoundAction | null = null;
+
+  constructor(run: LiveRun, spec: TaskSpec, row: TaskRow) {
+    this.run = run;
+    this.spec = spec;
+    this.row = row;
+  }
+
+  get id(): string {
+    return this.row.taskId;
+  }
+  get key(): string {
+    return `${this.row.runId}/${this.row.taskId}`;
+  }
+  get state(): TaskState {
+    return this.row.state;
+  }
+  get isGroup(): boolean {
+    return this.spec.foreach !== undefined && this.group === null;
+  }
+}
+
+export class LiveRun {
+  readonly row: RunRow;
+  readonly spec: WorkflowSpec;
+  readonly tasks = new Map<string, LiveTask>();
+  readonly job: JobInfo;
+  /** `tasks` in expression contexts: `{ id: { state, outputs } }`, updated as tasks settle. */
+  readonly exprTasks: Record<string, { state: TaskState; outputs: Record<string, unknown> }> = {};
+  /** Tasks not yet settled (instances included); the run ends when it reaches 0. */
+  unsettled = 0;
+  /** Next completion sequence number (compensation runs in reverse of it). */
+  nextDoneSeq = 1;
+  /** Set by cancel: the run ends cancelled, not failed, and is not compensated. */
+  cancelling = false;
+  /** Compensation steps still to run, in order (latest completion first). */
+  compensationQueue: LiveTask[] | null = null;
+  /** Settles the promises of `Engine.wait`. */
+  readonly waiters: ((row: RunRow) => void)[] = [];
+
+  constructor(row: RunRow, job: JobInfo) {
+    this.row = row;
+    this.spec = row.spec;
+    this.job = job;
+  }
+}

@@ -1,0 +1,248 @@
+/**
+ * How tasks move: applies state-machine transitions to live tasks, records the rows they
+ * change, and queues their effects to be carried out after the tick commits (write-ahead).
+ * Also decides a task once its parents settle (condition, fan-out, templates) and settles
+ * groups and runs' counters. Pure bookkeeping: nothing here starts a process or touches a disk.
+ */
+import type { Clock, Rng } from '../core/clock.js';
+import type { TaskState } from '../core/model.js';
+import { TERMINAL_TASK_STATES } from '../core/model.js';
+import { groupOutcome } from '../core/group-outcome.js';
+import { isSettled, transition, type TaskEvent } from '../core/task-machine.js';
+import type { SchedulerApi } from '../sched/types.js';
+import type { TaskRow } from '../store/types.js';
+import { bindTask, evalCondition, evalExpr, exprContext } from './bind-task.js';
+import { LiveTask, type LiveRun } from './live-run.js';
+import type { PendingWrites } from './pending-writes.js';
+
+/** What the engine must do once the tick's writes are durable. */
+export type Effect =
+  | { readonly kind: 'start'; readonly task: LiveTask }
+  | { readonly kind: 'kill'; readonly task: LiveTask }
+  | { readonly kind: 'retry_timer'; readonly task: LiveTask; readonly at: number }
+  | { readonly kind: 'compensate'; readonly task: LiveTask };
+
+export interface TaskChange {
+  readonly runId: string;
+  readonly taskId: string;
+  readonly state: TaskState;
+  readonly attempt: number;
+  readonly error: string | null;
+  readonly at: number;
+}
+
+export interface FlowLimits {
+  /** Most instances one foreach may create. */
+  readonly maxForeach: number;
+}
+
+export class TaskFlow {
+  readonly effects: Effect[] = [];
+  #seq = 0;
+
+  constructor(
+    readonly scheduler: SchedulerApi,
+    readonly writes: PendingWrites,
+    readonly clock: Clock,
+    readonly rng: Rng,
+    readonly limits: FlowLimits,
+    readonly onChange: (change: TaskChange) => void,
+    readonly onRunSettled: (run: LiveRun) => void,
+  ) {}
+
+  /** Applies one event; an illegal one (a late message) is recorded and changes nothing. */
+  apply(task: LiveTask, event: TaskEvent): boolean {
+    const from = task.row.state;
+    const t = transition(from, event);
+    const now = this.clock.now();
+    if (!t.ok) {
+      this.writes.event({ runId: task.row.runId, taskId: task.id, at: now, type: 'ignored', data: { event: event.type, reason: t.reason } });
+      return false;
+    }
+    const row = task.row;
+    row.state = t.state;
+    if (t.reason !== undefined && t.state !== 'retry_wait') row.error = t.reason;
+    for (const e of t.effects) {
+      switch (e.kind) {
+        case 'enqueue':
+          this.#enqueue(task, now);
+          break;
+        case 'execute':
+          this.effects.push({ kind: 'start', task });
+          break;
+        case 'release':
+          if (task.placed) {
+            this.scheduler.release(task.key);
+            task.run.job.running--;
+            task.placed = false;
+          }
+          break;
+        case 'kill':
+          this.effects.push({ kind: 'kill', task });
+          break;
+        case 'retry_after':
+          row.retryAt = now + e.delayMs;
+          row.reason = { kind: 'backoff', until: row.retryAt, attempt: row.attempt + 1 };
+          if (t.reason !== undefined) row.error = t.reason;
+          this.effects.push({ kind: 'retry_timer', task, at: row.retryAt });
+          break;
+        case 'run_compensation':
+          this.effects.push({ kind: 'compensate', task });
+          break;
+      }
+    }
+    if (from === 'queued' && t.state !== 'dispatched') this.scheduler.remove(task.key);
+    if (t.state === 'ready' || t.state === 'queued' || t.state === 'dispatched') row.retryAt = null;
+    if (TERMINAL_TASK_STATES.has(t.state) && t.state !== 'compensated') row.finishedAt = now;
+    this.writes.task(row);
+    this.onChange({ runId: row.runId, taskId: row.taskId, state: row.state, attempt: row.attempt, error: row.error, at: now });
+    if (isSettled(t.state) && !isSettled(from)) this.#settled(task);
+    return true;
+  }
+
+  #enqueue(task: LiveTask, now: number): void {
+    const run = task.run;
+    const spec = task.spec;
+    const deadline = spec.deadlineMs !== null && run.row.startedAt !== null ? run.row.startedAt + spec.deadlineMs : run.row.deadlineAt;
+    task.sched = {
+      key: task.key,
+      job: run.job,
+      priority: spec.priority,
+      resources: spec.resources,
+      readyAt: now,
+      seq: this.#seq++,
+      deadline,
+      estimateMs: spec.estimateMs,
+      bottomLevelMs: task.bottomLevelMs,
+      pool: null,
+      selector: null,
+    };
+    task.row.reason = null;
+    this.scheduler.enqueue(task.sched);
+  }
+
+  /** Marks a queued task dispatched as attempt N and running (local execution starts at once). */
+  dispatch(task: LiveTask, workerId: string): void {
+    const row = task.row;
+    row.attempt += 1;
+    row.worker = workerId;
+    row.startedAt = this.clock.now();
+    row.reason = null;
+    task.run.job.running++;
+    task.placed = true;
+    task.attemptRow = {
+      runId: row.runId, taskId: row.taskId, attempt: row.attempt, kind: 'run', status: 'running', worker: workerId,
+      startedAt: row.startedAt, finishedAt: null, exitCode: null, error: null,
+    };
+    this.writes.attempt(task.attemptRow);
+    this.apply(task, { type: 'dispatch', attempt: row.attempt });
+    this.apply(task, { type: 'start' });
+  }
+
+  /** All parents of `task` have settled: run it, skip it, or reject it. */
+  decide(task: LiveTask): void {
+    const run = task.run;
+    if (run.cancelling) {
+      this.apply(task, { type: 'cancel', reason: 'run cancelled' });
+      return;
+    }
+    const blocked = task.parents.find((p) => p.row.state !== 'succeeded');
+    if (blocked) {
+      this.apply(task, { type: 'skip', reason: `upstream ${blocked.id} ${blocked.row.state}` });
+      return;
+    }
+    if (task.spec.when !== undefined) {
+      const c = evalCondition(task.spec.when, exprContext(run, task));
+      if (!c.ok) return void this.apply(task, { type: 'reject', error: `when: ${c.error}` });
+      if (!c.value) return void this.apply(task, { type: 'skip', reason: `condition false: ${task.spec.when}` });
+    }
+    if (task.isGroup) return this.#expand(task);
+    this.makeReady(task);
+  }
+
+  /** Binds templates and moves a pending (or rescheduled) task into the scheduler's queue. */
+  makeReady(task: LiveTask): void {
+    const b = bindTask(task.run, task);
+    if (!b.ok) return void this.apply(task, { type: 'reject', error: b.error });
+    task.bound = b.value;
+    task.row.readyAt = this.clock.now();
+    if (task.row.state === 'pending') this.apply(task, { type: 'deps_met' });
+    this.apply(task, { type: 'enqueue' });
+  }
+
+  #expand(group: LiveTask): void {
+    const run = group.run;
+    const list = evalExpr(group.spec.foreach!, exprContext(run, group));
+    if (!list.ok) return void this.apply(group, { type: 'reject', error: `foreach: ${list.error}` });
+    if (!Array.isArray(list.value)) {
+      return void this.apply(group, { type: 'reject', error: `foreach: expected a list, got ${typeof list.value}` });
+    }
+    if (list.value.length > this.limits.maxForeach) {
+      return void this.apply(group, { type: 'reject', error: `foreach: ${list.value.length} items exceed the limit of ${this.limits.maxForeach}` });
+    }
+    // A group has no attempts of its own: it is 'running' while its instances run.
+    group.row.state = 'running';
+    group.row.startedAt = this.clock.now();
+    this.writes.task(group.row);
+    group.instances = [];
+    list.value.forEach((item, index) => {
+      const id = `${group.id}[${index}]`;
+      let inst = run.tasks.get(id);
+      if (inst === undefined) {
+        const row: TaskRow = {
+          runId: run.row.id, taskId: id, specId: group.id, itemIndex: index, item, state: 'pending', attempt: 0,
+          readyAt: null, startedAt: null, finishedAt: null, retryAt: null, worker: null, outputs: null, error: null,
+          reason: null, doneSeq: null,
+        };
+        inst = new LiveTask(run, group.spec, row);
+        run.tasks.set(id, inst);
+        this.writes.newTask(row);
+      }
+      inst.group = group;
+      inst.bottomLevelMs = group.bottomLevelMs;
+      group.instances!.push(inst);
+      run.unsettled++;
+      run.job.totalTasks++;
+    });
+    this.onChange({ runId: run.row.id, taskId: group.id, state: 'running', attempt: 0, error: null, at: this.clock.now() });
+    if (group.instances.length === 0) this.settleGroup(group);
+    else for (const inst of group.instances) this.makeReady(inst);
+  }
+
+  /** Settles a group whose instances have all settled (also used on recovery). */
+  settleGroup(group: LiveTask): void {
+    const outcome = groupOutcome(group.instances!.map((i) => i.row.state));
+    if (outcome === null || isSettled(group.row.state)) return;
+    const row = group.row;
+    row.state = outcome;
+    row.finishedAt = this.clock.now();
+    row.outputs = { items: group.instances!.map((i) => i.row.outputs ?? {}) };
+    if (outcome !== 'succeeded') {
+      const bad = group.instances!.find((i) => i.row.state !== 'succeeded' && i.row.state !== 'skipped');
+      row.error = bad ? `instance ${bad.id} ${bad.row.state}: ${bad.row.error ?? ''}`.trim() : null;
+    } else row.doneSeq = group.run.nextDoneSeq++;
+    this.writes.task(row);
+    this.onChange({ runId: row.runId, taskId: row.taskId, state: row.state, attempt: 0, error: row.error, at: row.finishedAt });
+    this.#settled(group);
+  }
+
+  #settled(task: LiveTask): void {
+    const run = task.run;
+    const row = task.row;
+    if (row.state === 'succeeded' && row.doneSeq === null) row.doneSeq = run.nextDoneSeq++;
+    run.unsettled--;
+    if (!task.isGroup) {
+      run.job.doneTasks++;
+      run.job.remainingWorkMs = Math.max(0, run.job.remainingWorkMs - (task.spec.estimateMs ?? 0));
+    }
+    if (task.group === null) run.exprTasks[task.id] = { state: row.state, outputs: row.outputs ?? {} };
+    if (task.group !== null) {
+      this.settleGroup(task.group);
+    } else if (row.state !== 'compensating' && row.state !== 'compensated') {
+      for (const child of task.children) {
+        if (child.row.state === 'pending' && --child.unsettledParents === 0) this.decide(child);
+      }
+    }
+    if (run.unsettled === 0) this.onRunSettled(run);
+  }
+}

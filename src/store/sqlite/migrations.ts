@@ -1,0 +1,83 @@
+/**
+ * SQLite schema, as an ordered list of migrations. A migration never changes once released: add
+ * a new one. `schema_migrations` records what was applied, so `migrate()` is idempotent.
+ */
+export const SQLITE_MIGRATIONS: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
+  {
+    version: 1,
+    name: 'initial',
+    sql: `
+      CREATE TABLE workflows (
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        namespace TEXT NOT NULL,
+        spec TEXT NOT NULL,
+        source TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (name, version)
+      );
+      CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        workflow TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        priority REAL NOT NULL,
+        state TEXT NOT NULL,
+        params TEXT NOT NULL,
+        spec TEXT NOT NULL,
+        labels TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        started_at INTEGER,
+        finished_at INTEGER,
+        deadline_at INTEGER,
+        error TEXT,
+        owner TEXT,
+        owner_seen_at INTEGER,
+        paused INTEGER NOT NULL DEFAULT 0,
+        cancel_requested INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX runs_state ON runs(state);
+      CREATE INDEX runs_created ON runs(created_at);
+      CREATE TABLE tasks (
+        run_id TEXT NOT NULL,
+        task_id TEXT NOT NULL,
+        spec_id TEXT,
+        item_index INTEGER,
+        item TEXT,
+        state TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        ready_at INTEGER,
+        started_at INTEGER,
+        finished_at INTEGER,
+        retry_at INTEGER,
+        worker TEXT,
+        outputs TEXT,
+        error TEXT,
+        reason TEXT,
+        done_seq INTEGER,
+        PRIMARY KEY (run_id, task_id)
+      ) WITHOUT ROWID;
+      CREATE TABLE attempts (
+        run_id TEXT NOT NULL,
+        task_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        worker TEXT,
+        started_at INTEGER NOT NULL,
+        finished_at INTEGER,
+        exit_code INTEGER,
+        error TEXT,
+        PRIMARY KEY (run_id, task_id, kind, attempt)
+      ) WITHOUT ROWID;
+      CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL,
+        task_id TEXT,
+        at INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        data TEXT
+      );
+      CREATE INDEX events_run ON events(run_id, id);
+    `,
+  },
+];

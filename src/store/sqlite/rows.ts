@@ -1,0 +1,68 @@
+/** Mapping between SQLite rows (snake_case, JSON text) and the Store's row objects. */
+import type { AttemptRow, EventRow, RunRow, TaskRow, WorkflowRow } from '../types.js';
+
+type Raw = Record<string, any>;
+
+const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
+const parse = (s: string | null): any => (s === null ? null : JSON.parse(s));
+
+export function runToParams(r: RunRow): unknown[] {
+  return [
+    r.id, r.workflow, r.namespace, r.priority, r.state, JSON.stringify(r.params), JSON.stringify(r.spec),
+    JSON.stringify(r.labels), r.createdAt, r.startedAt, r.finishedAt, r.deadlineAt, r.error, r.owner,
+    r.ownerSeenAt, r.paused ? 1 : 0,
+  ];
+}
+
+export function runFromRaw(x: Raw): RunRow {
+  return {
+    id: x.id, workflow: x.workflow, namespace: x.namespace, priority: x.priority, state: x.state,
+    params: JSON.parse(x.params), spec: JSON.parse(x.spec), labels: JSON.parse(x.labels),
+    createdAt: x.created_at, startedAt: x.started_at, finishedAt: x.finished_at, deadlineAt: x.deadline_at,
+    error: x.error, owner: x.owner, ownerSeenAt: x.owner_seen_at, paused: x.paused === 1,
+  };
+}
+
+export function newTaskToParams(t: TaskRow): unknown[] {
+  return [t.runId, t.taskId, t.specId, t.itemIndex, json(t.item), ...taskMutable(t)];
+}
+
+/** The mutable columns in the order of the UPDATE statement (run_id, task_id appended there). */
+export function taskMutable(t: TaskRow): unknown[] {
+  return [
+    t.state, t.attempt, t.readyAt, t.startedAt, t.finishedAt, t.retryAt, t.worker, json(t.outputs), t.error,
+    json(t.reason), t.doneSeq,
+  ];
+}
+
+export function taskFromRaw(x: Raw): TaskRow {
+  return {
+    runId: x.run_id, taskId: x.task_id, specId: x.spec_id, itemIndex: x.item_index, item: parse(x.item),
+    state: x.state, attempt: x.attempt, readyAt: x.ready_at, startedAt: x.started_at, finishedAt: x.finished_at,
+    retryAt: x.retry_at, worker: x.worker, outputs: parse(x.outputs), error: x.error, reason: parse(x.reason),
+    doneSeq: x.done_seq,
+  };
+}
+
+export function attemptToParams(a: AttemptRow): unknown[] {
+  return [a.runId, a.taskId, a.kind, a.attempt, a.status, a.worker, a.startedAt, a.finishedAt, a.exitCode, a.error];
+}
+
+export function attemptFromRaw(x: Raw): AttemptRow {
+  return {
+    runId: x.run_id, taskId: x.task_id, kind: x.kind, attempt: x.attempt, status: x.status, worker: x.worker,
+    startedAt: x.started_at, finishedAt: x.finished_at, exitCode: x.exit_code, error: x.error,
+  };
+}
+
+export function eventToParams(e: EventRow): unknown[] {
+  return [e.runId, e.taskId, e.at, e.type, json(e.data)];
+}
+
+export function eventFromRaw(x: Raw): EventRow {
+  return { runId: x.run_id, taskId: x.task_id, at: x.at, type: x.type, data: parse(x.data) };
+}
+
+export function workflowFromRaw(x: Raw): WorkflowRow {
+  return { name: x.name, version: x.version, namespace: x.namespace, spec: JSON.parse(x.spec), source: x.source, createdAt: x.created_at };
+}

@@ -1,0 +1,141 @@
+/**
+ * The Store interface: durable state of workflows, runs, tasks and attempts. One interface, one
+ * conformance suite (test/store/conformance.ts) run against every adapter: SQLite (embedded
+ * default) now, PostgreSQL for production.
+ *
+ * Write path: the engine collects the rows one scheduling tick changed into a `WriteBatch` and
+ * commits it in one transaction (group commit) BEFORE it carries out the tick's effects
+ * (write-ahead). Rows are written whole: the batch carries the final row of each task changed in
+ * the tick, so intermediate states within a tick never cost a write.
+ */
+import type { RunState, TaskState, WorkflowSpec } from '../core/model.js';
+import type { WaitReason } from '../core/wait-reason.js';
+
+export interface RunRow {
+  readonly id: string;
+  readonly workflow: string;
+  readonly namespace: string;
+  readonly priority: number;
+  state: RunState;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly spec: WorkflowSpec;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  readonly deadlineAt: number | null;
+  error: string | null;
+  /** Process that drives the run now (`host:pid`), so two engines never drive one run. */
+  owner: string | null;
+  /** Heartbeat of the owner (ms); an owner silent for long is presumed dead. */
+  ownerSeenAt: number | null;
+  paused: boolean;
+}
+
+export interface TaskRow {
+  readonly runId: string;
+  readonly taskId: string;
+  /** For a foreach instance: the id of the task spec it was expanded from; otherwise null. */
+  readonly specId: string | null;
+  /** For a foreach instance: its index and item. */
+  readonly itemIndex: number | null;
+  readonly item: unknown;
+  state: TaskState;
+  /** Attempts started so far (the current one when running). */
+  attempt: number;
+  readyAt: number | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+  retryAt: number | null;
+  worker: string | null;
+  outputs: Record<string, unknown> | null;
+  error: string | null;
+  reason: WaitReason | null;
+  /** Completion order within the run (compensation runs in reverse); null until succeeded. */
+  doneSeq: number | null;
+}
+
+export type AttemptStatus = 'running' | 'succeeded' | 'failed' | 'timed_out' | 'cancelled' | 'lost';
+
+export interface AttemptRow {
+  readonly runId: string;
+  readonly taskId: string;
+  readonly attempt: number;
+  status: AttemptStatus;
+  readonly worker: string | null;
+  readonly startedAt: number;
+  finishedAt: number | null;
+  exitCode: number | null;
+  error: string | null;
+  /** Compensation attempts are recorded too, with kind 'compensate'. */
+  readonly kind: 'run' | 'compensate';
+}
+
+export interface EventRow {
+  readonly runId: string;
+  readonly taskId: string | null;
+  readonly at: number;
+  readonly type: string;
+  readonly data: Readonly<Record<string, unknown>> | null;
+}
+
+export interface WorkflowRow {
+  readonly name: string;
+  readonly version: number;
+  readonly namespace: string;
+  readonly spec: WorkflowSpec;
+  readonly source: string;
+  readonly createdAt: number;
+}
+
+export interface WriteBatch {
+  runs: RunRow[];
+  newTasks: TaskRow[];
+  tasks: TaskRow[];
+  attempts: AttemptRow[];
+  events: EventRow[];
+}
+
+export function emptyBatch(): WriteBatch {
+  return { runs: [], newTasks: [], tasks: [], attempts: [], events: [] };
+}
+
+export function batchSize(b: WriteBatch): number {
+  return b.runs.length + b.newTasks.length + b.tasks.length + b.attempts.length + b.events.length;
+}
+
+export interface RunFilter {
+  readonly state?: RunState;
+  readonly namespace?: string;
+  readonly workflow?: string;
+  /** Partial match on run id, workflow name and label values. */
+  readonly search?: string;
+  readonly since?: number;
+  readonly limit?: number;
+}
+
+export interface Store {
+  /** Applies every migration not yet applied; safe to call on every start. */
+  migrate(): Promise<void>;
+  /** Writes the whole batch in one transaction, or nothing. */
+  commit(batch: WriteBatch): Promise<void>;
+  getRun(id: string): Promise<RunRow | null>;
+  listRuns(filter?: RunFilter): Promise<RunRow[]>;
+  getTasks(runId: string): Promise<TaskRow[]>;
+  getAttempts(runId: string, taskId?: string): Promise<AttemptRow[]>;
+  getEvents(runId: string): Promise<EventRow[]>;
+  /** Runs in a non-terminal state (to resume after a restart). */
+  unfinishedRuns(): Promise<RunRow[]>;
+  /** Atomically takes ownership of a run if it has no live owner; false if another owner holds it. */
+  claimRun(runId: string, owner: string, now: number, staleAfterMs: number): Promise<boolean>;
+  /** Refreshes the heartbeat of every run this owner holds. */
+  heartbeat(owner: string, now: number): Promise<void>;
+  /** Asks the engine that owns a run to cancel it (it polls `cancelRequests`). */
+  requestCancel(runId: string): Promise<void>;
+  /** Runs owned by `owner` whose cancellation was requested; clears the requests it returns. */
+  takeCancelRequests(owner: string): Promise<string[]>;
+  saveWorkflow(row: Omit<WorkflowRow, 'version'>): Promise<WorkflowRow>;
+  getWorkflow(name: string, version?: number): Promise<WorkflowRow | null>;
+  listWorkflows(): Promise<WorkflowRow[]>;
+  close(): Promise<void>;
+}

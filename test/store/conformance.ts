@@ -1,0 +1,134 @@
+/**
+ * The Store conformance suite: every adapter (SQLite now, PostgreSQL later) must pass it.
+ * `open` gives a fresh, migrated, empty store for each test.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { RunRow, Store, TaskRow } from '../../src/store/types.js';
+import { emptyBatch } from '../../src/store/types.js';
+import type { WorkflowSpec } from '../../src/core/model.js';
+
+const SPEC: WorkflowSpec = {
+  name: 'wf', namespace: 'ns', priority: 50, deadline: null, params: [], labels: { team: 'data' }, tasks: [],
+};
+
+export function runRow(id: string, over: Partial<RunRow> = {}): RunRow {
+  return {
+    id, workflow: 'wf', namespace: 'ns', priority: 50, state: 'running', params: { a: 1 }, spec: SPEC, labels: { team: 'data' },
+    createdAt: 1000, startedAt: 1000, finishedAt: null, deadlineAt: null, error: null, owner: 'h:1', ownerSeenAt: 1000, paused: false,
+    ...over,
+  };
+}
+
+export function taskRow(runId: string, taskId: string, over: Partial<TaskRow> = {}): TaskRow {
+  return {
+    runId, taskId, specId: null, itemIndex: null, item: null, state: 'pending', attempt: 0, readyAt: null, startedAt: null,
+    finishedAt: null, retryAt: null, worker: null, outputs: null, error: null, reason: null, doneSeq: null, ...over,
+  };
+}
+
+export function storeConformance(name: string, open: () => Promise<Store>): void {
+  const withStore = (title: string, fn: (s: Store) => Promise<void>) =>
+    test(`${name}: ${title}`, async () => {
+      const s = await open();
+      try {
+        await fn(s);
+      } finally {
+        await s.close();
+      }
+    });
+
+  withStore('a committed batch is read back whole', async (s) => {
+    const b = emptyBatch();
+    b.runs.push(runRow('r1'));
+    b.newTasks.push(taskRow('r1', 'a'), taskRow('r1', 'b[0]', { specId: 'b', itemIndex: 0, item: { x: [1, 2] } }));
+    b.events.push({ runId: 'r1', taskId: null, at: 1, type: 'run_submitted', data: { k: 'v' } });
+    await s.commit(b);
+    const run = await s.getRun('r1');
+    assert.deepEqual(run, runRow('r1'));
+    const tasks = (await s.getTasks('r1')).sort((x, y) => x.taskId.localeCompare(y.taskId));
+    assert.deepEqual(tasks, [taskRow('r1', 'a'), taskRow('r1', 'b[0]', { specId: 'b', itemIndex: 0, item: { x: [1, 2] } })]);
+    assert.deepEqual(await s.getEvents('r1'), [{ runId: 'r1', taskId: null, at: 1, type: 'run_submitted', data: { k: 'v' } }]);
+  });
+
+  withStore('task updates and attempt upserts keep the final row', async (s) => {
+    const b = emptyBatch();
+    b.runs.push(runRow('r1'));
+    const t = taskRow('r1', 'a');
+    b.newTasks.push(t);
+    await s.commit(b);
+    const b2 = emptyBatch();
+    Object.assign(t, { state: 'running', attempt: 1, startedAt: 5, worker: 'local', reason: { kind: 'dependency', waitingOn: ['x'] } });
+    b2.tasks.push(t);
+    const a = { runId: 'r1', taskId: 'a', attempt: 1, kind: 'run' as const, status: 'running' as const, worker: 'local', startedAt: 5, finishedAt: null, exitCode: null, error: null };
+    b2.attempts.push(a);
+    await s.commit(b2);
+    const b3 = emptyBatch();
+    Object.assign(t, { state: 'succeeded', finishedAt: 9, outputs: { n: 3 }, reason: null, doneSeq: 1 });
+    b3.tasks.push(t);
+    b3.attempts.push({ ...a, status: 'succeeded', finishedAt: 9, exitCode: 0 });
+    await s.commit(b3);
+    assert.deepEqual(await s.getTasks('r1'), [t]);
+    assert.deepEqual(await s.getAttempts('r1'), [{ ...a, status: 'succeeded', finishedAt: 9, exitCode: 0 }]);
+    assert.deepEqual(await s.getAttempts('r1', 'zzz'), []);
+  });
+
+  withStore('a failing batch writes nothing (atomic)', async (s) => {
+    const b = emptyBatch();
+    b.runs.push(runRow('r1'));
+    b.newTasks.push(taskRow('r1', 'a'));
+    await s.commit(b);
+    const bad = emptyBatch();
+    bad.runs.push(runRow('r2'));
+    bad.newTasks.push(taskRow('r2', 'x'), taskRow('r1', 'a')); // duplicate key: the insert fails
+    await assert.rejects(s.commit(bad));
+    assert.equal(await s.getRun('r2'), null);
+    assert.deepEqual(await s.getTasks('r2'), []);
+  });
+
+  withStore('listRuns filters by state, namespace and partial text; unfinishedRuns', async (s) => {
+    const b = emptyBatch();
+    b.runs.push(runRow('r-alpha', { createdAt: 1 }), runRow('r-beta', { createdAt: 2, state: 'failed', labels: { team: 'ml' } }), runRow('r-gamma', { createdAt: 3, namespace: 'other' }));
+    await s.commit(b);
+    assert.deepEqual((await s.listRuns()).map((r) => r.id), ['r-gamma', 'r-beta', 'r-alpha']);
+    assert.deepEqual((await s.listRuns({ state: 'failed' })).map((r) => r.id), ['r-beta']);
+    assert.deepEqual((await s.listRuns({ namespace: 'other' })).map((r) => r.id), ['r-gamma']);
+    assert.deepEqual((await s.listRuns({ search: 'ph' })).map((r) => r.id), ['r-alpha']);
+    assert.deepEqual((await s.listRuns({ search: 'ml' })).map((r) => r.id), ['r-beta']);
+    assert.deepEqual((await s.listRuns({ search: '%' })).map((r) => r.id), []);
+    assert.deepEqual((await s.listRuns({ limit: 1 })).map((r) => r.id), ['r-gamma']);
+    assert.deepEqual((await s.unfinishedRuns()).map((r) => r.id), ['r-alpha', 'r-gamma']);
+  });
+
+  withStore('claimRun: one owner at a time until the owner goes stale', async (s) => {
+    const b = emptyBatch();
+    b.runs.push(runRow('r1', { owner: 'h:1', ownerSeenAt: 1000 }));
+    await s.commit(b);
+    assert.equal(await s.claimRun('r1', 'h:2', 2000, 5000), false);
+    assert.equal(await s.claimRun('r1', 'h:1', 2000, 5000), true);
+    await s.heartbeat('h:1', 3000);
+    assert.equal(await s.claimRun('r1', 'h:2', 7000, 5000), false);
+    assert.equal(await s.claimRun('r1', 'h:2', 9000, 5000), true);
+    assert.equal((await s.getRun('r1'))!.owner, 'h:2');
+  });
+
+  withStore('cancel requests reach the owner once', async (s) => {
+    const b = emptyBatch();
+    b.runs.push(runRow('r1', { owner: 'h:1' }), runRow('r2', { owner: 'h:2' }));
+    await s.commit(b);
+    await s.requestCancel('r1');
+    await s.requestCancel('r2');
+    assert.deepEqual(await s.takeCancelRequests('h:1'), ['r1']);
+    assert.deepEqual(await s.takeCancelRequests('h:1'), []);
+  });
+
+  withStore('workflows are versioned', async (s) => {
+    const w1 = await s.saveWorkflow({ name: 'wf', namespace: 'ns', spec: SPEC, source: 'v1', createdAt: 1 });
+    const w2 = await s.saveWorkflow({ name: 'wf', namespace: 'ns', spec: SPEC, source: 'v2', createdAt: 2 });
+    assert.deepEqual([w1.version, w2.version], [1, 2]);
+    assert.equal((await s.getWorkflow('wf'))!.source, 'v2');
+    assert.equal((await s.getWorkflow('wf', 1))!.source, 'v1');
+    assert.equal(await s.getWorkflow('nope'), null);
+    assert.deepEqual((await s.listWorkflows()).map((w) => [w.name, w.version]), [['wf', 2]]);
+  });
+}
