@@ -101,6 +101,10 @@ export interface SchedulerConfig {
   readonly headTimeoutMs?: number;
   readonly headRetries?: number;
   readonly quotas?: Readonly<Record<string, Quota>>;
+  /** Default placement score when the policy has none: best-fit (default) or first-fit. */
+  readonly placement?: 'best-fit' | 'first-fit';
+  /** Runtime assumed for a task without an estimate, in backfill reservations and HEFT (default 3,600,000 ms). */
+  readonly unknownEstimateMs?: number;
 }
 
 /**

@@ -30,7 +30,7 @@ function workflow(log: string): string {
     for (let i = 0; i < 10; i++) {
       lines.push(`  t${l}_${i}:`);
       if (l > 0) lines.push(`    needs: [t${l - 1}_${i}, t${l - 1}_${(i + 3) % 10}]`);
-      lines.push(`    run: echo "start $KAIROS_TASK_ID" >> ${log}; sleep 0.05; echo "end $KAIROS_TASK_ID" >> ${log}`);
+      lines.push(`    run: echo "start $KAIROS_TASK_ID" >> ${log}; sleep 0.1; echo "end $KAIROS_TASK_ID" >> ${log}`);
       lines.push('    resources: {cpu: 0.25}');
     }
   }
@@ -46,13 +46,26 @@ test('kill -9 at random moments, resume each time: every task succeeds exactly o
   const rng = new SeededRng(20261123);
   const store = () => new SqliteStore(join(state, 'kairos.db'));
   let runId: string | null = null;
+  const succeededCount = async (): Promise<number> => {
+    if (!existsSync(join(state, 'kairos.db'))) return 0;
+    const s = store();
+    try {
+      const id = runId ?? (await s.listRuns())[0]?.id;
+      return id ? (await s.getTasks(id)).filter((t) => t.state === 'succeeded').length : 0;
+    } finally {
+      await s.close();
+    }
+  };
   let kills = 0;
   const checks: { succeededAtKill: Set<string>; linesAtKill: number }[] = [];
   try {
     let child = kairos(['run', wf, '--state', state, '--concurrency', '8']);
     for (let round = 0; round < 5; round++) {
-      // Kill somewhere between 1.0 and 2.5 s after start (start-up alone takes ~0.6 s).
-      await new Promise((r) => setTimeout(r, 1000 + rng.next() * 1500));
+      // Kill at a random moment once the run has made progress: after 25..45 more tasks have
+      // succeeded than at the previous kill, plus a random 0..100 ms (mid-task, usually).
+      const target = (checks.at(-1)?.succeededAtKill.size ?? 0) + 25 + Math.floor(rng.next() * 20);
+      while (child.exitCode === null && (await succeededCount()) < target) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, rng.next() * 100));
       if (child.exitCode !== null) break;
       child.kill('SIGKILL');
       await exited(child);

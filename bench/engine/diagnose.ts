@@ -1,0 +1,91 @@
+/**
+ * Where the engine's time goes (not part of the headline benchmark). Runs the Kairos shapes
+ * with the Store swapped or wrapped — the engine takes any `Store`, so no source is changed:
+ *   sqlite   the real SqliteStore file (as run.ts), commit() timed: share of wall time in SQLite
+ *   memory   SqliteStore(':memory:'): same SQL, no file, no WAL, no fsync
+ *   null     commit() does nothing: the engine's own cost, the ceiling any store can reach
+ * and prints rows written per task, commits (ticks) and the commit share.
+ *
+ *   node --import tsx bench/engine/diagnose.ts [--size 20000] [--runs 3] [--concurrency 256]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Engine } from '../../src/engine/engine.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Store, WriteBatch } from '../../src/store/types.js';
+import { localExecutors } from '../../src/cli/runtime.js';
+import type { WorkflowSpec } from '../../src/core/model.js';
+import { independent, parentChildren } from './shapes.js';
+import { fixed, int, median, table } from './stats.js';
+
+type StoreKind = 'sqlite' | 'memory' | 'null';
+
+interface Sample { ms: number; commitMs: number; commits: number; rows: Record<keyof WriteBatch, number>; cpuUs: number }
+
+/** Wraps a store: times `commit` and counts what it writes. */
+function timed(inner: Store, kind: StoreKind, s: Sample): Store {
+  return new Proxy(inner, {
+    get(target, prop, receiver) {
+      if (prop === 'commit') {
+        return async (b: WriteBatch) => {
+          const t0 = performance.now();
+          if (kind !== 'null') await target.commit(b);
+          s.commitMs += performance.now() - t0;
+          s.commits++;
+          for (const k of Object.keys(s.rows) as (keyof WriteBatch)[]) s.rows[k] += b[k].length;
+        };
+      }
+      const v = Reflect.get(target, prop, receiver);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+}
+
+async function once(spec: WorkflowSpec, kind: StoreKind, concurrency: number): Promise<Sample> {
+  const dir = mkdtempSync(join(tmpdir(), 'kairos-diag-'));
+  const inner = new SqliteStore(kind === 'sqlite' ? join(dir, 'kairos.db') : ':memory:');
+  const s: Sample = { ms: 0, commitMs: 0, commits: 0, rows: { runs: 0, newTasks: 0, tasks: 0, attempts: 0, events: 0 }, cpuUs: 0 };
+  const store = timed(inner, kind, s);
+  const engine = new Engine({ store, stateDir: dir, executors: localExecutors(new Map([['noop', () => undefined]])), concurrency });
+  try {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const row = await engine.submit(spec);
+    const end = await engine.wait(row.id);
+    s.ms = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    s.cpuUs = c.user + c.system;
+    if (end.state !== 'succeeded') throw new Error(`run ended ${end.state}`);
+    return s;
+  } finally {
+    await engine.close({ kill: true });
+    await inner.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const argv = process.argv.slice(2);
+const flag = (name: string, d: number) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : d);
+const size = flag('--size', 20_000);
+const runs = flag('--runs', 3);
+const concurrency = flag('--concurrency', 256);
+
+const rows: string[][] = [];
+for (const shape of ['independent', 'dag'] as const) {
+  const make = () => (shape === 'independent' ? independent(size) : parentChildren(size / 4));
+  for (const kind of ['sqlite', 'memory', 'null'] as const) {
+    await once(shape === 'independent' ? independent(size / 10) : parentChildren(size / 40), kind, concurrency); // warm-up
+    const ss: Sample[] = [];
+    for (let i = 0; i < runs; i++) ss.push(await once(make(), kind, concurrency));
+    const m = (f: (s: Sample) => number) => median(ss.map(f));
+    rows.push([
+      shape, kind, int(m((s) => (size / s.ms) * 1000)), fixed(m((s) => (s.ms * 1000) / size)), fixed(m((s) => s.cpuUs / size)),
+      fixed(m((s) => (s.commitMs * 1000) / size)), `${fixed(m((s) => (s.commitMs / s.ms) * 100), 0)}%`, int(m((s) => s.commits)),
+      fixed(m((s) => (s.rows.newTasks + s.rows.tasks + s.rows.attempts + s.rows.events + s.rows.runs) / size), 2),
+      `${fixed(m((s) => s.rows.tasks / size), 2)} / ${fixed(m((s) => s.rows.attempts / size), 2)} / ${fixed(m((s) => s.rows.events / size), 2)}`,
+    ]);
+  }
+}
+console.log(`Diagnosis: ${size} tasks, concurrency ${concurrency}, median of ${runs}`);
+console.log(table(['shape', 'store', 'tasks/s', 'µs/task wall', 'µs/task CPU', 'µs/task in commit', 'commit share', 'commits', 'rows/task', 'task upd / attempt / event rows per task'], rows));

@@ -1,0 +1,64 @@
+/**
+ * Kairos's side: the embedded engine with a real SQLite file in a temp state folder (WAL,
+ * synchronous=NORMAL — the default durability), `fn` executors with a no-op handler. Timed from
+ * `submit` to the run's end (`wait` resolving: every transition committed). Engine and store
+ * creation are outside the timing; the store is checked afterwards (every task succeeded, in
+ * the file), so a fast wrong answer cannot pass.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { WorkflowSpec } from '../../src/core/model.js';
+import { Engine } from '../../src/engine/engine.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { localExecutors } from '../../src/cli/runtime.js';
+import type { FnHandler } from '../../src/exec/types.js';
+
+export interface KairosResult {
+  readonly tasks: number;
+  readonly ms: number;
+}
+
+export interface Bench {
+  readonly engine: Engine;
+  readonly store: SqliteStore;
+  readonly dir: string;
+  close(): Promise<void>;
+}
+
+export function openBench(concurrency: number, functions: Map<string, FnHandler>): Bench {
+  const dir = mkdtempSync(join(tmpdir(), 'kairos-bench-'));
+  const store = new SqliteStore(join(dir, 'kairos.db'));
+  const engine = new Engine({ store, stateDir: dir, executors: localExecutors(functions), concurrency });
+  engine.on('error', (e) => {
+    console.error('engine error:', e);
+    process.exitCode = 1;
+  });
+  return {
+    engine, store, dir,
+    async close() {
+      await engine.close({ kill: true });
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const NOOP: FnHandler = () => undefined;
+
+export async function kairosRun(spec: WorkflowSpec, concurrency: number): Promise<KairosResult> {
+  const b = openBench(concurrency, new Map([['noop', NOOP]]));
+  try {
+    const t0 = performance.now();
+    const row = await b.engine.submit(spec);
+    const end = await b.engine.wait(row.id);
+    const ms = performance.now() - t0;
+    if (end.state !== 'succeeded') throw new Error(`run ${row.id} ended ${end.state}: ${end.error}`);
+    const tasks = await b.store.getTasks(row.id);
+    const ok = tasks.filter((t) => t.state === 'succeeded').length;
+    if (ok !== spec.tasks.length) throw new Error(`run ${row.id}: ${ok} of ${spec.tasks.length} tasks succeeded in the store`);
+    return { tasks: spec.tasks.length, ms };
+  } finally {
+    await b.close();
+  }
+}

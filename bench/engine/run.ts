@@ -1,0 +1,288 @@
+/**
+ * Engine throughput benchmark (issue 2, "Performance"): Kairos's embedded engine on durable
+ * SQLite against BullMQ 5 on a redis-server this script starts, same machine, same invocation.
+ *
+ *   node --import tsx bench/engine/run.ts [--quick] [--runs N] [--only kairos|bullmq]
+ *        [--concurrency 256,1024] [--size 20000] [--memory-tasks 1000000] [--no-memory] [--cpu-prof]
+ *   npm run bench:engine -- [same flags]
+ *
+ * Modes of this one file (the parent spawns the others, each in a fresh process so no
+ * measurement inherits another's heap, JIT state or Redis contents):
+ *   parent              starts redis-server, spawns children, prints medians and ratios
+ *   --child bullmq      one shape through BullMQ: 1 untimed warm-up at 1/10 size, then N timed runs
+ *   --child kairos      one shape at one concurrency through the engine, same protocol
+ *   --memory            N pending tasks held by the engine: RSS and peak RSS (VmHWM)
+ * A child prints one `RESULT {json}` line per timed run. `--cpu-prof` writes V8 CPU profiles
+ * of the Kairos children to bench/engine/profiles/<shape>-c<N>/ (one file per thread; the
+ * largest is the main thread's — summarise it with profile-summary.ts).
+ */
+import { spawn } from 'node:child_process';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startRedis, type RedisHandle } from './redis.js';
+import { fixed, int, median, table } from './stats.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const SELF = fileURLToPath(import.meta.url);
+
+type Shape = 'independent' | 'dag';
+type System = 'bullmq' | 'kairos';
+
+interface RunResult {
+  readonly system: System;
+  readonly shape: Shape;
+  readonly concurrency: number;
+  readonly tasks: number;
+  readonly ms: number;
+  /** CPU time of the measuring process during the run (user + system), µs. Excludes redis-server. */
+  readonly cpuUs: number;
+}
+
+interface Args {
+  quick: boolean;
+  runs: number;
+  only: System | null;
+  concurrency: number[];
+  size: number;
+  memoryTasks: number;
+  memory: boolean;
+  cpuProf: boolean;
+  child: System | null;
+  memoryChild: boolean;
+  shape: Shape;
+  port: number;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const a: Args = {
+    quick: false, runs: 3, only: null, concurrency: [256, 1024, 0], size: 20_000, memoryTasks: 1_000_000, memory: true,
+    cpuProf: false, child: null, memoryChild: false, shape: 'independent', port: 0,
+  };
+  let runsSet = false, sizeSet = false, memSet = false;
+  for (let i = 0; i < argv.length; i++) {
+    const f = argv[i]!;
+    const v = () => {
+      const x = argv[++i];
+      if (x === undefined) throw new Error(`${f} needs a value`);
+      return x;
+    };
+    switch (f) {
+      case '--quick': a.quick = true; break;
+      case '--runs': a.runs = Number(v()); runsSet = true; break;
+      case '--only': a.only = v() as System; break;
+      case '--concurrency': a.concurrency = v().split(',').map((x) => (x === 'unbounded' ? 0 : Number(x))); break;
+      case '--size': a.size = Number(v()); sizeSet = true; break;
+      case '--memory-tasks': a.memoryTasks = Number(v()); memSet = true; break;
+      case '--no-memory': a.memory = false; break;
+      case '--cpu-prof': a.cpuProf = true; break;
+      case '--child': a.child = v() as System; break;
+      case '--memory': a.memoryChild = true; break;
+      case '--shape': a.shape = v() as Shape; break;
+      case '--port': a.port = Number(v()); break;
+      default: throw new Error(`unknown flag ${f}`);
+    }
+  }
+  if (a.quick) {
+    if (!runsSet) a.runs = 1;
+    if (!sizeSet) a.size = 4000;
+    if (!memSet) a.memoryTasks = 100_000;
+  }
+  if (!(a.runs >= 1) || !(a.size >= 4) || a.concurrency.some((c) => !(c >= 0))) throw new Error('bad --runs, --size or --concurrency');
+  return a;
+}
+
+// ---------------------------------------------------------------- children
+
+async function childMain(a: Args): Promise<void> {
+  const measure = async (size: number): Promise<{ tasks: number; ms: number; cpuUs: number }> => {
+    const c0 = process.cpuUsage();
+    let r: { tasks: number; ms: number };
+    if (a.child === 'bullmq') {
+      const { bullFlows, bullIndependent } = await import('./bullmq.js');
+      r = a.shape === 'independent' ? await bullIndependent(a.port, size, a.concurrency[0]) : await bullFlows(a.port, Math.floor(size / 4), a.concurrency[0]);
+    } else {
+      const { kairosRun } = await import('./kairos.js');
+      const { independent, parentChildren } = await import('./shapes.js');
+      const c = a.concurrency[0]!;
+      const spec = a.shape === 'independent' ? independent(size, c > 0) : parentChildren(Math.floor(size / 4), c > 0);
+      r = await kairosRun(spec, c > 0 ? c : 256);
+    }
+    const c = process.cpuUsage(c0);
+    return { ...r, cpuUs: c.user + c.system };
+  };
+  await measure(Math.max(4, Math.round(a.size / 40) * 4)); // warm-up: 1/10 size, untimed
+  for (let i = 0; i < a.runs; i++) {
+    const r = await measure(a.size);
+    const out: RunResult = { system: a.child!, shape: a.shape, concurrency: a.concurrency[0]!, ...r };
+    process.stdout.write(`RESULT ${JSON.stringify(out)}\n`);
+  }
+}
+
+async function memoryMain(a: Args): Promise<void> {
+  const { memoryMode } = await import('./memory.js');
+  const r = await memoryMode(a.memoryTasks);
+  process.stdout.write(`RESULT ${JSON.stringify(r)}\n`);
+}
+
+// ---------------------------------------------------------------- parent
+
+function spawnChild(nodeArgs: readonly string[], args: readonly string[]): Promise<unknown[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, ...nodeArgs, SELF, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    const kill = () => child.kill('SIGKILL');
+    process.once('exit', kill);
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      process.off('exit', kill);
+      const results = out.split('\n').filter((l) => l.startsWith('RESULT ')).map((l) => JSON.parse(l.slice(7)));
+      const other = out.split('\n').filter((l) => l && !l.startsWith('RESULT ')).join('\n');
+      if (other) process.stderr.write(other + '\n');
+      if (code !== 0) reject(new Error(`child ${args.join(' ')} exited ${code ?? signal}`));
+      else resolve(results);
+    });
+  });
+}
+
+function status(line: string): void {
+  process.stderr.write(`[bench] ${line}\n`);
+}
+
+async function parentMain(a: Args): Promise<void> {
+  const started = Date.now();
+  const results: RunResult[] = [];
+  const failures: string[] = [];
+  const common = ['--runs', String(a.runs), '--size', String(a.size)];
+  const profArgs = (tag: string) => (a.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(HERE, 'profiles', tag)}`] : []);
+  let redis: RedisHandle | null = null;
+  const onSignal = (sig: NodeJS.Signals) => {
+    void (redis?.stop() ?? Promise.resolve()).finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    if (a.only !== 'kairos') {
+      redis = await startRedis();
+      status(`redis-server pid ${redis.pid} on port ${redis.port}`);
+      for (const shape of ['independent', 'dag'] as const) {
+        status(`BullMQ ${shape}: ${a.size} jobs x ${a.runs} runs, concurrency 50`);
+        try {
+          results.push(...((await spawnChild([], ['--child', 'bullmq', '--shape', shape, '--port', String(redis.port), '--concurrency', '50', ...common])) as RunResult[]));
+        } catch (e) {
+          failures.push(`BullMQ ${shape}: ${(e as Error).message}`);
+        }
+      }
+      await redis.stop();
+      redis = null;
+    }
+    if (a.only !== 'bullmq') {
+      for (const shape of ['independent', 'dag'] as const) {
+        for (const c of a.concurrency) {
+          status(`Kairos ${shape}: ${a.size} tasks x ${a.runs} runs, concurrency ${c}`);
+          try {
+            results.push(...((await spawnChild(profArgs(`kairos-${shape}-c${c}`), ['--child', 'kairos', '--shape', shape, '--concurrency', String(c), ...common])) as RunResult[]));
+          } catch (e) {
+            failures.push(`Kairos ${shape} c=${c}: ${(e as Error).message}`);
+          }
+        }
+      }
+    }
+    const memory: Record<string, number>[] = [];
+    if (a.memory && a.only !== 'bullmq') {
+      for (let i = 0; i < a.runs; i++) {
+        status(`memory: ${a.memoryTasks} pending tasks (run ${i + 1}/${a.runs})`);
+        try {
+          memory.push(...((await spawnChild(['--max-old-space-size=4096'], ['--memory', '--memory-tasks', String(a.memoryTasks)])) as Record<string, number>[]));
+        } catch (e) {
+          failures.push(`memory: ${(e as Error).message}`);
+        }
+      }
+    }
+    report(a, results, memory, failures, Date.now() - started);
+  } finally {
+    await redis?.stop();
+  }
+}
+
+function report(a: Args, results: RunResult[], memory: Record<string, number>[], failures: string[], wallMs: number): void {
+  const of = (system: System, shape: Shape, c?: number) => results.filter((r) => r.system === system && r.shape === shape && (c === undefined || r.concurrency === c));
+  const rate = (rs: RunResult[]) => median(rs.map((r) => (r.tasks / r.ms) * 1000));
+  const lines: string[] = [];
+  lines.push(`Machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}, ${process.platform}`);
+  lines.push(`Command: node --import tsx bench/engine/run.ts ${process.argv.slice(2).join(' ')}`.trimEnd());
+  lines.push(`Runs: ${a.runs} per measurement (median shown; each after an untimed warm-up at 1/10 size), ${a.size.toLocaleString('en-US')} tasks per run`);
+  lines.push('');
+  const best: Record<Shape, { c: number; rate: number }> = { independent: { c: 0, rate: NaN }, dag: { c: 0, rate: NaN } };
+  const rows: string[][] = [];
+  for (const shape of ['independent', 'dag'] as const) {
+    const bull = rate(of('bullmq', shape));
+    for (const c of a.concurrency) {
+      const r = rate(of('kairos', shape, c));
+      if (Number.isFinite(r) && !(r <= best[shape].rate)) best[shape] = { c, rate: r };
+    }
+    const target = shape === 'independent' ? 5 : 10;
+    const b = best[shape];
+    const ratio = b.rate / bull;
+    rows.push([
+      shape === 'independent' ? `independent no-op` : `DAG (parent + 3 children)`,
+      int(bull),
+      ...a.concurrency.map((c) => int(rate(of('kairos', shape, c)))),
+      b.c ? `${int(b.rate)} (c=${b.c})` : 'n/a',
+      Number.isFinite(ratio) ? `${fixed(ratio, 2)}x` : 'n/a',
+      `>= ${target}x ${Number.isFinite(ratio) ? (ratio >= target ? 'MET' : 'MISSED') : ''}`.trim(),
+    ]);
+  }
+  lines.push(table(['shape (tasks/s, median)', 'BullMQ (c=50)', ...a.concurrency.map((c) => `Kairos c=${c}`), 'Kairos best', 'Kairos/BullMQ', 'target'], rows));
+  lines.push('');
+  const ind = of('kairos', 'independent', best.independent.c);
+  if (ind.length) {
+    const wallUs = median(ind.map((r) => (r.ms * 1000) / r.tasks));
+    const cpuUs = median(ind.map((r) => r.cpuUs / r.tasks));
+    lines.push(`Engine overhead per no-op task (independent, c=${best.independent.c}): ${fixed(wallUs, 1)} µs wall, ${fixed(cpuUs, 1)} µs CPU (user+sys of the engine process)`);
+  }
+  const bi = of('bullmq', 'independent');
+  if (bi.length) {
+    lines.push(`BullMQ per job (independent): ${fixed(median(bi.map((r) => (r.ms * 1000) / r.tasks)), 1)} µs wall, ${fixed(median(bi.map((r) => r.cpuUs / r.tasks)), 1)} µs CPU in the Node process (redis-server's CPU not counted)`);
+  }
+  if (memory.length) {
+    const m = (k: string) => median(memory.map((x) => x[k]!));
+    lines.push('');
+    lines.push(table(
+      [`memory, ${int(m('tasks'))} tasks (${int(m('tasks') - 1)} pending), median of ${memory.length}`, 'value'],
+      [
+        ['RSS before building the spec', `${fixed(m('baseRssMiB'), 0)} MiB`],
+        ['RSS with the spec object built', `${fixed(m('specRssMiB'), 0)} MiB`],
+        ['RSS holding the pending tasks', `${fixed(m('heldRssMiB'), 0)} MiB (V8 heap used ${fixed(m('heldHeapMiB'), 0)} MiB)`],
+        ['peak RSS up to then (VmHWM)', `${fixed(m('peakRssMiB'), 0)} MiB — target <= 1536 MiB ${m('peakRssMiB') <= 1536 ? 'MET' : 'MISSED'}`],
+        ['peak RSS including the cancel', `${fixed(m('peakAfterCancelMiB'), 0)} MiB`],
+        ['submit -> first task running', `${int(m('submitMs'))} ms`],
+        ['cancel of the pending tasks', `${int(m('cancelMs'))} ms`],
+      ],
+    ));
+  }
+  if (failures.length) {
+    lines.push('');
+    lines.push('FAILURES:');
+    for (const f of failures) lines.push(`  - ${f}`);
+    process.exitCode = 1;
+  }
+  lines.push('');
+  lines.push(`All runs (tasks/s): ${results.map((r) => `${r.system}/${r.shape}/c${r.concurrency}=${int((r.tasks / r.ms) * 1000)}`).join(', ')}`);
+  lines.push(`Benchmark wall time: ${fixed(wallMs / 1000, 0)} s`);
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+const args = parseArgs(process.argv.slice(2));
+const main = args.child ? childMain(args) : args.memoryChild ? memoryMain(args) : parentMain(args);
+main.then(
+  () => {
+    // Children: BullMQ/ioredis or a leftover timer must not keep the process alive.
+    if (args.child || args.memoryChild) process.exit(process.exitCode ?? 0);
+  },
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

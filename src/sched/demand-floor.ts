@@ -1,0 +1,59 @@
+/**
+ * The componentwise minimum of the demands of all waiting tasks: a lower bound on any waiting
+ * task's demand. When no worker has that much free, no waiting task can fit anywhere and a
+ * round stops scanning ("capacity exhausted") instead of popping 10,000 tasks to learn it.
+ *
+ * Per resource name: a count of each distinct demanded value and a min-heap of the distinct
+ * values, so enqueue/remove are O(log distinct) and the floor is O(resources). A task that does
+ * not name a resource demands 0 of it, which makes the floor 0 there (tracked by `#named`).
+ */
+import { Heap } from './heap.js';
+import type { Resources } from '../core/resources.js';
+
+interface Dim {
+  readonly counts: Map<number, number>;
+  readonly heap: Heap<number>;
+  named: number;
+}
+
+export class DemandFloor {
+  readonly #dims = new Map<string, Dim>();
+  #n = 0;
+
+  add(r: Resources): void {
+    this.#n++;
+    for (const k in r) {
+      const v = r[k]!;
+      if (!(v > 0)) continue;
+      let d = this.#dims.get(k);
+      if (!d) this.#dims.set(k, (d = { counts: new Map(), heap: new Heap<number>((a, b) => a < b), named: 0 }));
+      d.named++;
+      const c = d.counts.get(v) ?? 0;
+      d.counts.set(v, c + 1);
+      if (c === 0) d.heap.push(v);
+    }
+  }
+
+  delete(r: Resources): void {
+    this.#n--;
+    for (const k in r) {
+      const v = r[k]!;
+      if (!(v > 0)) continue;
+      const d = this.#dims.get(k)!;
+      d.named--;
+      const c = d.counts.get(v)! - 1;
+      if (c === 0) {
+        d.counts.delete(v);
+        d.heap.remove(v);
+      } else d.counts.set(v, c);
+      if (d.named === 0) this.#dims.delete(k);
+    }
+  }
+
+  /** The floor vector (only resources every waiting task demands appear). */
+  floor(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [k, d] of this.#dims) if (d.named === this.#n) out[k] = d.heap.peek()!;
+    return out;
+  }
+}

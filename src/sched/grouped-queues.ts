@@ -1,0 +1,120 @@
+/**
+ * Queues of waiting tasks grouped by a name (a namespace for `fair`, a job for `weighted-fair`),
+ * each in its own OrderedQueue, and a heap of groups keyed by a score the policy maintains
+ * (lowest first). The next candidate is the head of the lowest-scored group, so picking from
+ * "the namespace/job furthest below its share" is O(log groups), not a scan.
+ *
+ * Round protocol as OrderedQueue: a group with nothing left to offer this round (or blocked by
+ * strict admission) leaves the heap into `#held` and comes back at `endRound`.
+ * Invariant: a group is in the heap, or in #held, or (when its queue is empty) in neither.
+ */
+import { Heap } from './heap.js';
+import { OrderedQueue, type KeyFn } from './ordered-queue.js';
+import type { SchedTask } from './types.js';
+
+export interface Group {
+  readonly name: string;
+  readonly q: OrderedQueue;
+  /** Lower is picked first; change it only through `GroupedQueues.rescore`. */
+  score: number;
+  /** Tie-break among equal scores (e.g. job arrival). */
+  readonly tie: number;
+}
+
+export class GroupedQueues {
+  readonly #groups = new Map<string, Group>();
+  readonly #heap = new Heap<Group>((a, b) => a.score !== b.score ? a.score < b.score : a.tie !== b.tie ? a.tie < b.tie : a.name < b.name);
+  readonly #where = new Map<string, Group>();
+  #held: Group[] = [];
+  readonly #touched = new Set<Group>();
+  readonly #key: KeyFn;
+
+  constructor(key: KeyFn) {
+    this.#key = key;
+  }
+
+  get size(): number {
+    return this.#where.size;
+  }
+
+  group(name: string): Group | undefined {
+    return this.#groups.get(name);
+  }
+
+  groups(): IterableIterator<Group> {
+    return this.#groups.values();
+  }
+
+  enqueue(t: SchedTask, name: string, score: number, tie: number): Group {
+    let g = this.#groups.get(name);
+    if (!g) this.#groups.set(name, (g = { name, q: new OrderedQueue(this.#key), score, tie }));
+    g.q.push(t);
+    this.#where.set(t.key, g);
+    if (!this.#heap.has(g) && !this.#held.includes(g)) this.#heap.push(g);
+    return g;
+  }
+
+  remove(key: string): void {
+    const g = this.#where.get(key);
+    if (!g) return;
+    this.#where.delete(key);
+    g.q.remove(key);
+    if (g.q.size === 0) this.#heap.remove(g);
+  }
+
+  rescore(g: Group, score: number): void {
+    if (g.score === score) return;
+    g.score = score;
+    this.#heap.update(g);
+  }
+
+  next(): SchedTask | undefined {
+    for (;;) {
+      const g = this.#heap.peek();
+      if (!g) return undefined;
+      const t = g.q.take();
+      if (t) {
+        this.#touched.add(g);
+        return t;
+      }
+      this.#heap.pop();
+      this.#held.push(g);
+    }
+  }
+
+  placed(t: SchedTask): void {
+    const g = this.#where.get(t.key);
+    if (!g) return;
+    this.#where.delete(t.key);
+    g.q.placed(t.key);
+  }
+
+  block(name: string): void {
+    const g = this.#groups.get(name);
+    if (g && this.#heap.remove(g)) this.#held.push(g);
+  }
+
+  endRound(): void {
+    for (const g of this.#touched) g.q.endRound();
+    this.#touched.clear();
+    for (const g of this.#held) if (g.q.size > 0) this.#heap.push(g);
+    this.#held = [];
+    const empty = this.#heap.values().filter((g) => g.q.size === 0);
+    for (const g of empty) this.#heap.remove(g);
+  }
+
+  heads(): SchedTask[] {
+    const out: SchedTask[] = [];
+    for (const g of this.#heap.values()) {
+      const h = g.q.peek();
+      if (h) out.push(h);
+    }
+    return out;
+  }
+
+  /** Drops a group that has no waiting task (the policy decides when its state is no longer needed). */
+  forget(name: string): void {
+    const g = this.#groups.get(name);
+    if (g && g.q.size === 0 && !this.#heap.has(g)) this.#groups.delete(name);
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * weighted-fair: the tuned baseline of Decima (Mao et al., SIGCOMM 2019). Each job's target
+ * share of the cluster is proportional to remainingWorkMs^alpha; the next task comes from the
+ * job furthest below its target, i.e. with the smallest running / remainingWorkMs^alpha (the
+ * normalising sum cancels out of the comparison). Inside a job: longest remaining path
+ * (`bottomLevelMs`) first, then FIFO. Ties: earlier job arrival.
+ *
+ * Settings: `alpha` (default 1: share proportional to remaining work). alpha = 0 is plain
+ * per-job fair share; alpha < 0 favours small jobs (SJF-like); Decima tunes alpha per workload,
+ * which `kairos bench` can sweep. Remaining work below 1 ms counts as 1 ms.
+ * A job's key is refreshed on every enqueue, placement and release of its tasks — the events on
+ * which the driver updates `remainingWorkMs` — so the job heap never needs a full re-sort.
+ */
+import type { WaitReason } from '../../core/wait-reason.js';
+import { GroupedQueues, type Group } from '../grouped-queues.js';
+import { numberSetting, type Policy, type PolicyFactory } from '../policy.js';
+import type { JobInfo, SchedTask } from '../types.js';
+
+export const weightedFair: PolicyFactory = (settings) => new WeightedFairPolicy(numberSetting(settings, 'alpha', 1));
+
+class WeightedFairPolicy implements Policy {
+  readonly name = 'weighted-fair';
+  readonly #groups = new GroupedQueues((t) => [-t.bottomLevelMs, 0]);
+  /** Tasks placed per job, counted here (not JobInfo.running, which the driver updates later). */
+  readonly #running = new Map<string, number>();
+  readonly #alpha: number;
+
+  constructor(alpha: number) {
+    this.#alpha = alpha;
+  }
+
+  get size(): number {
+    return this.#groups.size;
+  }
+
+  queueOf(t: SchedTask): string {
+    return t.job.id;
+  }
+
+  #score(job: JobInfo): number {
+    return (this.#running.get(job.id) ?? 0) / Math.max(job.remainingWorkMs, 1) ** this.#alpha;
+  }
+
+  enqueue(t: SchedTask): void {
+    const g = this.#groups.enqueue(t, t.job.id, this.#score(t.job), t.job.arrivalAt);
+    this.#groups.rescore(g, this.#score(t.job));
+  }
+
+  remove(key: string): void {
+    this.#groups.remove(key);
+  }
+
+  beginRound(): void {}
+
+  next(): SchedTask | undefined {
+    return this.#groups.next();
+  }
+
+  placed(t: SchedTask): void {
+    this.#groups.placed(t);
+  }
+
+  blockQueue(q: string): void {
+    this.#groups.block(q);
+  }
+
+  endRound(): void {
+    this.#groups.endRound();
+  }
+
+  heads(): SchedTask[] {
+    return this.#groups.heads();
+  }
+
+  allocated(t: SchedTask, sign: 1 | -1): void {
+    const id = t.job.id;
+    const n = (this.#running.get(id) ?? 0) + sign;
+    if (n > 0) this.#running.set(id, n);
+    else this.#running.delete(id);
+    const g: Group | undefined = this.#groups.group(id);
+    if (g) this.#groups.rescore(g, this.#score(t.job));
+    if (n <= 0 && (!g || g.q.size === 0)) this.#groups.forget(id);
+  }
+
+  explain(t: SchedTask): WaitReason | null {
+    const g = this.#groups.group(t.job.id);
+    if (!g) return null;
+    return { kind: 'share', queue: t.job.id, detail: `job holds ${this.#running.get(t.job.id) ?? 0} tasks, ${g.score.toExponential(2)} per unit of remaining work^${this.#alpha}` };
+  }
+}
