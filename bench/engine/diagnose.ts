@@ -70,12 +70,14 @@ const flag = (name: string, d: number) => (argv.includes(name) ? Number(argv[arg
 const size = flag('--size', 20_000);
 const runs = flag('--runs', 3);
 const concurrency = flag('--concurrency', 256);
+/** `--unbounded`: tasks request only { cpu: 0 } (no slot), as the engine's concurrency then does not apply. */
+const bounded = !argv.includes('--unbounded');
 
 const rows: string[][] = [];
 for (const shape of ['independent', 'dag'] as const) {
-  const make = () => (shape === 'independent' ? independent(size) : parentChildren(size / 4));
+  const make = () => (shape === 'independent' ? independent(size, bounded) : parentChildren(size / 4, bounded));
   for (const kind of ['sqlite', 'memory', 'null'] as const) {
-    await once(shape === 'independent' ? independent(size / 10) : parentChildren(size / 40), kind, concurrency); // warm-up
+    await once(shape === 'independent' ? independent(size / 10, bounded) : parentChildren(size / 40, bounded), kind, concurrency); // warm-up
     const ss: Sample[] = [];
     for (let i = 0; i < runs; i++) ss.push(await once(make(), kind, concurrency));
     const m = (f: (s: Sample) => number) => median(ss.map(f));
@@ -87,5 +89,5 @@ for (const shape of ['independent', 'dag'] as const) {
     ]);
   }
 }
-console.log(`Diagnosis: ${size} tasks, concurrency ${concurrency}, median of ${runs}`);
+console.log(`Diagnosis: ${size} tasks, ${bounded ? `concurrency ${concurrency}` : 'unbounded (no slot per task)'}, median of ${runs}`);
 console.log(table(['shape', 'store', 'tasks/s', 'µs/task wall', 'µs/task CPU', 'µs/task in commit', 'commit share', 'commits', 'rows/task', 'task upd / attempt / event rows per task'], rows));
