@@ -170,7 +170,8 @@ hold NUL bytes; they are dropped.
 
 \`foreach\` is an expression giving a list (often an upstream output or a list param); the task runs once
 per element, with \`item\` and \`index\` in its commands, as instances \`<id>[0]\`, \`<id>[1]\`, ... Tasks that
-need it wait for every instance. A foreach over more than ${L.maxForeachWidth.toLocaleString('en-US')} items fails the task (the engine's
+need it wait for every instance; they read the instances' outputs, in order, as
+\`tasks.<id>.outputs.items\`. A foreach over more than ${L.maxForeachWidth.toLocaleString('en-US')} items fails the task (the engine's
 \`maxForeach\`).
 
 ## Params

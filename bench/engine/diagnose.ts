@@ -4,9 +4,13 @@
  *   sqlite   the real SqliteStore file (as run.ts), commit() timed: share of wall time in SQLite
  *   memory   SqliteStore(':memory:'): same SQL, no file, no WAL, no fsync
  *   null     commit() does nothing: the engine's own cost, the ceiling any store can reach
+ *   lean     the real file, but attempt rows are written once, when they finish (the batch drops
+ *            `running` attempt rows): what proposal "one attempt write per attempt" would save
  * and prints rows written per task, commits (ticks) and the commit share.
  *
- *   node --import tsx bench/engine/diagnose.ts [--size 20000] [--runs 3] [--concurrency 256]
+ *   node --import tsx bench/engine/diagnose.ts [--size 20000] [--runs 3] [--concurrency 256] [--unbounded]
+ *        [--shape independent,dag] [--store sqlite,memory,null]
+ * Add `--cpu-prof --cpu-prof-dir=DIR` before the script path to profile one configuration.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +23,7 @@ import type { WorkflowSpec } from '../../src/core/model.js';
 import { independent, parentChildren } from './shapes.js';
 import { fixed, int, median, table } from './stats.js';
 
-type StoreKind = 'sqlite' | 'memory' | 'null';
+type StoreKind = 'sqlite' | 'memory' | 'null' | 'lean';
 
 interface Sample { ms: number; commitMs: number; commits: number; rows: Record<keyof WriteBatch, number>; cpuUs: number }
 
@@ -30,6 +34,7 @@ function timed(inner: Store, kind: StoreKind, s: Sample): Store {
       if (prop === 'commit') {
         return async (b: WriteBatch) => {
           const t0 = performance.now();
+          if (kind === 'lean') b = { ...b, attempts: b.attempts.filter((a) => a.status !== 'running') };
           if (kind !== 'null') await target.commit(b);
           s.commitMs += performance.now() - t0;
           s.commits++;
@@ -44,7 +49,7 @@ function timed(inner: Store, kind: StoreKind, s: Sample): Store {
 
 async function once(spec: WorkflowSpec, kind: StoreKind, concurrency: number): Promise<Sample> {
   const dir = mkdtempSync(join(tmpdir(), 'kairos-diag-'));
-  const inner = new SqliteStore(kind === 'sqlite' ? join(dir, 'kairos.db') : ':memory:');
+  const inner = new SqliteStore(kind === 'sqlite' || kind === 'lean' ? join(dir, 'kairos.db') : ':memory:');
   const s: Sample = { ms: 0, commitMs: 0, commits: 0, rows: { runs: 0, newTasks: 0, tasks: 0, attempts: 0, events: 0 }, cpuUs: 0 };
   const store = timed(inner, kind, s);
   const engine = new Engine({ store, stateDir: dir, executors: localExecutors(new Map([['noop', () => undefined]])), concurrency });
@@ -73,10 +78,15 @@ const concurrency = flag('--concurrency', 256);
 /** `--unbounded`: tasks request only { cpu: 0 } (no slot), as the engine's concurrency then does not apply. */
 const bounded = !argv.includes('--unbounded');
 
+const pick = <T extends string>(name: string, all: readonly T[]): readonly T[] =>
+  argv.includes(name) ? (argv[argv.indexOf(name) + 1]!.split(',') as T[]) : all;
+const shapes = pick('--shape', ['independent', 'dag'] as const);
+const stores = pick('--store', ['sqlite', 'memory', 'null', 'lean'] as const);
+
 const rows: string[][] = [];
-for (const shape of ['independent', 'dag'] as const) {
+for (const shape of shapes) {
   const make = () => (shape === 'independent' ? independent(size, bounded) : parentChildren(size / 4, bounded));
-  for (const kind of ['sqlite', 'memory', 'null'] as const) {
+  for (const kind of stores) {
     await once(shape === 'independent' ? independent(size / 10, bounded) : parentChildren(size / 40, bounded), kind, concurrency); // warm-up
     const ss: Sample[] = [];
     for (let i = 0; i < runs; i++) ss.push(await once(make(), kind, concurrency));

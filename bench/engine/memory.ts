@@ -1,12 +1,12 @@
 /**
  * `--memory` mode (run in its own child process with --max-old-space-size=4096): one run of
- * N tasks (default 1,000,000) in a chain of groups whose first task blocks, so N - 1 tasks stay
- * pending in the engine. Reports RSS while they are held and the process's peak RSS (VmHWM,
+ * N tasks (default 1,000,000: 250,000 groups of a parent and 3 children) whose first task
+ * blocks, so N - 1 tasks stay pending in the engine (shapes.ts `blocked`; default `fan`). Reports RSS while they are held and the process's peak RSS (VmHWM,
  * which includes the submit's transient peak), then cancels the run and times that.
  */
 import { readFileSync } from 'node:fs';
 import type { FnHandler } from '../../src/exec/types.js';
-import { blockedChain } from './shapes.js';
+import { blocked } from './shapes.js';
 import { openBench } from './kairos.js';
 
 export interface MemoryResult {
@@ -35,10 +35,10 @@ function procStatus(field: 'VmHWM' | 'VmRSS'): number {
   return m ? Number(m[1]) / 1024 : process.memoryUsage().rss / MiB;
 }
 
-export async function memoryMode(tasks: number): Promise<MemoryResult> {
+export async function memoryMode(tasks: number, shape: 'fan' | 'chain' = 'fan'): Promise<MemoryResult> {
   const groups = Math.ceil(tasks / 4);
   const baseRssMiB = procStatus('VmRSS');
-  const spec = blockedChain(groups);
+  const spec = blocked(groups, shape);
   const specRssMiB = procStatus('VmRSS');
   let release!: () => void;
   const released = new Promise<void>((r) => (release = r));
@@ -62,8 +62,13 @@ export async function memoryMode(tasks: number): Promise<MemoryResult> {
     const mu = process.memoryUsage();
     const heldRssMiB = procStatus('VmRSS');
     const peakRssMiB = procStatus('VmHWM');
+    // Printed before the cancel, so a failing cancel still leaves the memory figures.
+    process.stderr.write(`[memory] ${spec.tasks.length} tasks held: RSS ${heldRssMiB.toFixed(0)} MiB, peak ${peakRssMiB.toFixed(0)} MiB, submit ${submitMs.toFixed(0)} ms\n`);
     const t1 = performance.now();
-    const end = await b.engine.cancel(row.id, 'benchmark done');
+    const end = await Promise.race([
+      b.engine.cancel(row.id, 'benchmark done'),
+      new Promise<never>((_, reject) => b.engine.once('error', reject)),
+    ]);
     const cancelMs = performance.now() - t1;
     if (end.state !== 'cancelled') throw new Error(`memory run ended ${end.state}, expected cancelled`);
     release();

@@ -3,13 +3,15 @@
  * SQLite against BullMQ 5 on a redis-server this script starts, same machine, same invocation.
  *
  *   node --import tsx bench/engine/run.ts [--quick] [--runs N] [--only kairos|bullmq]
- *        [--concurrency 256,1024] [--size 20000] [--memory-tasks 1000000] [--no-memory] [--cpu-prof]
+ *        [--concurrency 256,1024,unbounded] [--size 20000] [--memory-tasks 1000000]
+ *        [--memory-shape fan|chain] [--no-memory] [--cpu-prof]
  *   npm run bench:engine -- [same flags]
  *
  * Modes of this one file (the parent spawns the others, each in a fresh process so no
  * measurement inherits another's heap, JIT state or Redis contents):
  *   parent              starts redis-server, spawns children, prints medians and ratios
- *   --child bullmq      one shape through BullMQ: 1 untimed warm-up at 1/10 size, then N timed runs
+ *   --child bullmq      one shape through BullMQ: 1 untimed warm-up at 1/10 size, then --runs timed runs
+ *                       (the parent asks for 1 and interleaves runs of all configurations)
  *   --child kairos      one shape at one concurrency through the engine, same protocol
  *   --memory            N pending tasks held by the engine: RSS and peak RSS (VmHWM)
  * A child prints one `RESULT {json}` line per timed run. `--cpu-prof` writes V8 CPU profiles
@@ -17,7 +19,7 @@
  * largest is the main thread's — summarise it with profile-summary.ts).
  */
 import { spawn } from 'node:child_process';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRedis, type RedisHandle } from './redis.js';
@@ -46,6 +48,7 @@ interface Args {
   concurrency: number[];
   size: number;
   memoryTasks: number;
+  memoryShape: 'fan' | 'chain';
   memory: boolean;
   cpuProf: boolean;
   child: System | null;
@@ -56,7 +59,7 @@ interface Args {
 
 function parseArgs(argv: readonly string[]): Args {
   const a: Args = {
-    quick: false, runs: 3, only: null, concurrency: [256, 1024, 0], size: 20_000, memoryTasks: 1_000_000, memory: true,
+    quick: false, runs: 3, only: null, concurrency: [256, 1024, 0], size: 20_000, memoryTasks: 1_000_000, memoryShape: 'fan', memory: true,
     cpuProf: false, child: null, memoryChild: false, shape: 'independent', port: 0,
   };
   let runsSet = false, sizeSet = false, memSet = false;
@@ -74,6 +77,7 @@ function parseArgs(argv: readonly string[]): Args {
       case '--concurrency': a.concurrency = v().split(',').map((x) => (x === 'unbounded' ? 0 : Number(x))); break;
       case '--size': a.size = Number(v()); sizeSet = true; break;
       case '--memory-tasks': a.memoryTasks = Number(v()); memSet = true; break;
+      case '--memory-shape': a.memoryShape = v() as 'fan' | 'chain'; break;
       case '--no-memory': a.memory = false; break;
       case '--cpu-prof': a.cpuProf = true; break;
       case '--child': a.child = v() as System; break;
@@ -121,7 +125,7 @@ async function childMain(a: Args): Promise<void> {
 
 async function memoryMain(a: Args): Promise<void> {
   const { memoryMode } = await import('./memory.js');
-  const r = await memoryMode(a.memoryTasks);
+  const r = await memoryMode(a.memoryTasks, a.memoryShape);
   process.stdout.write(`RESULT ${JSON.stringify(r)}\n`);
 }
 
@@ -154,7 +158,8 @@ async function parentMain(a: Args): Promise<void> {
   const started = Date.now();
   const results: RunResult[] = [];
   const failures: string[] = [];
-  const common = ['--runs', String(a.runs), '--size', String(a.size)];
+  const common = ['--runs', '1', '--size', String(a.size)];
+  const load0 = loadavg();
   const profArgs = (tag: string) => (a.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(HERE, 'profiles', tag)}`] : []);
   let redis: RedisHandle | null = null;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -166,41 +171,44 @@ async function parentMain(a: Args): Promise<void> {
     if (a.only !== 'kairos') {
       redis = await startRedis();
       status(`redis-server pid ${redis.pid} on port ${redis.port}`);
-      for (const shape of ['independent', 'dag'] as const) {
-        status(`BullMQ ${shape}: ${a.size} jobs x ${a.runs} runs, concurrency 50`);
-        try {
-          results.push(...((await spawnChild([], ['--child', 'bullmq', '--shape', shape, '--port', String(redis.port), '--concurrency', '50', ...common])) as RunResult[]));
-        } catch (e) {
-          failures.push(`BullMQ ${shape}: ${(e as Error).message}`);
-        }
-      }
-      await redis.stop();
-      redis = null;
     }
-    if (a.only !== 'bullmq') {
+    // Runs outermost: run i of every configuration is taken close in time to run i of the
+    // others, so a burst of load from elsewhere on the machine hits both systems alike.
+    for (let i = 0; i < a.runs; i++) {
       for (const shape of ['independent', 'dag'] as const) {
+        if (redis) {
+          status(`run ${i + 1}/${a.runs}: BullMQ ${shape}, ${a.size} jobs, concurrency 50`);
+          try {
+            results.push(...((await spawnChild([], ['--child', 'bullmq', '--shape', shape, '--port', String(redis.port), '--concurrency', '50', ...common])) as RunResult[]));
+          } catch (e) {
+            failures.push(`BullMQ ${shape} run ${i + 1}: ${(e as Error).message}`);
+          }
+        }
+        if (a.only === 'bullmq') continue;
         for (const c of a.concurrency) {
-          status(`Kairos ${shape}: ${a.size} tasks x ${a.runs} runs, ${c > 0 ? `concurrency ${c}` : 'unbounded'}`);
+          status(`run ${i + 1}/${a.runs}: Kairos ${shape}, ${a.size} tasks, ${c > 0 ? `concurrency ${c}` : 'unbounded'}`);
           try {
             results.push(...((await spawnChild(profArgs(`kairos-${shape}-${c > 0 ? `c${c}` : 'unbounded'}`), ['--child', 'kairos', '--shape', shape, '--concurrency', String(c), ...common])) as RunResult[]));
           } catch (e) {
-            failures.push(`Kairos ${shape} c=${c}: ${(e as Error).message}`);
+            failures.push(`Kairos ${shape} ${c > 0 ? `c=${c}` : 'unbounded'} run ${i + 1}: ${(e as Error).message}`);
           }
         }
       }
     }
+    await redis?.stop();
+    redis = null;
     const memory: Record<string, number>[] = [];
     if (a.memory && a.only !== 'bullmq') {
       for (let i = 0; i < a.runs; i++) {
         status(`memory: ${a.memoryTasks} pending tasks (run ${i + 1}/${a.runs})`);
         try {
-          memory.push(...((await spawnChild(['--max-old-space-size=4096'], ['--memory', '--memory-tasks', String(a.memoryTasks)])) as Record<string, number>[]));
+          memory.push(...((await spawnChild(['--max-old-space-size=4096'], ['--memory', '--memory-tasks', String(a.memoryTasks), '--memory-shape', a.memoryShape])) as Record<string, number>[]));
         } catch (e) {
           failures.push(`memory: ${(e as Error).message}`);
         }
       }
     }
-    report(a, results, memory, failures, Date.now() - started);
+    report(a, results, memory, failures, Date.now() - started, [load0, loadavg()]);
   } finally {
     await redis?.stop();
   }
@@ -210,13 +218,14 @@ function label(c: number): string {
   return c > 0 ? `Kairos c=${c}` : 'Kairos unbounded*';
 }
 
-function report(a: Args, results: RunResult[], memory: Record<string, number>[], failures: string[], wallMs: number): void {
+function report(a: Args, results: RunResult[], memory: Record<string, number>[], failures: string[], wallMs: number, loads: number[][]): void {
   const of = (system: System, shape: Shape, c?: number) => results.filter((r) => r.system === system && r.shape === shape && (c === undefined || r.concurrency === c));
   const rate = (rs: RunResult[]) => median(rs.map((r) => (r.tasks / r.ms) * 1000));
   const lines: string[] = [];
   lines.push(`Machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}, ${process.platform}`);
   lines.push(`Command: node --import tsx bench/engine/run.ts ${process.argv.slice(2).join(' ')}`.trimEnd());
-  lines.push(`Runs: ${a.runs} per measurement (median shown; each after an untimed warm-up at 1/10 size), ${a.size.toLocaleString('en-US')} tasks per run`);
+  lines.push(`Runs: ${a.runs} per measurement (median shown; each in a fresh process after an untimed warm-up at 1/10 size, runs interleaved), ${a.size.toLocaleString('en-US')} tasks per run`);
+  lines.push(`Load average (1/5/15 min) at start: ${loads[0]!.map((x) => x.toFixed(2)).join(' ')}; at end: ${loads[1]!.map((x) => x.toFixed(2)).join(' ')}${loads[0]![0]! > 0.5 ? '  — the machine was not idle: numbers are noisy' : ''}`);
   lines.push('');
   const best: Record<Shape, { c: number; rate: number }> = { independent: { c: 0, rate: NaN }, dag: { c: 0, rate: NaN } };
   const rows: string[][] = [];

@@ -50,17 +50,21 @@ export function parentChildren(groups: number, bounded = true): WorkflowSpec {
 }
 
 /**
- * A chain of groups for the memory test: group g is a parent `g<g>` that needs the previous
- * group's parent, and 3 children that need it. The very first task runs `block` (a promise the
- * benchmark resolves at the end), so every other task stays pending while RSS is measured.
+ * Memory-test shapes. The very first task (`g0`) runs `block` — a promise the benchmark resolves
+ * at the end — so every other task stays pending while RSS is measured. Each group is a parent
+ * `g<g>` and 3 children that need it (4 x groups tasks).
+ *   fan    every parent g1.. needs g0 (depth 3). Cancelling it is shallow.
+ *   chain  parent g<g> needs g<g-1>: a 250,000-deep chain for 1,000,000 tasks. Kept to reproduce
+ *          the engine's recursive cancel/skip propagation, which overflows the stack on it.
  */
-export function blockedChain(groups: number): WorkflowSpec {
+export function blocked(groups: number, shape: 'fan' | 'chain'): WorkflowSpec {
   const tasks: TaskSpec[] = [];
+  const root = ['g0'];
   for (let g = 0; g < groups; g++) {
     const p = `g${g}`;
     const needs = [p];
-    tasks.push(fnTask(p, g === 0 ? 'block' : 'noop', g === 0 ? NONE : [`g${g - 1}`]));
+    tasks.push(fnTask(p, g === 0 ? 'block' : 'noop', g === 0 ? NONE : shape === 'fan' ? root : [`g${g - 1}`]));
     for (let c = 0; c < 3; c++) tasks.push(fnTask(`g${g}c${c}`, 'noop', needs));
   }
-  return workflow('bench-memory', tasks);
+  return workflow(`bench-memory-${shape}`, tasks);
 }

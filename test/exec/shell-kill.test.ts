@@ -86,3 +86,20 @@ test('a timeout that never fires costs nothing: a quick task succeeds normally',
   const res = await ex.execute(request(shell('echo fine'), { timeoutMs: 60_000 }), never());
   assert.equal(res.outcome, 'succeeded');
 });
+
+test('a daemon that left the group (setsid) and holds the pipes does not hang the attempt', async () => {
+  const pidFile = join(dir, 'escaped.pids');
+  const started = Date.now();
+  const res = await ex.execute(
+    request(shell(`setsid sleep 100 & echo "$!" > ${pidFile}; sleep 0.3; echo '::kairos-output {"done": 1}'`), { killGraceMs: 200 }),
+    never(),
+  );
+  const [escaped] = pids(await waitForFile(pidFile));
+  try {
+    assert.equal(res.outcome, 'succeeded', res.error ?? '');
+    assert.deepEqual(res.outputs, { done: 1 });
+    assert.ok(Date.now() - started < BOUND_MS);
+  } finally {
+    if (isRunning(escaped!)) process.kill(escaped!, 'SIGKILL'); // outside the group by design: ours to clean up
+  }
+});

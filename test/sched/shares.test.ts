@@ -78,7 +78,7 @@ test('fair: DRF dominant shares converge across namespaces', () => {
     s.enqueue(task(`a${i}`, { ns: 'A', resources: { cpu: 1, memory: 4 } }));
     s.enqueue(task(`b${i}`, { ns: 'B', resources: { cpu: 3, memory: 1 } }));
   }
-  const placed = s.schedule(0).placements;
+  const placed = [...s.schedule(0).placements];
   const alloc = { A: { cpu: 0, memory: 0 }, B: { cpu: 0, memory: 0 } };
   for (const p of placed) {
     const a = alloc[p.task.job.namespace as 'A' | 'B'];

@@ -34,7 +34,9 @@ export function checkGraph(tasks: readonly TaskSpec[], r: Reporter): TaskGraph {
   });
   const order = topoOrder({ n: tasks.length, parents });
   if (!order.ok) {
-    const ids = order.cycle.map((i) => tasks[i]!.id);
+    // Rotated to start at the task declared first: stable, and where a reader looks first.
+    const start = order.cycle.indexOf(order.cycle.reduce((a, b) => Math.min(a, b)));
+    const ids = [...order.cycle.slice(start), ...order.cycle.slice(0, start)].map((i) => tasks[i]!.id);
     const first = ids[0]!;
     const closing = tasks[index.get(first)!]!.needs.indexOf(ids[ids.length - 1]!);
     r.issue(

@@ -66,7 +66,10 @@ function checkOne(src: string, site: Site, t: TaskSpec, i: number, params: Reado
   for (const name of refs.tasks) {
     const j = g.index.get(name);
     if (j === undefined) {
-      r.issue('UNKNOWN_DEPENDENCY', site.path, `reads unknown task \`${name}\`${r.full ? '' : suggestion(name, g.index.keys())}`);
+      // `tasks.fetch-data` parses as `tasks.fetch - data`: point at the bracket form.
+      const dashed = [...g.index.keys()].find((id) => id.startsWith(`${name}-`));
+      const hint = dashed !== undefined ? `; ids with \`-\` need brackets: \`tasks[${JSON.stringify(dashed)}]\`` : r.full ? '' : suggestion(name, g.index.keys());
+      r.issue('UNKNOWN_DEPENDENCY', site.path, `reads unknown task \`${name}\`${hint}`);
     } else if (j === i ? !site.selfOk : !isAncestor(g, i, j)) {
       const self = j === i ? ' (a task cannot read its own outputs before it ran)' : '';
       r.issue('NOT_UPSTREAM', site.path, `reads task \`${name}\`, which is not upstream of \`${t.id}\`${self}; add it to \`needs\` (directly or through a task it needs)`);

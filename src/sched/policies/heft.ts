@@ -18,12 +18,25 @@ import type { SchedTask } from '../types.js';
 export const heft: PolicyFactory = (settings, ctx) => {
   const wait = settings.waitForFaster ?? true;
   if (typeof wait !== 'boolean') throw new TypeError(`heft setting 'waitForFaster' must be a boolean`);
-  return singleQueuePolicy('heft', (t) => [-t.bottomLevelMs, 0], {
-    choosePlacement: (t, options, now) => earliestFinish(t, options, now, wait, ctx),
-  });
+  // A busy faster worker can take one held task when it frees up: once a task is held for it,
+  // it is claimed for the rest of the round. This bounds holds per round by the worker count
+  // (unbounded, a full cluster made every round test all 10,000 tasks: 7 ms per dispatch).
+  const claimed = new Set<string>();
+  const base = singleQueuePolicy('heft', (t) => [-t.bottomLevelMs, 0]);
+  return {
+    ...base,
+    get size() {
+      return base.size;
+    },
+    beginRound: (now) => {
+      claimed.clear();
+      base.beginRound(now);
+    },
+    choosePlacement: (t, options, now) => earliestFinish(t, options, now, wait, ctx, claimed),
+  };
 };
 
-function earliestFinish(t: SchedTask, options: readonly PlacementOption[], now: number, waitForFaster: boolean, ctx: PolicyContext): PlacementChoice {
+function earliestFinish(t: SchedTask, options: readonly PlacementOption[], now: number, waitForFaster: boolean, ctx: PolicyContext, claimed: Set<string>): PlacementChoice {
   const est = t.estimateMs ?? 1;
   let best = 0;
   let bestEft = Number.POSITIVE_INFINITY;
@@ -33,13 +46,18 @@ function earliestFinish(t: SchedTask, options: readonly PlacementOption[], now: 
   }
   if (!waitForFaster || t.estimateMs === null) return { index: best };
   const bestSpeed = options[best]!.worker.speed;
+  let wait: { id: string; speed: number; at: number; eft: number } | null = null;
   for (const w of ctx.eligibleWorkers(t)) {
-    if (w.speed <= bestSpeed) continue;
+    if (w.speed <= bestSpeed || claimed.has(w.id)) continue;
     const at = ctx.availableAt(w.id, t.resources, now);
     // at === now: it fits there now but the framework excluded it (backfill reservation).
     if (at <= now || at === Number.POSITIVE_INFINITY) continue;
     const eft = at + est / w.speed;
-    if (eft < bestEft) return { hold: `heft: finishes earliest on ${w.id} (speed ${w.speed}) once it frees up at ${at}, by ${Math.round(eft)} vs ${Math.round(bestEft)} now` };
+    if (eft < (wait?.eft ?? bestEft)) wait = { id: w.id, speed: w.speed, at, eft };
+  }
+  if (wait) {
+    claimed.add(wait.id);
+    return { hold: `heft: finishes earliest on ${wait.id} (speed ${wait.speed}) once it frees up at ${wait.at}, by ${Math.round(wait.eft)} vs ${Math.round(bestEft)} now` };
   }
   return { index: best };
 }

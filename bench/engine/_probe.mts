@@ -1,0 +1,30 @@
+import { blocked } from './shapes.ts';
+import { openBench } from './kairos.ts';
+import { buildRun, newTaskRows } from '../../src/engine/build-run.ts';
+const gc = (globalThis as any).gc as () => void;
+const mb = () => { gc(); gc(); return process.memoryUsage().heapUsed / 2 ** 20; };
+const N = 400_000;
+const m0 = mb();
+const spec = blocked(N / 4, 'fan');
+const m1 = mb();
+console.log('spec heap B/task', ((m1 - m0) * 2 ** 20 / N).toFixed(0), 'spec JSON bytes/task', (JSON.stringify(spec).length / N).toFixed(0));
+const row: any = { id: 'r1', spec, params: {}, startedAt: 1, createdAt: 1, deadlineAt: null, namespace: 'default' };
+const rows = newTaskRows('r1', row);
+const m2 = mb();
+console.log('task rows B/task', ((m2 - m1) * 2 ** 20 / N).toFixed(0));
+const run = buildRun(row, rows);
+const m3 = mb();
+console.log('buildRun (LiveTask, Map, arrays) B/task', ((m3 - m2) * 2 ** 20 / N).toFixed(0));
+let kids = 0, cap = 0; for (const t of run.tasks.values()) { kids += t.children.length; }
+console.log('children edges', kids);
+(globalThis as any).keep = [spec, rows, run];
+// real engine, held state
+let release!: () => void; const rel = new Promise<void>((r) => (release = r));
+let started!: () => void; const st = new Promise<void>((r) => (started = r));
+const b = openBench(256, new Map<string, any>([['block', () => { started(); return rel; }], ['noop', () => undefined]]));
+const m4 = mb();
+const r = await b.engine.submit(spec);
+await st; await new Promise((r) => setTimeout(r, 200));
+const m5 = mb();
+console.log('engine held (run + rows + live) B/task', ((m5 - m4) * 2 ** 20 / N).toFixed(0));
+release(); process.exit(0);
