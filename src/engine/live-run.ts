@@ -5,6 +5,10 @@
  */
 import type { TaskSpec, TaskState, WorkflowSpec } from '../core/model.js';
 import type { JobInfo, SchedTask } from '../sched/types.js';
+import type { Resources } from '../core/resources.js';
+
+/** Computed once per task spec (instances of a foreach share it). */
+const demandCache = new WeakMap<TaskSpec, Resources>();
 import type { AttemptRow, RunRow, TaskRow } from '../store/types.js';
 import type { BoundAction } from './bind-task.js';
 
@@ -38,6 +42,11 @@ export class LiveTask {
     this.run = run;
     this.spec = spec;
     this.row = row;
+  }
+
+  /** What one attempt takes: the declared resources plus one concurrency slot. */
+  get demand(): Resources {
+    return (demandCache.get(this.spec) ?? demandCache.set(this.spec, { ...this.spec.resources, slots: 1 }).get(this.spec))!;
   }
 
   get id(): string {

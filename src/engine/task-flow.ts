@@ -108,7 +108,8 @@ export class TaskFlow {
       key: task.key,
       job: run.job,
       priority: spec.priority,
-      resources: spec.resources,
+      // Every attempt also takes one of the local worker's `slots` (the engine's concurrency limit).
+      resources: task.demand,
       readyAt: now,
       seq: this.#seq++,
       deadline,
