@@ -259,6 +259,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   async #tick(): Promise<void> {
     this.#tickQueued = false;
+    if (this.#closed) return;
     if (this.#ticking) return void this.#requestTickLater();
     this.#ticking = true;
     try {

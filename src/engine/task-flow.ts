@@ -39,6 +39,9 @@ export interface FlowLimits {
 export class TaskFlow {
   readonly effects: Effect[] = [];
   #seq = 0;
+  /** Children whose parents have all settled, waiting to be decided (see #drain). */
+  readonly #toDecide: LiveTask[] = [];
+  #draining = false;
 
   constructor(
     readonly scheduler: SchedulerApi,
@@ -241,9 +244,29 @@ export class TaskFlow {
       this.settleGroup(task.group);
     } else if (row.state !== 'compensating' && row.state !== 'compensated') {
       for (const child of task.children) {
-        if (child.row.state === 'pending' && --child.unsettledParents === 0) this.decide(child);
+        if (child.row.state === 'pending' && --child.unsettledParents === 0) this.#toDecide.push(child);
       }
     }
     if (run.unsettled === 0) this.onRunSettled(run);
+    this.#drain();
+  }
+
+  /**
+   * Decides the children a settlement released, iteratively: deciding a child can settle it
+   * (skip, reject, cancel) and release its own children, so a recursive walk would use one stack
+   * frame per level and overflow on a 5,000-deep chain. The outermost call drains the worklist.
+   */
+  #drain(): void {
+    if (this.#draining) return;
+    this.#draining = true;
+    try {
+      for (let i = 0; i < this.#toDecide.length; i++) {
+        const t = this.#toDecide[i]!;
+        if (t.row.state === 'pending') this.decide(t);
+      }
+    } finally {
+      this.#toDecide.length = 0;
+      this.#draining = false;
+    }
   }
 }

@@ -271,3 +271,39 @@ test('fn tasks get params and upstream outputs; resources bound what runs at onc
     await t.close();
   }
 });
+
+test('a 20,000-deep chain: a failure skips everything downstream without overflowing the stack', async () => {
+  const t = testEngine({ functions: new Map([['ok', () => ({})], ['boom', () => { throw new Error('boom'); }]]) });
+  try {
+    const n = 20_000;
+    const tasks = [`  t0:\n    fn: boom\n    resources: {cpu: 0}`];
+    for (let i = 1; i < n; i++) tasks.push(`  t${i}:\n    needs: [t${i - 1}]\n    fn: ok\n    resources: {cpu: 0}`);
+    const run = await t.engine.submit(spec(`name: deep\ntasks:\n${tasks.join('\n')}\n`));
+    const final = await t.engine.wait(run.id);
+    assert.equal(final.state, 'failed');
+    const rows = await t.store.getTasks(run.id);
+    assert.equal(rows.filter((r) => r.state === 'skipped').length, n - 1);
+  } finally {
+    await t.close();
+  }
+});
+
+test('cancelling a deep chain settles every task without overflowing the stack', async () => {
+  let release: () => void = () => {};
+  const gate = new Promise<void>((r) => (release = r));
+  const t = testEngine({ functions: new Map([['wait', () => gate], ['ok', () => ({})]]) });
+  try {
+    const n = 20_000;
+    const tasks = [`  t0:\n    fn: wait\n    resources: {cpu: 0}`];
+    for (let i = 1; i < n; i++) tasks.push(`  t${i}:\n    needs: [t${i - 1}]\n    fn: ok\n    resources: {cpu: 0}`);
+    const run = await t.engine.submit(spec(`name: deep-cancel\ntasks:\n${tasks.join('\n')}\n`));
+    await new Promise<void>((resolve) => t.engine.on('task', (c) => c.taskId === 't0' && c.state === 'running' && resolve()));
+    const final = await t.engine.cancel(run.id);
+    release();
+    assert.equal(final.state, 'cancelled');
+    const rows = await t.store.getTasks(run.id);
+    assert.ok(rows.every((r) => r.state === 'cancelled' || r.state === 'skipped'));
+  } finally {
+    await t.close();
+  }
+});

@@ -3,7 +3,7 @@
  * say which line to fix. For a mapping entry the position is its key's (`needs:` rather than the
  * list below it); for a missing field it is the nearest existing parent's.
  */
-import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { PathSegment } from './issues.js';
 
 export interface Position {
@@ -17,12 +17,24 @@ export type Locator = (path: readonly PathSegment[]) => Position | undefined;
 export const NO_LOCATOR: Locator = () => undefined;
 
 export function makeLocator(doc: Document, lc: LineCounter): Locator {
+  // Key -> pair index per mapping, built on first use: a workflow with 20,000 tasks asks for
+  // 20,000 positions, and a linear search of `tasks` for each would be quadratic.
+  const index = new WeakMap<object, Map<string, Pair>>();
+  const pairOf = (map: YAMLMap, key: string): Pair | undefined => {
+    let m = index.get(map);
+    if (m === undefined) {
+      m = new Map();
+      for (const p of map.items) if (isScalar(p.key) && !m.has(String(p.key.value))) m.set(String(p.key.value), p as Pair);
+      index.set(map, m);
+    }
+    return m.get(key);
+  };
   return (path) => {
     let node: unknown = doc.contents;
     let range: readonly number[] | undefined = (node as Node | null)?.range ?? undefined;
     for (const seg of path) {
       if (isMap(node)) {
-        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+        const pair = pairOf(node, String(seg));
         if (pair === undefined) break;
         range = (pair.key as Node).range ?? range;
         node = pair.value;
