@@ -50,7 +50,7 @@ function timed(inner: Store, kind: StoreKind, s: Sample): Store {
 async function once(spec: WorkflowSpec, kind: StoreKind, concurrency: number): Promise<Sample> {
   const dir = mkdtempSync(join(tmpdir(), 'kairos-diag-'));
   const inner = new SqliteStore(kind === 'sqlite' || kind === 'lean' ? join(dir, 'kairos.db') : ':memory:');
-  const s: Sample = { ms: 0, commitMs: 0, commits: 0, rows: { runs: 0, newTasks: 0, tasks: 0, attempts: 0, events: 0 }, cpuUs: 0 };
+  const s: Sample = { ms: 0, commitMs: 0, commits: 0, rows: { newRuns: 0, runs: 0, newTasks: 0, tasks: 0, attempts: 0, events: 0 }, cpuUs: 0 };
   const store = timed(inner, kind, s);
   const engine = new Engine({ store, stateDir: dir, executors: localExecutors(new Map([['noop', () => undefined]])), concurrency });
   try {

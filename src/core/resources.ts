@@ -69,3 +69,9 @@ export function formatBytes(n: number): string {
   }
   return `${+v.toFixed(1)}${units[i]}`;
 }
+
+/** Cores a demand counts for in work sums (JobInfo.remainingWorkMs): its cpu, or 1 when it names none. */
+export function workCores(r: Resources): number {
+  const c = r['cpu'];
+  return c !== undefined && c > 0 ? c : 1;
+}

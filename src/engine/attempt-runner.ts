@@ -3,7 +3,6 @@
  * result back through a callback (the engine posts it to its next tick). Never throws: an
  * executor that rejects is reported as a failed attempt.
  */
-import { join } from 'node:path';
 import type { Action } from '../core/model.js';
 import type { ExecRequest, ExecResult } from '../exec/types.js';
 import type { PendingWrites } from './pending-writes.js';
@@ -36,7 +35,8 @@ function request(task: LiveTask, o: ResolvedEngineOptions, action: Action, env: 
     cwd: spec.cwd,
     timeoutMs: spec.timeoutMs,
     killGraceMs: o.killGraceMs,
-    logPath: join(o.logDir, row.runId, logName),
+    // Plain concatenation: path.join normalises on every attempt (1.5% of the no-op profile).
+    logPath: `${o.logDir}/${row.runId}/${logName}`,
     maxLogBytes: o.maxLogBytes,
     outputsFromStdout: spec.outputs.stdout,
     outputFile: spec.outputs.file,

@@ -21,7 +21,7 @@ import { buildRun, newTaskRows } from './build-run.js';
 import type { LiveRun, LiveTask } from './live-run.js';
 import { PendingWrites } from './pending-writes.js';
 import { continueCompensation, onRunSettled } from './run-finish.js';
-import { TaskFlow, type Effect, type TaskChange } from './task-flow.js';
+import { TaskFlow, type Effect, type EngineSchedTask, type TaskChange } from './task-flow.js';
 import { resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './engine-options.js';
 import { startAttempt, startCompensation } from './attempt-runner.js';
 import { recoverRun, resetForRetry } from './recovery.js';
@@ -68,6 +68,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       (c) => this.emit('task', c),
       (run) => this.#runSettled(run),
     );
+
   }
 
   get runs(): ReadonlyMap<string, LiveRun> {
@@ -91,7 +92,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     };
     const tasks = newTaskRows(id, row);
     const run = buildRun(row, tasks);
-    this.#writes.run(row);
+    this.#writes.newRun(row);
     for (const t of tasks) this.#writes.newTask(t);
     this.#writes.event({ runId: id, taskId: null, at: now, type: 'run_submitted', data: { params: p.values } });
     this.#adopt(run);
@@ -263,13 +264,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (this.#ticking) return void this.#requestTickLater();
     this.#ticking = true;
     try {
+      this.#flow.observed = this.listenerCount('task') > 0;
       const inbox = this.#inbox;
       this.#inbox = [];
       for (const fn of inbox) fn();
       const now = this.options.clock.now();
       const round = this.scheduler.schedule(now);
-      for (const p of round.placements) this.#flow.dispatch(this.#taskByKey(p.task.key), p.workerId);
-      for (const e of round.expired) this.#flow.apply(this.#taskByKey(e.task.key), { type: 'cancel', reason: e.detail });
+      for (const p of round.placements) this.#flow.dispatch((p.task as EngineSchedTask).live, p.workerId);
+      for (const e of round.expired) this.#flow.apply((e.task as EngineSchedTask).live, { type: 'cancel', reason: e.detail });
       const batch = this.#writes.take();
       const effects = this.#flow.effects.splice(0);
       const finished = this.#finished.splice(0);
@@ -286,11 +288,6 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   #requestTickLater(): void {
     setImmediate(() => this.#requestTick());
-  }
-
-  #taskByKey(key: string): LiveTask {
-    const slash = key.indexOf('/');
-    return this.#runs.get(key.slice(0, slash))!.tasks.get(key.slice(slash + 1))!;
   }
 
   #retire(run: LiveRun): void {

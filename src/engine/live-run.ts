@@ -7,18 +7,21 @@ import type { TaskSpec, TaskState, WorkflowSpec } from '../core/model.js';
 import type { JobInfo, SchedTask } from '../sched/types.js';
 import type { Resources } from '../core/resources.js';
 
-/** Computed once per task spec (instances of a foreach share it). */
-const demandCache = new WeakMap<TaskSpec, Resources>();
+/** Key of the per-spec demand, kept on the spec object itself (not enumerable, not serialised). */
+const DEMAND = Symbol('kairos.demand');
+type SpecWithDemand = TaskSpec & { [DEMAND]?: Resources };
 import type { AttemptRow, RunRow, TaskRow } from '../store/types.js';
 import type { BoundAction } from './bind-task.js';
+
+const NONE: readonly LiveTask[] = Object.freeze([]);
 
 export class LiveTask {
   readonly run: LiveRun;
   readonly spec: TaskSpec;
   readonly row: TaskRow;
   /** Tasks named in `needs` (for an instance: none; its group waited for them). */
-  parents: LiveTask[] = [];
-  children: LiveTask[] = [];
+  parents: readonly LiveTask[] = NONE;
+  children: readonly LiveTask[] = NONE;
   /** Parents not yet settled; the task is decided when this reaches 0. */
   unsettledParents = 0;
   /** For a foreach instance: its group. */
@@ -44,9 +47,14 @@ export class LiveTask {
     this.row = row;
   }
 
-  /** What one attempt takes: the declared resources plus one concurrency slot. */
+  /** What one attempt takes: the declared resources plus one concurrency slot (shared per spec). */
   get demand(): Resources {
-    return (demandCache.get(this.spec) ?? demandCache.set(this.spec, { ...this.spec.resources, slots: 1 }).get(this.spec))!;
+    let d = (this.spec as SpecWithDemand)[DEMAND];
+    if (d === undefined) {
+      d = { ...this.spec.resources, slots: 1 };
+      if (Object.isExtensible(this.spec)) Object.defineProperty(this.spec, DEMAND, { value: d, enumerable: false });
+    }
+    return d;
   }
 
   get id(): string {

@@ -5,14 +5,18 @@
 import type { AttemptRow, EventRow, RunRow, TaskRow, WriteBatch } from '../store/types.js';
 
 export class PendingWrites {
+  #newRuns = new Set<RunRow>();
   #runs = new Set<RunRow>();
   #newTasks = new Set<TaskRow>();
   #tasks = new Set<TaskRow>();
   #attempts = new Set<AttemptRow>();
   #events: EventRow[] = [];
 
+  newRun(r: RunRow): void {
+    this.#newRuns.add(r);
+  }
   run(r: RunRow): void {
-    this.#runs.add(r);
+    if (!this.#newRuns.has(r)) this.#runs.add(r);
   }
   newTask(t: TaskRow): void {
     this.#newTasks.add(t);
@@ -27,18 +31,20 @@ export class PendingWrites {
     this.#events.push(e);
   }
   get empty(): boolean {
-    return this.#runs.size + this.#newTasks.size + this.#tasks.size + this.#attempts.size + this.#events.length === 0;
+    return this.#newRuns.size + this.#runs.size + this.#newTasks.size + this.#tasks.size + this.#attempts.size + this.#events.length === 0;
   }
 
   /** Takes everything pending as one batch and starts afresh. */
   take(): WriteBatch {
     const b: WriteBatch = {
+      newRuns: [...this.#newRuns],
       runs: [...this.#runs],
       newTasks: [...this.#newTasks],
       tasks: [...this.#tasks],
       attempts: [...this.#attempts],
       events: this.#events,
     };
+    this.#newRuns = new Set();
     this.#runs = new Set();
     this.#newTasks = new Set();
     this.#tasks = new Set();

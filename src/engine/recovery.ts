@@ -80,7 +80,13 @@ export function resetForRetry(run: RunRow, rows: readonly TaskRow[], taskId: str
       throw new Error(`task '${taskId}' is not in workflow ${spec.name}`);
     }
     const children = new Map<string, string[]>();
-    for (const t of spec.tasks) for (const p of t.needs) children.set(p, [...(children.get(p) ?? []), t.id]);
+    for (const t of spec.tasks) {
+      for (const p of t.needs) {
+        const list = children.get(p);
+        if (list) list.push(t.id);
+        else children.set(p, [t.id]);
+      }
+    }
     const stack = [taskId];
     while (stack.length) {
       const id = stack.pop()!;

@@ -89,19 +89,23 @@ export interface WorkflowRow {
 }
 
 export interface WriteBatch {
+  /** Runs to insert (whole row, spec included). */
+  newRuns: RunRow[];
+  /** Known runs whose state, times, error, owner or pause changed (spec and params are immutable). */
   runs: RunRow[];
   newTasks: TaskRow[];
   tasks: TaskRow[];
+  /** Finished attempts (and attempts found lost): each attempt is written once, when it ends. */
   attempts: AttemptRow[];
   events: EventRow[];
 }
 
 export function emptyBatch(): WriteBatch {
-  return { runs: [], newTasks: [], tasks: [], attempts: [], events: [] };
+  return { newRuns: [], runs: [], newTasks: [], tasks: [], attempts: [], events: [] };
 }
 
 export function batchSize(b: WriteBatch): number {
-  return b.runs.length + b.newTasks.length + b.tasks.length + b.attempts.length + b.events.length;
+  return b.newRuns.length + b.runs.length + b.newTasks.length + b.tasks.length + b.attempts.length + b.events.length;
 }
 
 export interface RunFilter {

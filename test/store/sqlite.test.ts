@@ -15,13 +15,28 @@ test('sqlite: state survives reopening the file, and migrations are idempotent',
     const path = join(dir, 'sub', 'kairos.db');
     const a = new SqliteStore(path);
     const b = emptyBatch();
-    b.runs.push(runRow('r1'));
+    b.newRuns.push(runRow('r1'));
     await a.commit(b);
     await a.close();
     const again = new SqliteStore(path);
     await again.migrate();
     assert.equal((await again.getRun('r1'))!.id, 'r1');
     await again.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('sqlite: two stores opening one new file at once both migrate safely', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kairos-store-'));
+  try {
+    const path = join(dir, 'kairos.db');
+    const stores = [new SqliteStore(path), new SqliteStore(path), new SqliteStore(path)];
+    const b = emptyBatch();
+    b.newRuns.push(runRow('r1'));
+    await stores[1]!.commit(b);
+    assert.equal((await stores[2]!.getRun('r1'))!.id, 'r1');
+    for (const s of stores) await s.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -36,8 +36,20 @@ export const SQLITE_MIGRATIONS: readonly { readonly version: number; readonly na
         cancel_requested INTEGER NOT NULL DEFAULT 0
       );
       CREATE INDEX runs_state ON runs(state);
+      -- A run's task specs, in parts of RUN_SPEC_PART tasks: the runs row keeps the spec without
+      -- its tasks, so a 1,000,000-task run never builds one 300 MB JSON string.
+      CREATE TABLE run_spec_tasks (
+        run_id TEXT NOT NULL,
+        part INTEGER NOT NULL,
+        tasks TEXT NOT NULL,
+        PRIMARY KEY (run_id, part)
+      );
       CREATE INDEX runs_created ON runs(created_at);
+      -- Rowid tables with secondary keys, not WITHOUT ROWID on text keys: a tick updates the tasks
+      -- that were dispatched together, which were inserted together, so their rows share pages
+      -- and a commit writes few pages to the WAL. The unique key is only read on update.
       CREATE TABLE tasks (
+        id INTEGER PRIMARY KEY,
         run_id TEXT NOT NULL,
         task_id TEXT NOT NULL,
         spec_id TEXT,
@@ -54,9 +66,12 @@ export const SQLITE_MIGRATIONS: readonly { readonly version: number; readonly na
         error TEXT,
         reason TEXT,
         done_seq INTEGER,
-        PRIMARY KEY (run_id, task_id)
-      ) WITHOUT ROWID;
+        UNIQUE (run_id, task_id)
+      );
+      -- One row per finished attempt, appended in completion order (the engine writes an attempt
+      -- once, when it ends); indexed by run only, so appends stay sequential.
       CREATE TABLE attempts (
+        id INTEGER PRIMARY KEY,
         run_id TEXT NOT NULL,
         task_id TEXT NOT NULL,
         kind TEXT NOT NULL,
@@ -66,9 +81,9 @@ export const SQLITE_MIGRATIONS: readonly { readonly version: number; readonly na
         started_at INTEGER NOT NULL,
         finished_at INTEGER,
         exit_code INTEGER,
-        error TEXT,
-        PRIMARY KEY (run_id, task_id, kind, attempt)
-      ) WITHOUT ROWID;
+        error TEXT
+      );
+      CREATE INDEX attempts_run ON attempts(run_id);
       CREATE TABLE events (
         id INTEGER PRIMARY KEY,
         run_id TEXT NOT NULL,

@@ -6,33 +6,41 @@ type Raw = Record<string, any>;
 const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 const parse = (s: string | null): any => (s === null ? null : JSON.parse(s));
 
+/** Tasks per stored part of a run's spec (see the run_spec_tasks table). */
+export const RUN_SPEC_PART = 2000;
+
+/** The run row's columns; its spec is stored without `tasks` (they go to run_spec_tasks in parts). */
 export function runToParams(r: RunRow): unknown[] {
   return [
-    r.id, r.workflow, r.namespace, r.priority, r.state, JSON.stringify(r.params), JSON.stringify(r.spec),
+    r.id, r.workflow, r.namespace, r.priority, r.state, JSON.stringify(r.params), JSON.stringify({ ...r.spec, tasks: [] }),
     JSON.stringify(r.labels), r.createdAt, r.startedAt, r.finishedAt, r.deadlineAt, r.error, r.owner,
     r.ownerSeenAt, r.paused ? 1 : 0,
   ];
 }
 
-export function runFromRaw(x: Raw): RunRow {
+/** A run row with its spec's tasks reassembled from their parts (JSON texts, in part order). */
+export function runFromRaw(x: Raw, taskParts: readonly string[]): RunRow {
+  const spec = JSON.parse(x.spec);
+  spec.tasks = taskParts.length === 1 ? JSON.parse(taskParts[0]!) : taskParts.flatMap((p) => JSON.parse(p));
   return {
     id: x.id, workflow: x.workflow, namespace: x.namespace, priority: x.priority, state: x.state,
-    params: JSON.parse(x.params), spec: JSON.parse(x.spec), labels: JSON.parse(x.labels),
+    params: JSON.parse(x.params), spec, labels: JSON.parse(x.labels),
     createdAt: x.created_at, startedAt: x.started_at, finishedAt: x.finished_at, deadlineAt: x.deadline_at,
     error: x.error, owner: x.owner, ownerSeenAt: x.owner_seen_at, paused: x.paused === 1,
   };
 }
 
-export function newTaskToParams(t: TaskRow): unknown[] {
-  return [t.runId, t.taskId, t.specId, t.itemIndex, json(t.item), ...taskMutable(t)];
+/** The run's mutable columns, then its id (the UPDATE written when a known run changes). */
+export function runUpdateParams(r: RunRow): unknown[] {
+  return [r.state, r.startedAt, r.finishedAt, r.error, r.owner, r.ownerSeenAt, r.paused ? 1 : 0, r.id];
 }
 
-/** The mutable columns in the order of the UPDATE statement (run_id, task_id appended there). */
-export function taskMutable(t: TaskRow): unknown[] {
-  return [
-    t.state, t.attempt, t.readyAt, t.startedAt, t.finishedAt, t.retryAt, t.worker, json(t.outputs), t.error,
-    json(t.reason), t.doneSeq,
-  ];
+/** Pushes a task row's 16 columns in TASK_COLUMNS order (multi-row statements). */
+export function bindTask(t: TaskRow, out: unknown[]): void {
+  out.push(
+    t.runId, t.taskId, t.specId, t.itemIndex, json(t.item), t.state, t.attempt, t.readyAt, t.startedAt, t.finishedAt,
+    t.retryAt, t.worker, json(t.outputs), t.error, json(t.reason), t.doneSeq,
+  );
 }
 
 export function taskFromRaw(x: Raw): TaskRow {
@@ -44,8 +52,9 @@ export function taskFromRaw(x: Raw): TaskRow {
   };
 }
 
-export function attemptToParams(a: AttemptRow): unknown[] {
-  return [a.runId, a.taskId, a.kind, a.attempt, a.status, a.worker, a.startedAt, a.finishedAt, a.exitCode, a.error];
+/** Pushes an attempt row's 10 columns in ATTEMPT_COLUMNS order. */
+export function bindAttempt(a: AttemptRow, out: unknown[]): void {
+  out.push(a.runId, a.taskId, a.kind, a.attempt, a.status, a.worker, a.startedAt, a.finishedAt, a.exitCode, a.error);
 }
 
 export function attemptFromRaw(x: Raw): AttemptRow {
@@ -55,8 +64,9 @@ export function attemptFromRaw(x: Raw): AttemptRow {
   };
 }
 
-export function eventToParams(e: EventRow): unknown[] {
-  return [e.runId, e.taskId, e.at, e.type, json(e.data)];
+/** Pushes an event row's 5 columns in EVENT_COLUMNS order. */
+export function bindEvent(e: EventRow, out: unknown[]): void {
+  out.push(e.runId, e.taskId, e.at, e.type, json(e.data));
 }
 
 export function eventFromRaw(x: Raw): EventRow {

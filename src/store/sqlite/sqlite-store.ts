@@ -14,9 +14,10 @@ import { dirname } from 'node:path';
 import type { AttemptRow, EventRow, RunFilter, RunRow, Store, TaskRow, WorkflowRow, WriteBatch } from '../types.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import {
-  attemptFromRaw, attemptToParams, eventFromRaw, eventToParams, newTaskToParams, runFromRaw, runToParams,
-  taskFromRaw, taskMutable, workflowFromRaw,
+  attemptFromRaw, bindAttempt, bindEvent, bindTask, eventFromRaw, runFromRaw, runToParams, runUpdateParams,
+  taskFromRaw, workflowFromRaw, RUN_SPEC_PART,
 } from './rows.js';
+import { MultiRowStatement } from './multi-row.js';
 
 export interface SqliteStoreOptions {
   /** 'normal' (default): safe against process crashes; 'full': also against power loss. */
@@ -25,6 +26,7 @@ export interface SqliteStoreOptions {
 
 const RUN_COLUMNS =
   'id, workflow, namespace, priority, state, params, spec, labels, created_at, started_at, finished_at, deadline_at, error, owner, owner_seen_at, paused';
+const ATTEMPT_COLUMNS = 'run_id, task_id, kind, attempt, status, worker, started_at, finished_at, exit_code, error';
 const TASK_COLUMNS =
   'run_id, task_id, spec_id, item_index, item, state, attempt, ready_at, started_at, finished_at, retry_at, worker, outputs, error, reason, done_seq';
 
@@ -44,21 +46,42 @@ export class SqliteStore implements Store {
     this.#migrateSync();
     this.#stmts = this.prepareStatements();
     const s = this.#stmts;
-    this.#commitTx = this.#db.transaction((b: WriteBatch) => {
-      for (const r of b.runs) s.upsertRun.run(runToParams(r));
-      for (const t of b.newTasks) s.insertTask.run(newTaskToParams(t));
-      for (const t of b.tasks) s.updateTask.run([...taskMutable(t), t.runId, t.taskId]);
-      for (const a of b.attempts) s.upsertAttempt.run(attemptToParams(a));
-      for (const e of b.events) s.insertEvent.run(eventToParams(e));
+    const db = this.#db;
+    const insertTasks = new MultiRowStatement<TaskRow>(db, 16, (v) => `INSERT INTO tasks (${TASK_COLUMNS}) VALUES ${v}`, bindTask);
+    // Updates of known tasks as one multi-row upsert: the conflict target always matches.
+    const updateTasks = new MultiRowStatement<TaskRow>(
+      db, 16,
+      (v) => `INSERT INTO tasks (${TASK_COLUMNS}) VALUES ${v} ON CONFLICT(run_id, task_id) DO UPDATE SET
+        state=excluded.state, attempt=excluded.attempt, ready_at=excluded.ready_at, started_at=excluded.started_at,
+        finished_at=excluded.finished_at, retry_at=excluded.retry_at, worker=excluded.worker, outputs=excluded.outputs,
+        error=excluded.error, reason=excluded.reason, done_seq=excluded.done_seq`,
+      bindTask,
+    );
+    const insertAttempts = new MultiRowStatement<AttemptRow>(db, 10, (v) => `INSERT INTO attempts (${ATTEMPT_COLUMNS}) VALUES ${v}`, bindAttempt);
+    const insertEvents = new MultiRowStatement<EventRow>(db, 5, (v) => `INSERT INTO events (run_id, task_id, at, type, data) VALUES ${v}`, bindEvent);
+    this.#commitTx = db.transaction((b: WriteBatch) => {
+      for (const r of b.newRuns) {
+        s.insertRun.run(runToParams(r));
+        const tasks = r.spec.tasks;
+        for (let i = 0, part = 0; i < tasks.length; i += RUN_SPEC_PART, part++) {
+          s.insertSpecPart.run(r.id, part, JSON.stringify(tasks.slice(i, i + RUN_SPEC_PART)));
+        }
+      }
+      for (const r of b.runs) s.updateRun.run(runUpdateParams(r));
+      insertTasks.run(b.newTasks);
+      updateTasks.run(b.tasks);
+      insertAttempts.run(b.attempts);
+      insertEvents.run(b.events);
     });
   }
 
   #migrateSync(): void {
     this.#db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-    const applied = new Set(this.#db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+    const isApplied = this.#db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').pluck();
     for (const m of SQLITE_MIGRATIONS) {
-      if (applied.has(m.version)) continue;
+      // Checked again inside the write lock: another process may be migrating the same file.
       this.#db.transaction(() => {
+        if (isApplied.get(m.version)) return;
         this.#db.exec(m.sql);
         this.#db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
       }).immediate();
@@ -68,27 +91,17 @@ export class SqliteStore implements Store {
   private prepareStatements() {
     const db = this.#db;
     return {
-      upsertRun: db.prepare(
-        `INSERT INTO runs (${RUN_COLUMNS}) VALUES (${RUN_COLUMNS.split(',').map(() => '?').join(',')})
-         ON CONFLICT(id) DO UPDATE SET state=excluded.state, started_at=excluded.started_at, finished_at=excluded.finished_at,
-           error=excluded.error, owner=excluded.owner, owner_seen_at=excluded.owner_seen_at, paused=excluded.paused`,
+      insertSpecPart: db.prepare('INSERT INTO run_spec_tasks (run_id, part, tasks) VALUES (?, ?, ?)'),
+      specParts: db.prepare('SELECT tasks FROM run_spec_tasks WHERE run_id = ? ORDER BY part').pluck(),
+      insertRun: db.prepare(`INSERT INTO runs (${RUN_COLUMNS}) VALUES (${RUN_COLUMNS.split(',').map(() => '?').join(',')})`),
+      // A known run's update never rewrites its spec and params (a 1,000,000-task spec is 300 MB of JSON).
+      updateRun: db.prepare(
+        'UPDATE runs SET state=?, started_at=?, finished_at=?, error=?, owner=?, owner_seen_at=?, paused=? WHERE id=?',
       ),
-      insertTask: db.prepare(`INSERT INTO tasks (${TASK_COLUMNS}) VALUES (${TASK_COLUMNS.split(',').map(() => '?').join(',')})`),
-      updateTask: db.prepare(
-        `UPDATE tasks SET state=?, attempt=?, ready_at=?, started_at=?, finished_at=?, retry_at=?, worker=?, outputs=?, error=?, reason=?, done_seq=?
-         WHERE run_id=? AND task_id=?`,
-      ),
-      upsertAttempt: db.prepare(
-        `INSERT INTO attempts (run_id, task_id, kind, attempt, status, worker, started_at, finished_at, exit_code, error)
-         VALUES (?,?,?,?,?,?,?,?,?,?)
-         ON CONFLICT(run_id, task_id, kind, attempt) DO UPDATE SET status=excluded.status, finished_at=excluded.finished_at,
-           exit_code=excluded.exit_code, error=excluded.error`,
-      ),
-      insertEvent: db.prepare('INSERT INTO events (run_id, task_id, at, type, data) VALUES (?,?,?,?,?)'),
       getRun: db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`),
-      getTasks: db.prepare(`SELECT ${TASK_COLUMNS} FROM tasks WHERE run_id = ?`),
-      getAttempts: db.prepare('SELECT * FROM attempts WHERE run_id = ? ORDER BY task_id, kind, attempt'),
-      getTaskAttempts: db.prepare('SELECT * FROM attempts WHERE run_id = ? AND task_id = ? ORDER BY kind, attempt'),
+      getTasks: db.prepare(`SELECT ${TASK_COLUMNS} FROM tasks WHERE run_id = ? ORDER BY id`),
+      getAttempts: db.prepare(`SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE run_id = ? ORDER BY task_id, kind, attempt`),
+      getTaskAttempts: db.prepare(`SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE run_id = ? AND task_id = ? ORDER BY kind, attempt`),
       getEvents: db.prepare('SELECT * FROM events WHERE run_id = ? ORDER BY id'),
       unfinished: db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE state IN ('running', 'compensating') ORDER BY created_at`),
       claim: db.prepare(
@@ -123,7 +136,7 @@ export class SqliteStore implements Store {
 
   async getRun(id: string): Promise<RunRow | null> {
     const raw = this.#stmts.getRun.get(id);
-    return raw ? runFromRaw(raw as any) : null;
+    return raw ? this.#run(raw) : null;
   }
 
   async listRuns(filter: RunFilter = {}): Promise<RunRow[]> {
@@ -140,7 +153,11 @@ export class SqliteStore implements Store {
     }
     const sql = `SELECT ${RUN_COLUMNS} FROM runs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
     args.push(filter.limit ?? 100);
-    return (this.#db.prepare(sql).all(...args) as any[]).map(runFromRaw);
+    return (this.#db.prepare(sql).all(...args) as any[]).map((r) => this.#run(r));
+  }
+
+  #run(raw: any): RunRow {
+    return runFromRaw(raw, this.#stmts.specParts.all(raw.id) as string[]);
   }
 
   async getTasks(runId: string): Promise<TaskRow[]> {
@@ -157,7 +174,7 @@ export class SqliteStore implements Store {
   }
 
   async unfinishedRuns(): Promise<RunRow[]> {
-    return (this.#stmts.unfinished.all() as any[]).map(runFromRaw);
+    return (this.#stmts.unfinished.all() as any[]).map((r) => this.#run(r));
   }
 
   async claimRun(runId: string, owner: string, now: number, staleAfterMs: number): Promise<boolean> {
