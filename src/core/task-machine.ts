@@ -67,8 +67,23 @@ const HOLDS_RESOURCES: ReadonlySet<TaskState> = new Set<TaskState>(['dispatched'
 const NONE: readonly TaskEffect[] = Object.freeze([]);
 const RELEASE: readonly TaskEffect[] = Object.freeze([{ kind: 'release' }]);
 
+const ENQUEUE: readonly TaskEffect[] = Object.freeze([{ kind: 'enqueue' }]);
+const KILL_RELEASE: readonly TaskEffect[] = Object.freeze([{ kind: 'kill' }, { kind: 'release' }]);
+const COMPENSATE: readonly TaskEffect[] = Object.freeze([{ kind: 'run_compensation' }]);
+
+/** Transitions without a reason are shared constants: the engine makes ~5 per task (hot path). */
+const SHARED = new Map<readonly TaskEffect[], Map<TaskState, Transition>>();
+
 function ok(state: TaskState, effects: readonly TaskEffect[] = NONE, reason?: string): Transition {
-  return reason === undefined ? { ok: true, state, effects } : { ok: true, state, effects, reason };
+  if (reason !== undefined) return { ok: true, state, effects, reason };
+  if (effects !== NONE && effects !== RELEASE && effects !== ENQUEUE && effects !== KILL_RELEASE && effects !== COMPENSATE) {
+    return { ok: true, state, effects };
+  }
+  let byState = SHARED.get(effects);
+  if (byState === undefined) SHARED.set(effects, (byState = new Map()));
+  let t = byState.get(state);
+  if (t === undefined) byState.set(state, (t = Object.freeze({ ok: true as const, state, effects })));
+  return t;
 }
 
 function illegal(from: TaskState, event: TaskEvent): Transition {
@@ -89,7 +104,7 @@ export function transition(from: TaskState, event: TaskEvent): Transition {
     case 'skip':
       return from === 'pending' || from === 'ready' ? ok('skipped', NONE, event.reason) : illegal(from, event);
     case 'enqueue':
-      return from === 'ready' ? ok('queued', [{ kind: 'enqueue' }]) : illegal(from, event);
+      return from === 'ready' ? ok('queued', ENQUEUE) : illegal(from, event);
     case 'dispatch':
       return from === 'queued' ? ok('dispatched', [{ kind: 'execute', attempt: event.attempt }]) : illegal(from, event);
     case 'start':
@@ -112,9 +127,9 @@ export function transition(from: TaskState, event: TaskEvent): Transition {
       return from === 'retry_wait' ? ok('ready') : illegal(from, event);
     case 'cancel':
       if (TERMINAL_TASK_STATES.has(from) || from === 'compensating') return illegal(from, event);
-      return ok('cancelled', HOLDS_RESOURCES.has(from) ? [{ kind: 'kill' }, { kind: 'release' }] : NONE, event.reason);
+      return ok('cancelled', HOLDS_RESOURCES.has(from) ? KILL_RELEASE : NONE, event.reason);
     case 'compensate':
-      return from === 'succeeded' ? ok('compensating', [{ kind: 'run_compensation' }]) : illegal(from, event);
+      return from === 'succeeded' ? ok('compensating', COMPENSATE) : illegal(from, event);
     case 'compensated':
       return from === 'compensating' ? ok('compensated') : illegal(from, event);
     case 'compensate_failed':

@@ -56,6 +56,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly #timers = new Set<NodeJS.Timeout>();
   #heartbeat: NodeJS.Timeout | null = null;
   #closed = false;
+  #tickNow = 0;
 
   constructor(options: EngineOptions) {
     super();
@@ -63,8 +64,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     const o = this.options;
     this.scheduler = new Scheduler(o.scheduler, { rng: o.rng });
     this.scheduler.addWorker({ id: 'local', pool: 'default', capacity: { ...o.capacity, slots: o.concurrency }, speed: 1, labels: {} });
+    // The flow reads the time of the tick it runs in: one clock read per tick, not per transition.
+    const tickClock = { now: () => this.#tickNow };
     this.#flow = new TaskFlow(
-      this.scheduler, this.#writes, o.clock, o.rng, { maxForeach: o.maxForeach },
+      this.scheduler, this.#writes, tickClock, o.rng, { maxForeach: o.maxForeach },
       (c) => this.emit('task', c),
       (run) => this.#runSettled(run),
     );
@@ -265,10 +268,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#ticking = true;
     try {
       this.#flow.observed = this.listenerCount('task') > 0;
+      const now = (this.#tickNow = this.options.clock.now());
       const inbox = this.#inbox;
       this.#inbox = [];
       for (const fn of inbox) fn();
-      const now = this.options.clock.now();
       const round = this.scheduler.schedule(now);
       for (const p of round.placements) this.#flow.dispatch((p.task as EngineSchedTask).live, p.workerId);
       for (const e of round.expired) this.#flow.apply((e.task as EngineSchedTask).live, { type: 'cancel', reason: e.detail });
