@@ -62,9 +62,12 @@ export function registerInspect(program: Command): void {
       if (opts.json) return void process.stdout.write(JSON.stringify({ ...run, spec: undefined, tasks, attempts }, null, 2) + '\n');
       process.stdout.write(`run ${run.id}  workflow ${run.workflow}  ${run.state}  ${duration(run)}\n`);
       if (run.error) process.stdout.write(`  ${run.error}\n`);
+      const instances = new Map<string, number>();
+      for (const t of tasks) if (t.specId !== null) instances.set(t.specId, (instances.get(t.specId) ?? 0) + 1);
       for (const t of tasks) {
         const why = t.reason ? `  (${describeWaitReason(t.reason)})` : t.error && t.state !== 'succeeded' ? `  ${t.error}` : '';
-        process.stdout.write(`  ${t.taskId.padEnd(28)} ${t.state.padEnd(12)} attempts ${t.attempt}  ${duration(t).padStart(7)}${why}\n`);
+        const tries = instances.has(t.taskId) ? `foreach x${instances.get(t.taskId)}` : `attempts ${t.attempt}`;
+        process.stdout.write(`  ${t.taskId.padEnd(28)} ${t.state.padEnd(12)} ${tries.padEnd(11)} ${duration(t).padStart(7)}${why}\n`);
       }
     });
 
