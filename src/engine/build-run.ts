@@ -75,7 +75,11 @@ export function buildRun(row: RunRow, taskRows: readonly TaskRow[]): LiveRun {
       dormant.add(t);
       continue;
     }
-    (t.group.instances ??= []).push(t);
+    if (t.group.instances === undefined || t.group.instances === null) {
+      t.group.instances = [];
+      job.totalTasks--; // an expanded group counts as its instances
+    }
+    t.group.instances.push(t);
     job.totalTasks++;
   }
   for (const g of run.tasks.values()) g.instances?.sort((a, b) => a.row.itemIndex! - b.row.itemIndex!);

@@ -219,9 +219,10 @@ export class TaskFlow {
       inst.bottomLevelMs = group.bottomLevelMs;
       group.instances!.push(inst);
       run.unsettled++;
-      run.job.totalTasks++;
       run.job.remainingWorkMs += taskWorkMs(inst.spec);
     });
+    // The instances replace the group in the job's task count (as the simulator counts them).
+    run.job.totalTasks += group.instances.length - 1;
     if (this.observed) this.onChange({ runId: run.row.id, taskId: group.id, state: 'running', attempt: 0, error: null, at: this.clock.now() });
     if (group.instances.length === 0) this.settleGroup(group);
     else for (const inst of group.instances) this.makeReady(inst);
