@@ -118,6 +118,28 @@ export interface RunFilter {
   readonly limit?: number;
 }
 
+/** Who may do what through the API (see docs/api.md "Auth"). */
+export type TokenRole = 'admin' | 'operator' | 'viewer';
+
+/**
+ * An API bearer token. Only the SHA-256 of the token is stored (hex): the plain token is shown
+ * once, when created, and cannot be recovered from the store.
+ */
+export interface TokenRow {
+  /** Public id (to list and revoke); not secret, not usable as a token. */
+  readonly id: string;
+  /** Hex SHA-256 of the token; unique. */
+  readonly hash: string;
+  readonly role: TokenRole;
+  /** Namespace the token is limited to, or null for every namespace. */
+  readonly namespace: string | null;
+  /** Free-text label ("ci", "alice"). */
+  readonly name: string | null;
+  readonly createdAt: number;
+  /** When it was revoked (ms), or null while valid. */
+  readonly revokedAt: number | null;
+}
+
 export interface Store {
   /** Applies every migration not yet applied; safe to call on every start. */
   migrate(): Promise<void>;
@@ -141,5 +163,13 @@ export interface Store {
   saveWorkflow(row: Omit<WorkflowRow, 'version'>): Promise<WorkflowRow>;
   getWorkflow(name: string, version?: number): Promise<WorkflowRow | null>;
   listWorkflows(): Promise<WorkflowRow[]>;
+  /** Stores a new API token (hash only). Fails if the id or hash exists. */
+  createToken(row: TokenRow): Promise<void>;
+  /** The token with this hash, revoked or not; null when none. */
+  findToken(hash: string): Promise<TokenRow | null>;
+  /** Every token, revoked ones included, oldest first. */
+  listTokens(): Promise<TokenRow[]>;
+  /** Marks a token revoked at `at`; false when no unrevoked token has this id. */
+  revokeToken(id: string, at: number): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -95,4 +95,20 @@ export const SQLITE_MIGRATIONS: readonly { readonly version: number; readonly na
       CREATE INDEX events_run ON events(run_id, id);
     `,
   },
+  {
+    version: 2,
+    name: 'api tokens',
+    sql: `
+      -- API bearer tokens: only the SHA-256 of each token is kept (hex), never the token.
+      CREATE TABLE tokens (
+        id TEXT PRIMARY KEY,
+        hash TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL,
+        namespace TEXT,
+        name TEXT,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      );
+    `,
+  },
 ];

@@ -1,5 +1,5 @@
 /** Mapping between SQLite rows (snake_case, JSON text) and the Store's row objects. */
-import type { AttemptRow, EventRow, RunRow, TaskRow, WorkflowRow } from '../types.js';
+import type { AttemptRow, EventRow, RunRow, TaskRow, TokenRow, WorkflowRow } from '../types.js';
 
 type Raw = Record<string, any>;
 
@@ -75,4 +75,8 @@ export function eventFromRaw(x: Raw): EventRow {
 
 export function workflowFromRaw(x: Raw): WorkflowRow {
   return { name: x.name, version: x.version, namespace: x.namespace, spec: JSON.parse(x.spec), source: x.source, createdAt: x.created_at };
+}
+
+export function tokenFromRaw(x: Raw): TokenRow {
+  return { id: x.id, hash: x.hash, role: x.role, namespace: x.namespace, name: x.name, createdAt: x.created_at, revokedAt: x.revoked_at };
 }

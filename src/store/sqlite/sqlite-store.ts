@@ -11,11 +11,11 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { AttemptRow, EventRow, RunFilter, RunRow, Store, TaskRow, WorkflowRow, WriteBatch } from '../types.js';
+import type { AttemptRow, EventRow, RunFilter, RunRow, Store, TaskRow, TokenRow, WorkflowRow, WriteBatch } from '../types.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import {
   attemptFromRaw, bindAttempt, bindEvent, bindTask, eventFromRaw, runFromRaw, runToParams, runUpdateParams,
-  taskFromRaw, workflowFromRaw, RUN_SPEC_PART,
+  taskFromRaw, tokenFromRaw, workflowFromRaw, RUN_SPEC_PART,
 } from './rows.js';
 import { MultiRowStatement } from './multi-row.js';
 
@@ -118,6 +118,10 @@ export class SqliteStore implements Store {
       listWorkflows: db.prepare(
         'SELECT w.* FROM workflows w JOIN (SELECT name, MAX(version) v FROM workflows GROUP BY name) m ON w.name = m.name AND w.version = m.v ORDER BY w.name',
       ),
+      insertToken: db.prepare('INSERT INTO tokens (id, hash, role, namespace, name, created_at, revoked_at) VALUES (?,?,?,?,?,?,?)'),
+      findToken: db.prepare('SELECT * FROM tokens WHERE hash = ?'),
+      listTokens: db.prepare('SELECT * FROM tokens ORDER BY created_at, id'),
+      revokeToken: db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
     };
   }
 
@@ -214,6 +218,23 @@ export class SqliteStore implements Store {
 
   async listWorkflows(): Promise<WorkflowRow[]> {
     return (this.#stmts.listWorkflows.all() as any[]).map(workflowFromRaw);
+  }
+
+  async createToken(t: TokenRow): Promise<void> {
+    this.#stmts.insertToken.run(t.id, t.hash, t.role, t.namespace, t.name, t.createdAt, t.revokedAt);
+  }
+
+  async findToken(hash: string): Promise<TokenRow | null> {
+    const raw = this.#stmts.findToken.get(hash);
+    return raw ? tokenFromRaw(raw as any) : null;
+  }
+
+  async listTokens(): Promise<TokenRow[]> {
+    return (this.#stmts.listTokens.all() as any[]).map(tokenFromRaw);
+  }
+
+  async revokeToken(id: string, at: number): Promise<boolean> {
+    return this.#stmts.revokeToken.run(at, id).changes === 1;
   }
 
   async close(): Promise<void> {

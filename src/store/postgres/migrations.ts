@@ -1,0 +1,197 @@
+/**
+ * PostgreSQL schema, as an ordered list of migrations (the same tables as SQLite's, in PostgreSQL
+ * types). A migration never changes once released: add a new one. `schema_migrations` records
+ * what was applied.
+ *
+ * `migrate()` runs in ONE transaction that first takes a transaction-scoped advisory lock for the
+ * schema (pg_advisory_xact_lock), so processes starting together migrate one after the other and
+ * each sees what the previous one committed; a failed migration leaves nothing half-applied.
+ *
+ * Partial-string search of runs reads `runs.search_text` (id, workflow and label values, computed
+ * when the run is inserted). Where pg_trgm can be created, a GIN trigram index makes ILIKE on it
+ * an index scan; where it cannot (a common managed-PostgreSQL restriction), the store logs one
+ * line and the same ILIKE runs as a sequential scan. That step is retried on every start, so
+ * installing the extension later and restarting builds the index.
+ */
+import type pg from 'pg';
+import type { ResolvedOptions } from './options.js';
+import { LOCK_CLASS, query, transaction } from './sql.js';
+
+export interface PgMigration {
+  readonly version: number;
+  readonly name: string;
+  /** The SQL, given the quoted schema name to qualify tables with. */
+  readonly sql: (s: string) => string;
+}
+
+export const PG_MIGRATIONS: readonly PgMigration[] = [
+  {
+    version: 1,
+    name: 'initial',
+    // Keys and the columns ordered by are COLLATE "C": byte order, as in SQLite, whatever the
+    // database's locale, and cheaper b-tree comparisons. Times are milliseconds (bigint).
+    sql: (s) => `
+      CREATE TABLE ${s}.workflows (
+        name text COLLATE "C" NOT NULL,
+        version integer NOT NULL,
+        namespace text NOT NULL,
+        spec json NOT NULL,
+        source text NOT NULL,
+        created_at bigint NOT NULL,
+        PRIMARY KEY (name, version)
+      );
+      CREATE TABLE ${s}.runs (
+        id text COLLATE "C" PRIMARY KEY,
+        workflow text NOT NULL,
+        namespace text NOT NULL,
+        priority double precision NOT NULL,
+        state text NOT NULL,
+        params json NOT NULL,
+        spec json NOT NULL,
+        labels json NOT NULL,
+        search_text text NOT NULL,
+        created_at bigint NOT NULL,
+        started_at bigint,
+        finished_at bigint,
+        deadline_at bigint,
+        error text,
+        owner text,
+        owner_seen_at bigint,
+        paused boolean NOT NULL DEFAULT false,
+        cancel_requested boolean NOT NULL DEFAULT false
+      );
+      CREATE INDEX runs_created ON ${s}.runs (created_at, id);
+      CREATE INDEX runs_unfinished ON ${s}.runs (created_at) WHERE state IN ('running', 'compensating');
+      CREATE INDEX runs_owner ON ${s}.runs (owner) WHERE owner IS NOT NULL;
+      -- A run's task specs in parts (see RUN_SPEC_PART): the runs row keeps the spec without tasks.
+      CREATE TABLE ${s}.run_spec_tasks (
+        run_id text COLLATE "C" NOT NULL,
+        part integer NOT NULL,
+        tasks json NOT NULL,
+        PRIMARY KEY (run_id, part)
+      );
+      -- id keeps insertion order (getTasks returns tasks in the order they were created).
+      CREATE TABLE ${s}.tasks (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        run_id text COLLATE "C" NOT NULL,
+        task_id text COLLATE "C" NOT NULL,
+        spec_id text,
+        item_index integer,
+        item json,
+        state text NOT NULL,
+        attempt integer NOT NULL,
+        ready_at bigint,
+        started_at bigint,
+        finished_at bigint,
+        retry_at bigint,
+        worker text,
+        outputs json,
+        error text,
+        reason json,
+        done_seq integer,
+        UNIQUE (run_id, task_id)
+      );
+      CREATE TABLE ${s}.attempts (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        run_id text COLLATE "C" NOT NULL,
+        task_id text COLLATE "C" NOT NULL,
+        kind text COLLATE "C" NOT NULL,
+        attempt integer NOT NULL,
+        status text NOT NULL,
+        worker text,
+        started_at bigint NOT NULL,
+        finished_at bigint,
+        exit_code integer,
+        error text
+      );
+      CREATE INDEX attempts_run ON ${s}.attempts (run_id);
+      CREATE TABLE ${s}.events (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        run_id text COLLATE "C" NOT NULL,
+        task_id text,
+        at bigint NOT NULL,
+        type text NOT NULL,
+        data json
+      );
+      CREATE INDEX events_run ON ${s}.events (run_id, id);
+    `,
+  },
+  {
+    version: 2,
+    name: 'api tokens',
+    // API bearer tokens: only the SHA-256 of each token is kept (hex), never the token.
+    sql: (s) => `
+      CREATE TABLE ${s}.tokens (
+        id text COLLATE "C" PRIMARY KEY,
+        hash text COLLATE "C" NOT NULL UNIQUE,
+        role text NOT NULL,
+        namespace text,
+        name text,
+        created_at bigint NOT NULL,
+        revoked_at bigint
+      );
+    `,
+  },
+];
+
+/** Second key of the migration lock of one schema is the schema's hash; this one guards pg_trgm. */
+const EXTENSION_LOCK = 0;
+
+export type SearchMode = 'trigram' | 'ilike';
+
+/** Applies every pending migration, then the optional trigram index; returns the search mode. */
+export async function migrate(o: ResolvedOptions): Promise<SearchMode> {
+  return transaction(o.pool, async (c) => {
+    await query(c, 'SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS, o.key]);
+    // Checked first: CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when it exists.
+    const exists = await query(c, 'SELECT 1 FROM pg_namespace WHERE nspname = $1', [o.schema]);
+    if (exists.rowCount === 0) await c.query(`CREATE SCHEMA ${o.s}`);
+    await c.query(`CREATE TABLE IF NOT EXISTS ${o.s}.schema_migrations (
+      version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const done = new Set((await query(c, `SELECT version FROM ${o.s}.schema_migrations`)).rows.map((r) => r.version as number));
+    for (const m of PG_MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      await c.query(m.sql(o.s));
+      await query(c, `INSERT INTO ${o.s}.schema_migrations (version, name) VALUES ($1, $2)`, [m.version, m.name]);
+    }
+    return trigramIndex(c, o);
+  });
+}
+
+/**
+ * Creates pg_trgm (when missing and allowed) and the trigram index, inside a savepoint so that a
+ * refusal rolls back only this step. Never throws for the extension's sake.
+ */
+async function trigramIndex(c: pg.PoolClient, o: ResolvedOptions): Promise<SearchMode> {
+  if (o.trigram === 'off') {
+    o.log('kairos store: pg_trgm disabled by the `trigram: off` option; run search uses ILIKE without an index (sequential scan)');
+    return 'ilike';
+  }
+  // The extension is per database, shared by every schema: one creator at a time.
+  await query(c, 'SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS, EXTENSION_LOCK]);
+  await c.query('SAVEPOINT kairos_trgm');
+  try {
+    let ext = await extensionSchema(c);
+    if (ext === null) {
+      await c.query(`CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA ${o.s}`);
+      ext = o.schema;
+    }
+    const opclass = `"${ext.replace(/"/g, '""')}".gin_trgm_ops`;
+    await c.query(`CREATE INDEX IF NOT EXISTS runs_search_trgm ON ${o.s}.runs USING gin (search_text ${opclass})`);
+    await c.query('RELEASE SAVEPOINT kairos_trgm');
+    return 'trigram';
+  } catch (e) {
+    await c.query('ROLLBACK TO SAVEPOINT kairos_trgm');
+    const why = e instanceof Error ? e.message : String(e);
+    o.log(
+      `kairos store: pg_trgm is not available (${why}); run search falls back to ILIKE without an index (sequential scan). ` +
+        'To index it, have an administrator run CREATE EXTENSION pg_trgm in this database, then restart.',
+    );
+    return 'ilike';
+  }
+}
+
+async function extensionSchema(c: pg.PoolClient): Promise<string | null> {
+  const r = await query(c, `SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'`);
+  return r.rowCount === 0 ? null : (r.rows[0].nspname as string);
+}

@@ -1,0 +1,241 @@
+/**
+ * The PostgreSQL store on a real server started by the harness (pg-harness.ts), each test in its
+ * own fresh database: the shared conformance suite, then what only PostgreSQL has (concurrent
+ * migrations, pg_trgm and its fallback, group commit of large batches).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { PostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/postgres-store.js';
+import { PG_MIGRATIONS } from '../../src/store/postgres/migrations.js';
+import { emptyBatch, type AttemptRow, type EventRow } from '../../src/store/types.js';
+import { runRow, storeConformance, taskRow } from './conformance.js';
+import { startPostgres, type PgServer } from './pg-harness.js';
+
+let server: PgServer;
+before(async () => {
+  server = await startPostgres();
+});
+after(async () => {
+  await server?.stop();
+});
+
+/** A migrated store on a fresh database; `log` collects its log lines. */
+async function fresh(over: Partial<PostgresStoreOptions> = {}, log: string[] = []): Promise<{ store: PostgresStore; db: string }> {
+  const db = await server.createDatabase();
+  const store = await PostgresStore.open({ connectionString: server.url(db), log: (m) => log.push(m), ...over });
+  return { store, db };
+}
+
+storeConformance('postgres', async () => (await fresh()).store);
+
+test('postgres: migrations are recorded, idempotent, and data survives reopening', async () => {
+  const { store, db } = await fresh();
+  const b = emptyBatch();
+  b.newRuns.push(runRow('r1'));
+  await store.commit(b);
+  await store.migrate();
+  await store.close();
+  const again = await PostgresStore.open({ connectionString: server.url(db), log: () => undefined });
+  await again.migrate();
+  assert.equal((await again.getRun('r1'))!.id, 'r1');
+  await again.close();
+  const applied = await server.sql('SELECT version, name FROM kairos.schema_migrations ORDER BY version', db);
+  assert.deepEqual(applied.rows, PG_MIGRATIONS.map((m) => ({ version: m.version, name: m.name })));
+});
+
+test('postgres: stores migrating one new database at once all succeed (advisory lock), in several schemas', async () => {
+  const db = await server.createDatabase();
+  const opts = (schema: string) => ({ connectionString: server.url(db), schema, log: () => undefined });
+  const stores = [0, 1, 2, 3, 4, 5].map((i) => new PostgresStore(opts(i % 2 === 0 ? 'kairos' : 'other')));
+  await Promise.all(stores.map((s) => s.migrate()));
+  assert.deepEqual(stores.map((s) => s.searchMode), Array(6).fill('trigram'));
+  for (const schema of ['kairos', 'other']) {
+    const n = await server.sql(`SELECT count(*)::int AS n FROM ${schema}.schema_migrations`, db);
+    assert.equal(n.rows[0].n, PG_MIGRATIONS.length);
+  }
+  // Schemas are separate stores.
+  const b = emptyBatch();
+  b.newRuns.push(runRow('r1'));
+  await stores[0]!.commit(b);
+  assert.equal((await stores[2]!.getRun('r1'))!.id, 'r1');
+  assert.equal(await stores[1]!.getRun('r1'), null);
+  for (const s of stores) await s.close();
+});
+
+async function searchFixture(store: PostgresStore): Promise<void> {
+  const b = emptyBatch();
+  b.newRuns.push(
+    runRow('nightly-ETL-1', { createdAt: 1, workflow: 'etl_daily', labels: { team: 'Data-Platform' } }),
+    runRow('r2', { createdAt: 2, workflow: 'etlXdaily', labels: { owner: 'alice' } }),
+    runRow('r3', { createdAt: 3, workflow: 'train', labels: {} }),
+  );
+  await store.commit(b);
+  const ids = async (search: string) => (await store.listRuns({ search })).map((r) => r.id);
+  assert.deepEqual(await ids('etl'), ['r2', 'nightly-ETL-1']); // case-insensitive, id or workflow
+  assert.deepEqual(await ids('platform'), ['nightly-ETL-1']); // a label value
+  assert.deepEqual(await ids('team'), []); // label keys are not searched
+  assert.deepEqual(await ids('etl_'), ['nightly-ETL-1']); // '_' is literal, not a wildcard
+  assert.deepEqual(await ids('LIC'), ['r2']);
+  assert.deepEqual(await ids('zzz'), []);
+}
+
+test('postgres: pg_trgm available: a GIN trigram index serves partial-string search', async () => {
+  const log: string[] = [];
+  const { store, db } = await fresh({}, log);
+  assert.equal(store.searchMode, 'trigram');
+  assert.deepEqual(log, []);
+  await searchFixture(store);
+  const c = new pg.Client({ connectionString: server.url(db) });
+  await c.connect();
+  try {
+    await c.query('SET enable_seqscan = off');
+    const plan = await c.query(`EXPLAIN SELECT id FROM kairos.runs WHERE search_text ILIKE '%platform%'`);
+    assert.match(plan.rows.map((r) => r['QUERY PLAN']).join('\n'), /runs_search_trgm/);
+  } finally {
+    await c.end();
+  }
+  await store.close();
+});
+
+test('postgres: a role that may not create pg_trgm: start-up succeeds, one log line, ILIKE search; index once an admin adds it', async () => {
+  const db = await server.createDatabase();
+  const role = { user: `limited_${db}`, password: 'limited-pw' };
+  await server.sql(`CREATE ROLE ${role.user} LOGIN PASSWORD '${role.password}'`);
+  // The role owns its schema but has no CREATE on the database: it cannot create extensions.
+  await server.sql(`CREATE SCHEMA kairos AUTHORIZATION ${role.user}`, db);
+  const log: string[] = [];
+  const opts = { connectionString: server.url(db, role), log: (m: string) => log.push(m) };
+  const store = await PostgresStore.open(opts);
+  assert.equal(store.searchMode, 'ilike');
+  assert.equal(log.length, 1);
+  assert.match(log[0]!, /pg_trgm is not available .*permission denied.*ILIKE/);
+  await searchFixture(store);
+  await store.close();
+
+  await server.sql('CREATE EXTENSION pg_trgm', db); // in public, where the role has USAGE
+  log.length = 0;
+  const again = await PostgresStore.open(opts);
+  assert.equal(again.searchMode, 'trigram');
+  assert.deepEqual(log, []);
+  const idx = await server.sql(`SELECT indexdef FROM pg_indexes WHERE schemaname = 'kairos' AND indexname = 'runs_search_trgm'`, db);
+  assert.match(idx.rows[0].indexdef, /gin \(search_text (public\.)?gin_trgm_ops\)/);
+  assert.deepEqual((await again.listRuns({ search: 'platform' })).map((r) => r.id), ['nightly-ETL-1']);
+  await again.close();
+});
+
+test('postgres: trigram "off" option: ILIKE search and one log line', async () => {
+  const log: string[] = [];
+  const { store } = await fresh({ trigram: 'off' }, log);
+  assert.equal(store.searchMode, 'ilike');
+  assert.equal(log.length, 1);
+  assert.match(log[0]!, /pg_trgm disabled/);
+  await searchFixture(store);
+  await store.close();
+});
+
+/** A pool that counts the statements its connections run. */
+function countingPool(url: string): { pool: pg.Pool; statements: () => number } {
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  let n = 0;
+  pool.on('connect', (client) => {
+    const q = client.query.bind(client) as (...a: unknown[]) => unknown;
+    (client as unknown as { query: (...a: unknown[]) => unknown }).query = (...a: unknown[]) => (n++, q(...a));
+  });
+  return { pool, statements: () => n };
+}
+
+test('postgres: a 1,000-row batch is one transaction of a few statements, and atomic on failure', async () => {
+  const db = await server.createDatabase();
+  const { pool, statements } = countingPool(server.url(db));
+  const store = await PostgresStore.open({ pool, log: () => undefined });
+  const N = 1000;
+  const b = emptyBatch();
+  b.newRuns.push(runRow('big'));
+  for (let i = 0; i < N; i++) {
+    b.newTasks.push(taskRow('big', `t${i}`, { item: { i, s: 'x\u0000y' } }));
+    b.events.push({ runId: 'big', taskId: `t${i}`, at: i, type: 'task_ready', data: { i } });
+    b.attempts.push({ runId: 'big', taskId: `t${i}`, attempt: 1, kind: 'run', status: 'succeeded', worker: 'w', startedAt: i, finishedAt: i + 1, exitCode: 0, error: i === 0 ? 'bad\u0000byte' : null });
+  }
+  let before = statements();
+  await store.commit(b);
+  assert.ok(statements() - before <= 8, `${statements() - before} statements for a batch of ${3 * N + 1} rows`);
+  const xids = await server.sql(`SELECT count(DISTINCT x) AS n FROM (
+      SELECT xmin::text x FROM kairos.runs UNION ALL SELECT xmin::text FROM kairos.tasks
+      UNION ALL SELECT xmin::text FROM kairos.events UNION ALL SELECT xmin::text FROM kairos.attempts) u`, db);
+  assert.equal(Number(xids.rows[0].n), 1, 'every row written by one transaction');
+  const tasks = await store.getTasks('big');
+  assert.deepEqual(tasks.map((t) => t.taskId), b.newTasks.map((t) => t.taskId)); // insertion order
+  assert.deepEqual(tasks[7]!.item, { i: 7, s: 'x\u0000y' });
+  assert.deepEqual((await store.getEvents('big')).map((e: EventRow) => e.at), b.events.map((e) => e.at));
+  const attempts = await store.getAttempts('big');
+  assert.equal(attempts.length, N);
+  assert.equal(attempts.find((a: AttemptRow) => a.taskId === 't0')!.error, 'bad\uFFFDbyte'); // NUL cannot be stored
+
+  // 1,000 task updates in one upsert; a task listed twice keeps its last row.
+  const up = emptyBatch();
+  for (let i = 0; i < N; i++) up.tasks.push(taskRow('big', `t${i}`, { state: 'ready', readyAt: 5 }));
+  up.tasks.push(taskRow('big', 't3', { state: 'running', attempt: 1 }));
+  up.runs.push(runRow('big', { state: 'failed' }), runRow('big', { state: 'succeeded', finishedAt: 9 }));
+  before = statements();
+  await store.commit(up);
+  assert.ok(statements() - before <= 4);
+  const after = await store.getTasks('big');
+  assert.equal(after.filter((t) => t.state === 'ready').length, N - 1);
+  assert.equal(after.find((t) => t.taskId === 't3')!.state, 'running');
+  assert.equal((await store.getRun('big'))!.state, 'succeeded');
+
+  // A failing batch (the last of 1,000 new tasks collides) leaves nothing behind.
+  const bad = emptyBatch();
+  bad.newRuns.push(runRow('r2'));
+  for (let i = 0; i < N - 1; i++) bad.newTasks.push(taskRow('r2', `t${i}`));
+  bad.newTasks.push(taskRow('big', 't0'));
+  bad.events.push({ runId: 'r2', taskId: null, at: 1, type: 'run_submitted', data: null });
+  await assert.rejects(store.commit(bad), /duplicate key/);
+  assert.equal(await store.getRun('r2'), null);
+  assert.deepEqual(await store.getTasks('r2'), []);
+  assert.deepEqual(await store.getEvents('r2'), []);
+  await store.close();
+  assert.equal(pool.totalCount >= 0, true); // the caller's pool stays open after close()
+  await pool.query('SELECT 1');
+  await pool.end();
+});
+
+test('postgres: concurrent claims, workflow saves and unawaited commits', async () => {
+  const { store } = await fresh();
+  const b = emptyBatch();
+  b.newRuns.push(runRow('r1', { owner: 'dead', ownerSeenAt: 0 }));
+  b.newTasks.push(taskRow('r1', 'a'));
+  await store.commit(b);
+  const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => store.claimRun('r1', `h:${i}`, 10_000, 5000)));
+  assert.equal(claims.filter(Boolean).length, 1, 'exactly one claimer wins a stale run');
+
+  const saved = await Promise.all(Array.from({ length: 8 }, (_, i) =>
+    store.saveWorkflow({ name: 'wf', namespace: 'ns', spec: runRow('x').spec, source: `v${i}`, createdAt: i })));
+  assert.deepEqual(saved.map((w) => w.version).sort((x, y) => x - y), [1, 2, 3, 4, 5, 6, 7, 8]);
+
+  // Commits apply in call order even when the caller does not wait for each.
+  const pending = ['ready', 'queued', 'running'].map((state) => {
+    const u = emptyBatch();
+    u.tasks.push(taskRow('r1', 'a', { state: state as 'ready' }));
+    return store.commit(u);
+  });
+  await Promise.all(pending);
+  assert.equal((await store.getTasks('r1'))[0]!.state, 'running');
+  await store.close();
+});
+
+test('postgres: API tokens (hash only): create, find, list, revoke once', async () => {
+  const { store } = await fresh();
+  const tok = { id: 'k1', hash: 'ab'.repeat(32), role: 'operator' as const, namespace: 'ns', name: 'ci', createdAt: 5, revokedAt: null };
+  await store.createToken(tok);
+  await store.createToken({ ...tok, id: 'k0', hash: 'cd'.repeat(32), namespace: null, name: null, createdAt: 1 });
+  await assert.rejects(store.createToken({ ...tok, id: 'k2' }), /duplicate key/); // same hash
+  assert.deepEqual(await store.findToken(tok.hash), tok);
+  assert.equal(await store.findToken('nope'), null);
+  assert.deepEqual((await store.listTokens()).map((t) => t.id), ['k0', 'k1']);
+  assert.equal(await store.revokeToken('k1', 9), true);
+  assert.equal(await store.revokeToken('k1', 10), false);
+  assert.equal((await store.findToken(tok.hash))!.revokedAt, 9);
+  await store.close();
+});
