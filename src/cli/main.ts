@@ -9,6 +9,8 @@ import { registerInspect } from './commands/inspect.js';
 import { registerControl } from './commands/control.js';
 import { registerSimulate } from './commands/simulate.js';
 import { registerBench } from './commands/bench.js';
+import { registerServer } from './commands/server.js';
+import { registerToken } from './commands/token.js';
 import { exitCodeOf, messageOf } from './fail.js';
 
 export function buildProgram(): Command {
@@ -23,6 +25,8 @@ export function buildProgram(): Command {
   registerControl(program);
   registerSimulate(program);
   registerBench(program);
+  registerServer(program);
+  registerToken(program);
   return program;
 }
 

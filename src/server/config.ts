@@ -1,0 +1,199 @@
+/**
+ * Server configuration, compiled once into a fully-resolved object (inner code never checks for a
+ * missing field). Sources, later wins: defaults < YAML file (`--config FILE`) < KAIROS_*
+ * environment variables < command-line flags. Every option with its default (docs/api.md
+ * "Configuration" lists the same table):
+ *
+ *   file key              env                          default
+ *   port                  KAIROS_PORT                  8080
+ *   host                  KAIROS_HOST                  127.0.0.1
+ *   state                 KAIROS_HOME                  .kairos
+ *   scheduler.policy      KAIROS_POLICY                priority
+ *   scheduler.settings    KAIROS_POLICY_SETTINGS (JSON) {}
+ *   scheduler.admission   KAIROS_ADMISSION             greedy
+ *   concurrency           KAIROS_CONCURRENCY           256
+ *   metricsAuth           KAIROS_METRICS_AUTH          false (/metrics open)
+ *   rateLimit.max         KAIROS_RATE_LIMIT_MAX        600 requests per window per token (0 = off)
+ *   rateLimit.windowMs    KAIROS_RATE_LIMIT_WINDOW_MS  60000
+ *   bodyLimitBytes        KAIROS_BODY_LIMIT            5 MiB (a spec may be 4 MiB)
+ *   shutdownGraceMs       KAIROS_SHUTDOWN_GRACE_MS     30000
+ *   logLevel              KAIROS_LOG_LEVEL             info
+ *   resumeOnStart         KAIROS_RESUME                true
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import type { SchedulerConfig } from '../sched/types.js';
+
+const ConfigFile = Type.Object(
+  {
+    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+    host: Type.Optional(Type.String({ minLength: 1 })),
+    state: Type.Optional(Type.String({ minLength: 1 })),
+    scheduler: Type.Optional(
+      Type.Object(
+        {
+          policy: Type.String({ minLength: 1 }),
+          settings: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+          admission: Type.Optional(Type.Union([Type.Literal('greedy'), Type.Literal('strict'), Type.Literal('backfill')])),
+          quotas: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), Type.Number({ minimum: 0 })))),
+          headTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
+          headRetries: Type.Optional(Type.Integer({ minimum: 0 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    concurrency: Type.Optional(Type.Integer({ minimum: 1 })),
+    metricsAuth: Type.Optional(Type.Boolean()),
+    rateLimit: Type.Optional(
+      Type.Object({ max: Type.Integer({ minimum: 0 }), windowMs: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false }),
+    ),
+    bodyLimitBytes: Type.Optional(Type.Integer({ minimum: 1024 })),
+    shutdownGraceMs: Type.Optional(Type.Integer({ minimum: 0 })),
+    logLevel: Type.Optional(Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)))),
+    resumeOnStart: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type ServerConfigInput = Static<typeof ConfigFile>;
+
+export interface ServerConfig {
+  readonly port: number;
+  readonly host: string;
+  /** State folder: `kairos.db` and task logs. */
+  readonly stateDir: string;
+  readonly scheduler: SchedulerConfig;
+  readonly concurrency: number;
+  /** True: /metrics requires a token like every other endpoint. */
+  readonly metricsAuth: boolean;
+  /** Requests per window per token (per client address without a token); 0 disables. */
+  readonly rateLimit: { readonly max: number; readonly windowMs: number };
+  readonly bodyLimitBytes: number;
+  readonly shutdownGraceMs: number;
+  readonly logLevel: string;
+  readonly resumeOnStart: boolean;
+}
+
+export const DEFAULT_CONFIG: ServerConfig = Object.freeze({
+  port: 8080,
+  host: '127.0.0.1',
+  stateDir: '.kairos',
+  scheduler: { policy: 'priority' },
+  concurrency: 256,
+  metricsAuth: false,
+  rateLimit: { max: 600, windowMs: 60_000 },
+  bodyLimitBytes: 5 * 1024 * 1024,
+  shutdownGraceMs: 30_000,
+  logLevel: 'info',
+  resumeOnStart: true,
+});
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Checks a config object (from a file or tests); throws ConfigError naming the first bad field. */
+export function checkConfig(input: unknown, source: string): ServerConfigInput {
+  if (Value.Check(ConfigFile, input)) return input;
+  const first = Value.Errors(ConfigFile, input).First();
+  const field = first?.path.replace(/^\//, '').replace(/\//g, '.') || '(document)';
+  throw new ConfigError(`${source}: ${field}: ${first?.message ?? 'invalid'}`);
+}
+
+export function readConfigFile(file: string): ServerConfigInput {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read config file ${file}: ${(e as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text) ?? {};
+  } catch (e) {
+    throw new ConfigError(`${file}: not valid YAML: ${(e as Error).message}`);
+  }
+  return checkConfig(doc, file);
+}
+
+function envNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const v = env[name];
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new ConfigError(`${name}=${v}: not a number`);
+  return n;
+}
+
+function envBool(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const v = env[name];
+  if (v === undefined || v === '') return undefined;
+  if (/^(1|true|yes|on)$/i.test(v)) return true;
+  if (/^(0|false|no|off)$/i.test(v)) return false;
+  throw new ConfigError(`${name}=${v}: expected true or false`);
+}
+
+/** The KAIROS_* variables as a config object (only those set). */
+export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfigInput {
+  const out: Record<string, unknown> = {};
+  const set = (k: string, v: unknown) => v !== undefined && (out[k] = v);
+  set('port', envNumber(env, 'KAIROS_PORT'));
+  set('host', env.KAIROS_HOST || undefined);
+  set('state', env.KAIROS_HOME || undefined);
+  if (env.KAIROS_POLICY || env.KAIROS_POLICY_SETTINGS || env.KAIROS_ADMISSION) {
+    let settings: unknown;
+    if (env.KAIROS_POLICY_SETTINGS) {
+      try {
+        settings = JSON.parse(env.KAIROS_POLICY_SETTINGS);
+      } catch {
+        throw new ConfigError('KAIROS_POLICY_SETTINGS: not valid JSON');
+      }
+    }
+    out.scheduler = {
+      policy: env.KAIROS_POLICY || DEFAULT_CONFIG.scheduler.policy,
+      ...(settings !== undefined ? { settings } : {}),
+      ...(env.KAIROS_ADMISSION ? { admission: env.KAIROS_ADMISSION } : {}),
+    };
+  }
+  set('concurrency', envNumber(env, 'KAIROS_CONCURRENCY'));
+  set('metricsAuth', envBool(env, 'KAIROS_METRICS_AUTH'));
+  const max = envNumber(env, 'KAIROS_RATE_LIMIT_MAX');
+  const windowMs = envNumber(env, 'KAIROS_RATE_LIMIT_WINDOW_MS');
+  if (max !== undefined || windowMs !== undefined) {
+    out.rateLimit = { max: max ?? DEFAULT_CONFIG.rateLimit.max, ...(windowMs !== undefined ? { windowMs } : {}) };
+  }
+  set('bodyLimitBytes', envNumber(env, 'KAIROS_BODY_LIMIT'));
+  set('shutdownGraceMs', envNumber(env, 'KAIROS_SHUTDOWN_GRACE_MS'));
+  set('logLevel', env.KAIROS_LOG_LEVEL || undefined);
+  set('resumeOnStart', envBool(env, 'KAIROS_RESUME'));
+  return checkConfig(out, 'environment');
+}
+
+/** Merges layers (later wins) over the defaults into the resolved config. */
+export function resolveConfig(...layers: (ServerConfigInput | undefined)[]): ServerConfig {
+  let c: ServerConfig = DEFAULT_CONFIG;
+  for (const l of layers) {
+    if (!l) continue;
+    c = {
+      port: l.port ?? c.port,
+      host: l.host ?? c.host,
+      stateDir: l.state ?? c.stateDir,
+      scheduler: (l.scheduler as SchedulerConfig | undefined) ?? c.scheduler,
+      concurrency: l.concurrency ?? c.concurrency,
+      metricsAuth: l.metricsAuth ?? c.metricsAuth,
+      rateLimit: l.rateLimit ? { max: l.rateLimit.max, windowMs: l.rateLimit.windowMs ?? c.rateLimit.windowMs } : c.rateLimit,
+      bodyLimitBytes: l.bodyLimitBytes ?? c.bodyLimitBytes,
+      shutdownGraceMs: l.shutdownGraceMs ?? c.shutdownGraceMs,
+      logLevel: l.logLevel ?? c.logLevel,
+      resumeOnStart: l.resumeOnStart ?? c.resumeOnStart,
+    };
+  }
+  return { ...c, stateDir: resolve(c.stateDir) };
+}
+
+/** The config a `kairos server` process runs with: file, then environment, then flags. */
+export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; flags?: ServerConfigInput }): ServerConfig {
+  const file = opts.file ? readConfigFile(opts.file) : undefined;
+  return resolveConfig(file, configFromEnv(opts.env ?? process.env), opts.flags ? checkConfig(opts.flags, 'flags') : undefined);
+}
