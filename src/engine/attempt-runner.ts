@@ -14,12 +14,24 @@ function failed(error: string): ExecResult {
   return { outcome: 'failed', exitCode: null, signal: null, outputs: {}, error };
 }
 
+/**
+ * What a fn handler gets as `inputs`: params, its foreach item and index, and the outputs of the
+ * tasks it needs — `upstream` as an own enumerable getter, built only if the handler reads it.
+ */
 function inputsOf(task: LiveTask): Record<string, unknown> {
-  const upstream: Record<string, unknown> = {};
-  const parents = task.group?.parents ?? task.parents;
-  for (const p of parents) upstream[p.id] = p.row.outputs ?? {};
-  return { params: task.run.row.params, item: task.row.item ?? null, index: task.row.itemIndex ?? null, upstream };
+  return {
+    params: task.run.row.params,
+    item: task.row.item ?? null,
+    index: task.row.itemIndex ?? null,
+    get upstream(): Record<string, unknown> {
+      const upstream: Record<string, unknown> = {};
+      for (const p of task.group?.parents ?? task.parents) upstream[p.id] = p.row.outputs ?? {};
+      return upstream;
+    },
+  };
 }
+
+const NO_INPUTS: Readonly<Record<string, unknown>> = Object.freeze({});
 
 function request(task: LiveTask, o: ResolvedEngineOptions, action: Action, env: Record<string, string>, attempt: number, logName: string): ExecRequest {
   const row = task.row;
@@ -40,7 +52,7 @@ function request(task: LiveTask, o: ResolvedEngineOptions, action: Action, env: 
     maxLogBytes: o.maxLogBytes,
     outputsFromStdout: spec.outputs.stdout,
     outputFile: spec.outputs.file,
-    inputs: action.kind === 'fn' ? inputsOf(task) : {},
+    inputs: action.kind === 'fn' ? inputsOf(task) : NO_INPUTS,
   };
 }
 

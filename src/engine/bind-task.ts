@@ -79,7 +79,33 @@ function bindAction(action: Action, ctx: ExprContext, where: string, env: Record
   }
 }
 
+/** Spec-level cache of the bound action of a task with no template at all (most tasks). */
+const STATIC = Symbol('kairos.staticBinding');
+type SpecWithBinding = TaskSpec & { [STATIC]?: BoundAction | null };
+
+function hasTemplates(spec: TaskSpec): boolean {
+  return JSON.stringify([spec.action, spec.env, spec.compensate ?? null]).includes('${{');
+}
+
 export function bindTask(run: LiveRun, task: LiveTask): Bound<BoundAction> {
+  const spec = task.spec as SpecWithBinding;
+  let shared = spec[STATIC];
+  if (shared === undefined) {
+    // null marks "has templates: bind per task"; computed once per spec.
+    shared = hasTemplates(spec) ? null : Object.freeze(bindFresh(run, task) as BoundAction);
+    if (Object.isExtensible(spec)) Object.defineProperty(spec, STATIC, { value: shared, enumerable: false });
+  }
+  return shared === null ? bindTemplated(run, task) : { ok: true, value: shared };
+}
+
+/** Without templates, binding cannot fail: the action and env are used as written. */
+function bindFresh(run: LiveRun, task: LiveTask): BoundAction {
+  const b = bindTemplated(run, task);
+  if (!b.ok) throw new Error(`binding a template-free task failed: ${b.error}`);
+  return b.value;
+}
+
+function bindTemplated(run: LiveRun, task: LiveTask): Bound<BoundAction> {
   const spec: TaskSpec = task.spec;
   const ctx = exprContext(run, task);
   try {

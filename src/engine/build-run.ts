@@ -93,7 +93,6 @@ export function buildRun(row: RunRow, taskRows: readonly TaskRow[]): LiveRun {
     if (!t.isGroup && !isSettled(t.row.state)) job.remainingWorkMs += taskWorkMs(t.spec);
     if (t.group === null) {
       t.unsettledParents = t.parents.filter((p) => !isSettled(p.row.state)).length;
-      if (isSettled(t.row.state)) run.exprTasks[t.id] = { state: t.row.state, outputs: t.row.outputs ?? {} };
     }
   }
   return run;

@@ -4,6 +4,7 @@
  * counters, the scheduler's job info, abort handles).
  */
 import type { TaskSpec, TaskState, WorkflowSpec } from '../core/model.js';
+import { isSettled } from '../core/task-machine.js';
 import type { JobInfo, SchedTask } from '../sched/types.js';
 import type { Resources } from '../core/resources.js';
 
@@ -76,8 +77,11 @@ export class LiveRun {
   readonly spec: WorkflowSpec;
   readonly tasks = new Map<string, LiveTask>();
   readonly job: JobInfo;
-  /** `tasks` in expression contexts: `{ id: { state, outputs } }`, updated as tasks settle. */
-  readonly exprTasks: Record<string, { state: TaskState; outputs: Record<string, unknown> }> = {};
+  /**
+   * `tasks` in expression contexts: `{ id: { state, outputs } }` for every settled task, read
+   * through to the live rows on access (a view, so settling a task allocates nothing for it).
+   */
+  readonly exprTasks: Readonly<Record<string, { state: TaskState; outputs: Record<string, unknown> }>>;
   /** Tasks not yet settled (instances included); the run ends when it reaches 0. */
   unsettled = 0;
   /** Next completion sequence number (compensation runs in reverse of it). */
@@ -93,5 +97,17 @@ export class LiveRun {
     this.row = row;
     this.spec = row.spec;
     this.job = job;
+    const tasks = this.tasks;
+    const view = (id: string | symbol) => {
+      const t = typeof id === 'string' ? tasks.get(id) : undefined;
+      return t !== undefined && t.group === null && isSettled(t.row.state) ? t : undefined;
+    };
+    this.exprTasks = new Proxy({}, {
+      get: (_, id) => {
+        const t = view(id);
+        return t === undefined ? undefined : { state: t.row.state, outputs: t.row.outputs ?? {} };
+      },
+      has: (_, id) => view(id) !== undefined,
+    });
   }
 }

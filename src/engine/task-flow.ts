@@ -254,7 +254,6 @@ export class TaskFlow {
       run.job.doneTasks++;
       run.job.remainingWorkMs = Math.max(0, run.job.remainingWorkMs - taskWorkMs(task.spec));
     }
-    if (task.group === null) run.exprTasks[task.id] = { state: row.state, outputs: row.outputs ?? {} };
     if (task.group !== null) {
       this.settleGroup(task.group);
     } else if (row.state !== 'compensating' && row.state !== 'compensated') {
