@@ -83,8 +83,21 @@ function bindAction(action: Action, ctx: ExprContext, where: string, env: Record
 const STATIC = Symbol('kairos.staticBinding');
 type SpecWithBinding = TaskSpec & { [STATIC]?: BoundAction | null };
 
+function actionHasTemplates(a: Action): boolean {
+  switch (a.kind) {
+    case 'shell':
+      return a.run.includes('${{');
+    case 'http':
+      return a.url.includes('${{') || (a.body ?? '').includes('${{') || Object.values(a.headers).some((v) => v.includes('${{'));
+    case 'fn':
+      return false;
+  }
+}
+
 function hasTemplates(spec: TaskSpec): boolean {
-  return JSON.stringify([spec.action, spec.env, spec.compensate ?? null]).includes('${{');
+  if (actionHasTemplates(spec.action) || (spec.compensate !== undefined && actionHasTemplates(spec.compensate))) return true;
+  for (const k in spec.env) if (spec.env[k]!.includes('${{')) return true;
+  return false;
 }
 
 export function bindTask(run: LiveRun, task: LiveTask): Bound<BoundAction> {
