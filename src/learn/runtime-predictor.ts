@@ -1,0 +1,219 @@
+/**
+ * Online runtime prediction per task signature (issue 7, "Runtime prediction").
+ *
+ *   const p = new RuntimePredictor();
+ *   p.observe('etl/extract', 1234, clock.now(), { inputBytes: 5e6 });   // after each attempt
+ *   p.predict('etl/extract', { inputBytes: 6e6 })                      // before dispatch
+ *     // → { meanMs, p50Ms, p90Ms, p99Ms, count, effectiveCount, source, sourceKey, model } | null
+ *
+ * Each signature has a RuntimeEstimator (decaying histogram + decayed mean + optional log-log
+ * regressions). Every observation also feeds one estimator per prefix of the signature (`etl/`)
+ * and a global one, so a never-seen signature is predicted from the longest prefix that has data
+ * (`source: 'prefix'`), else from everything (`'global'`); `null` means nothing has been observed
+ * at all (the level `'none'`). Memory is bounded: at most `maxSignatures` signature estimators and
+ * `maxPrefixes` prefix estimators, each evicting its least recently used (observed or predicted)
+ * key; an estimator holds at most ~290 histogram buckets and 4 regressions.
+ *
+ * Pure: no clock, no randomness, no I/O; the caller passes the time of each observation.
+ * `toJSON()`/`RuntimePredictor.fromJSON()` snapshot it to a versioned plain object.
+ */
+import { RuntimeEstimator, type DecayConfig, type Estimate, type RuntimeEstimatorJSON, type RuntimeFeatures } from './runtime-estimator.js';
+import { LruMap } from './lru-map.js';
+import { isValidSignature, prefixesOf } from './signature.js';
+
+export type { RuntimeFeatures } from './runtime-estimator.js';
+
+export type PredictionSource = 'signature' | 'prefix' | 'global' | 'none';
+
+export interface RuntimePrediction extends Estimate {
+  /** Which level answered; `'none'` is never returned (predict gives null instead). */
+  readonly source: Exclude<PredictionSource, 'none'>;
+  /** The signature or prefix whose data answered (`''` for global). */
+  readonly sourceKey: string;
+}
+
+export interface RuntimePredictorOptions {
+  /**
+   * After this many newer observations of the same key an observation weighs half (default 300).
+   * Bounds how fast a shifted runtime is followed: see docs/self-tuning.md.
+   */
+  readonly halfLifeObservations?: number;
+  /** After this much time an observation weighs half (default 7 days; Infinity = off). */
+  readonly halfLifeMs?: number;
+  /** Signature estimators kept (LRU beyond; default 10,000). */
+  readonly maxSignatures?: number;
+  /** Prefix estimators kept (LRU beyond; default 2,000). */
+  readonly maxPrefixes?: number;
+  /** Observations a prefix needs before it answers for an unseen signature (default 3). */
+  readonly minPrefixCount?: number;
+  /** Effective samples before a feature regression may be used (default 8). */
+  readonly minRegressionCount?: number;
+  /** Log-variance a regression must explain to be used (default 0.5). */
+  readonly minRegressionR2?: number;
+}
+
+type Resolved = Required<RuntimePredictorOptions>;
+
+export const RUNTIME_PREDICTOR_DEFAULTS: Resolved = Object.freeze({
+  halfLifeObservations: 300,
+  halfLifeMs: 7 * 24 * 3600 * 1000,
+  maxSignatures: 10_000,
+  maxPrefixes: 2_000,
+  minPrefixCount: 3,
+  minRegressionCount: 8,
+  minRegressionR2: 0.5,
+});
+
+export const RUNTIME_PREDICTOR_VERSION = 1;
+/** Longest runtime accepted (~317 years): keeps every sum finite. */
+export const MAX_RUNTIME_MS = 1e13;
+
+export interface RuntimePredictorJSON {
+  readonly kind: 'kairos.runtime-predictor';
+  readonly version: typeof RUNTIME_PREDICTOR_VERSION;
+  readonly options: Resolved;
+  readonly global: RuntimeEstimatorJSON;
+  /** Least to most recently used. */
+  readonly prefixes: readonly (readonly [string, RuntimeEstimatorJSON])[];
+  readonly signatures: readonly (readonly [string, RuntimeEstimatorJSON])[];
+}
+
+export class RuntimePredictor {
+  readonly options: Resolved;
+  readonly #cfg: DecayConfig;
+  readonly #signatures: LruMap<string, RuntimeEstimator>;
+  readonly #prefixes: LruMap<string, RuntimeEstimator>;
+  #global = new RuntimeEstimator();
+
+  constructor(options: RuntimePredictorOptions = {}) {
+    this.options = resolve(options);
+    this.#cfg = this.options;
+    this.#signatures = new LruMap(this.options.maxSignatures);
+    this.#prefixes = new LruMap(this.options.maxPrefixes);
+  }
+
+  /**
+   * Folds in one finished attempt's runtime, observed at `atMs` (the caller's clock). Returns
+   * false, changing nothing, for an invalid signature, a runtime that is not a number in
+   * [0, MAX_RUNTIME_MS], or a non-finite time. Feature values that are not finite and >= 0 are ignored.
+   */
+  observe(signature: string, runtimeMs: number, atMs: number, features?: RuntimeFeatures): boolean {
+    if (!isValidSignature(signature) || !(runtimeMs >= 0 && runtimeMs <= MAX_RUNTIME_MS) || !Number.isFinite(atMs)) return false;
+    const feats = features !== undefined && features !== null && typeof features === 'object' ? features : undefined;
+    upsert(this.#signatures, signature).observe(runtimeMs, atMs, this.#cfg, feats);
+    for (const p of prefixesOf(signature)) upsert(this.#prefixes, p).observe(runtimeMs, atMs, this.#cfg, feats);
+    this.#global.observe(runtimeMs, atMs, this.#cfg, feats);
+    return true;
+  }
+
+  /** The prediction for `signature`, from the most specific level that has data; null if none. */
+  predict(signature: string, features?: RuntimeFeatures): RuntimePrediction | null {
+    if (!isValidSignature(signature)) return null;
+    const feats = features !== undefined && features !== null && typeof features === 'object' ? features : undefined;
+    const own = this.#signatures.get(signature);
+    if (own !== undefined) {
+      const e = own.estimate(this.#cfg, feats);
+      if (e !== null) return { ...e, source: 'signature', sourceKey: signature };
+    }
+    for (const p of prefixesOf(signature)) {
+      const pe = this.#prefixes.get(p);
+      if (pe === undefined || pe.count < this.options.minPrefixCount) continue;
+      const e = pe.estimate(this.#cfg, feats);
+      if (e !== null) return { ...e, source: 'prefix', sourceKey: p };
+    }
+    const g = this.#global.estimate(this.#cfg, feats);
+    return g === null ? null : { ...g, source: 'global', sourceKey: '' };
+  }
+
+  /** Number of signatures held (<= maxSignatures). */
+  get size(): number {
+    return this.#signatures.size;
+  }
+  /** Signatures dropped by the LRU bound since construction (not persisted). */
+  get evicted(): number {
+    return this.#signatures.evicted;
+  }
+  has(signature: string): boolean {
+    return this.#signatures.has(signature);
+  }
+
+  toJSON(): RuntimePredictorJSON {
+    return {
+      kind: 'kairos.runtime-predictor',
+      version: RUNTIME_PREDICTOR_VERSION,
+      options: { ...this.options },
+      global: this.#global.toJSON(),
+      prefixes: [...this.#prefixes.entries()].map(([k, e]) => [k, e.toJSON()] as const),
+      signatures: [...this.#signatures.entries()].map(([k, e]) => [k, e.toJSON()] as const),
+    };
+  }
+
+  /**
+   * Rebuilds a predictor from `toJSON()` output (e.g. parsed from a file: checked, not trusted).
+   * `overrides` replace saved options (a smaller cap keeps the most recently used keys). Throws
+   * an Error naming the problem on a wrong kind, an unknown version or a malformed estimator.
+   */
+  static fromJSON(json: unknown, overrides: RuntimePredictorOptions = {}): RuntimePredictor {
+    const j = json as Partial<RuntimePredictorJSON> | null;
+    if (j === null || typeof j !== 'object' || j.kind !== 'kairos.runtime-predictor') throw new Error('runtime predictor snapshot: not a kairos.runtime-predictor object');
+    if (j.version !== RUNTIME_PREDICTOR_VERSION) throw new Error(`runtime predictor snapshot: version ${String(j.version)} is not supported (expected ${RUNTIME_PREDICTOR_VERSION})`);
+    if (!Array.isArray(j.prefixes) || !Array.isArray(j.signatures)) throw new Error('runtime predictor snapshot: prefixes/signatures must be arrays');
+    const saved = j.options !== null && typeof j.options === 'object' ? j.options : {};
+    const p = new RuntimePredictor({ ...pickOptions(saved), ...overrides });
+    const load = (what: string, key: unknown, e: unknown): RuntimeEstimator => {
+      try {
+        if (typeof key !== 'string') throw new Error('key must be a string');
+        return RuntimeEstimator.fromJSON(e as RuntimeEstimatorJSON);
+      } catch (err) {
+        throw new Error(`runtime predictor snapshot: ${what} ${JSON.stringify(key)}: ${(err as Error).message}`);
+      }
+    };
+    p.#global = load('global', '', j.global);
+    for (const row of j.prefixes) {
+      if (!Array.isArray(row)) throw new Error('runtime predictor snapshot: a prefixes row is not [key, estimator]');
+      p.#prefixes.set(row[0], load('prefix', row[0], row[1]));
+    }
+    for (const row of j.signatures) {
+      if (!Array.isArray(row) || !isValidSignature(row[0])) throw new Error(`runtime predictor snapshot: signature ${JSON.stringify(row[0])} is invalid`);
+      p.#signatures.set(row[0], load('signature', row[0], row[1]));
+    }
+    return p;
+  }
+}
+
+function upsert(m: LruMap<string, RuntimeEstimator>, key: string): RuntimeEstimator {
+  let e = m.get(key);
+  if (e === undefined) {
+    e = new RuntimeEstimator();
+    m.set(key, e);
+  }
+  return e;
+}
+
+function pickOptions(o: object): RuntimePredictorOptions {
+  const out: Record<string, number> = {};
+  for (const k of Object.keys(RUNTIME_PREDICTOR_DEFAULTS)) {
+    const v = (o as Record<string, unknown>)[k];
+    if (typeof v === 'number') out[k] = v;
+    else if (v === null && (k === 'halfLifeMs' || k === 'halfLifeObservations')) out[k] = Infinity; // JSON writes Infinity as null
+  }
+  return out;
+}
+
+function resolve(o: RuntimePredictorOptions): Resolved {
+  const r = { ...RUNTIME_PREDICTOR_DEFAULTS, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as Resolved;
+  const pos = (k: keyof Resolved, allowInf: boolean): void => {
+    const v = r[k];
+    if (typeof v !== 'number' || !(v > 0) || (!allowInf && !Number.isFinite(v))) throw new RangeError(`RuntimePredictor option ${k} must be a number > 0 (got ${String(v)})`);
+  };
+  pos('halfLifeObservations', true);
+  pos('halfLifeMs', true);
+  for (const k of ['maxSignatures', 'maxPrefixes'] as const) {
+    if (!Number.isInteger(r[k]) || r[k] < 1) throw new RangeError(`RuntimePredictor option ${k} must be an integer >= 1 (got ${String(r[k])})`);
+  }
+  for (const k of ['minPrefixCount', 'minRegressionCount'] as const) {
+    if (!(r[k] >= 0) || !Number.isFinite(r[k])) throw new RangeError(`RuntimePredictor option ${k} must be a number >= 0 (got ${String(r[k])})`);
+  }
+  if (!(r.minRegressionR2 >= 0 && r.minRegressionR2 <= 1)) throw new RangeError(`RuntimePredictor option minRegressionR2 must be in [0, 1] (got ${String(r.minRegressionR2)})`);
+  return Object.freeze(r);
+}
