@@ -33,11 +33,17 @@ export interface EngineOptions {
   readonly maxLogBytes?: number;
   /** Most instances one foreach may create. Default 10,000. */
   readonly maxForeach?: number;
+  /**
+   * Where the learned runtime model is kept (JSON). Default `<stateDir>/runtime-model.json`;
+   * null keeps it in memory only.
+   */
+  readonly runtimeModel?: string | null;
   /** Owner heartbeat period. Default 5,000 ms; a run whose owner is silent 3 periods may be taken over. */
   readonly heartbeatMs?: number;
 }
 
-export interface ResolvedEngineOptions extends Required<Omit<EngineOptions, 'scheduler' | 'capacity'>> {
+export interface ResolvedEngineOptions extends Required<Omit<EngineOptions, 'scheduler' | 'capacity' | 'runtimeModel'>> {
+  readonly runtimeModel: string | null;
   readonly scheduler: SchedulerConfig;
   readonly capacity: Resources;
   readonly logDir: string;
@@ -60,5 +66,6 @@ export function resolveEngineOptions(o: EngineOptions): ResolvedEngineOptions {
     maxLogBytes: o.maxLogBytes ?? 10 * 1024 * 1024,
     maxForeach: o.maxForeach ?? 10_000,
     heartbeatMs: o.heartbeatMs ?? 5000,
+    runtimeModel: o.runtimeModel === undefined ? join(stateDir, 'runtime-model.json') : o.runtimeModel,
   };
 }

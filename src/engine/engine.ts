@@ -27,6 +27,7 @@ import { startAttempt, startCompensation } from './attempt-runner.js';
 import { recoverRun, resetForRetry } from './recovery.js';
 import { newRunId } from './run-id.js';
 import { ownerIsDead } from './owner.js';
+import { RuntimeEstimates } from './runtime-estimates.js';
 import { cancelRows } from './recovery.js';
 
 /** How often the engine looks for cancel requests made by other processes. */
@@ -46,6 +47,8 @@ export interface EngineEvents {
 export class Engine extends EventEmitter<EngineEvents> {
   readonly options: ResolvedEngineOptions;
   readonly scheduler: Scheduler;
+  /** Learned runtimes per task signature (see runtime-estimates.ts). */
+  readonly estimates: RuntimeEstimates;
   readonly #writes = new PendingWrites();
   readonly #flow: TaskFlow;
   readonly #runs = new Map<string, LiveRun>();
@@ -66,8 +69,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.scheduler.addWorker({ id: 'local', pool: 'default', capacity: { ...o.capacity, slots: o.concurrency }, speed: 1, labels: {} });
     // The flow reads the time of the tick it runs in: one clock read per tick, not per transition.
     const tickClock = { now: () => this.#tickNow };
+    this.estimates = new RuntimeEstimates(o.runtimeModel);
     this.#flow = new TaskFlow(
-      this.scheduler, this.#writes, tickClock, o.rng, { maxForeach: o.maxForeach },
+      this.scheduler, this.#writes, tickClock, o.rng, { maxForeach: o.maxForeach }, this.estimates,
       (c) => this.emit('task', c),
       (run) => this.#runSettled(run),
     );
@@ -204,6 +208,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     if (this.#heartbeat) clearInterval(this.#heartbeat);
+    const saveError = this.estimates.close();
+    if (saveError !== null) this.emit('error', new Error(saveError));
     if (opts.kill) for (const run of this.#runs.values()) for (const t of run.tasks.values()) t.abort?.abort();
     while (this.#ticking) await new Promise((r) => setImmediate(r));
   }
@@ -343,6 +349,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const spec = task.spec;
     switch (res.outcome) {
       case 'succeeded':
+        if (row.startedAt !== null) this.estimates.observe(task.signature, now - row.startedAt, now);
         row.outputs = { ...res.outputs };
         row.error = null;
         this.#flow.apply(task, { type: 'succeed' });

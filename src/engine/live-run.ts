@@ -61,6 +61,10 @@ export class LiveTask {
   get id(): string {
     return this.row.taskId;
   }
+  /** What the runtime model learns under: `namespace/workflow/task` (instances share their group's). */
+  get signature(): string {
+    return this.run.signatureOf(this.spec.id);
+  }
   get key(): string {
     return `${this.row.runId}/${this.row.taskId}`;
   }
@@ -90,6 +94,12 @@ export class LiveRun {
   cancelling = false;
   /** Compensation steps still to run, in order (latest completion first). */
   compensationQueue: LiveTask[] | null = null;
+  readonly #signatures = new Map<string, string>();
+  signatureOf(specId: string): string {
+    let s = this.#signatures.get(specId);
+    if (s === undefined) this.#signatures.set(specId, (s = `${this.spec.namespace}/${this.spec.name}/${specId}`));
+    return s;
+  }
   /** Settles the promises of `Engine.wait`. */
   readonly waiters: ((row: RunRow) => void)[] = [];
 

@@ -14,6 +14,7 @@ import type { TaskRow } from '../store/types.js';
 import { bindTask, evalCondition, evalExpr, exprContext } from './bind-task.js';
 import { LiveTask, type LiveRun } from './live-run.js';
 import { taskWorkMs } from './build-run.js';
+import type { RuntimeEstimates } from './runtime-estimates.js';
 import type { PendingWrites } from './pending-writes.js';
 
 /** What the engine must do once the tick's writes are durable. */
@@ -57,6 +58,7 @@ export class TaskFlow {
     readonly clock: Clock,
     readonly rng: Rng,
     readonly limits: FlowLimits,
+    readonly estimates: RuntimeEstimates,
     /** Called on every task state change while `observed` (a display or API client listens). */
     readonly onChange: (change: TaskChange) => void,
     readonly onRunSettled: (run: LiveRun) => void,
@@ -126,7 +128,7 @@ export class TaskFlow {
       readyAt: now,
       seq: this.#seq++,
       deadline,
-      estimateMs: spec.estimateMs,
+      estimateMs: spec.estimateMs ?? this.estimates.estimate(task.signature, now),
       bottomLevelMs: task.bottomLevelMs,
       pool: null,
       selector: null,
