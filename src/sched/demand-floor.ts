@@ -19,9 +19,12 @@ interface Dim {
 export class DemandFloor {
   readonly #dims = new Map<string, Dim>();
   #n = 0;
+  /** The floor last returned, until the next add/delete (a round asks once; no allocation per round). */
+  #cached: Record<string, number> | null = null;
 
   add(r: Resources): void {
     this.#n++;
+    this.#cached = null;
     for (const k in r) {
       const v = r[k]!;
       if (!(v > 0)) continue;
@@ -36,6 +39,7 @@ export class DemandFloor {
 
   delete(r: Resources): void {
     this.#n--;
+    this.#cached = null;
     for (const k in r) {
       const v = r[k]!;
       if (!(v > 0)) continue;
@@ -52,7 +56,8 @@ export class DemandFloor {
 
   /** The floor vector (only resources every waiting task demands appear). */
   floor(): Record<string, number> {
-    const out: Record<string, number> = {};
+    if (this.#cached) return this.#cached;
+    const out: Record<string, number> = (this.#cached = {});
     for (const [k, d] of this.#dims) if (d.named === this.#n) out[k] = d.heap.peek()!;
     return out;
   }

@@ -8,7 +8,7 @@
  * strict admission) leaves the heap into `#held` and comes back at `endRound`.
  * Invariant: a group is in the heap, or in #held, or (when its queue is empty) in neither.
  */
-import { Heap } from './heap.js';
+import { SlotHeap } from './slot-heap.js';
 import { OrderedQueue, type KeyFn } from './ordered-queue.js';
 import type { SchedTask } from './types.js';
 
@@ -19,13 +19,15 @@ export interface Group {
   score: number;
   /** Tie-break among equal scores (e.g. job arrival). */
   readonly tie: number;
+  /** Position in the group heap (-1: not in it). */
+  hpos: number;
 }
 
 export class GroupedQueues {
   readonly #groups = new Map<string, Group>();
-  readonly #heap = new Heap<Group>((a, b) => a.score !== b.score ? a.score < b.score : a.tie !== b.tie ? a.tie < b.tie : a.name < b.name);
+  readonly #heap = new SlotHeap<Group>((a, b) => a.score !== b.score ? a.score < b.score : a.tie !== b.tie ? a.tie < b.tie : a.name < b.name);
   readonly #where = new Map<string, Group>();
-  #held: Group[] = [];
+  readonly #held: Group[] = [];
   readonly #touched = new Set<Group>();
   readonly #key: KeyFn;
 
@@ -47,7 +49,7 @@ export class GroupedQueues {
 
   enqueue(t: SchedTask, name: string, score: number, tie: number): Group {
     let g = this.#groups.get(name);
-    if (!g) this.#groups.set(name, (g = { name, q: new OrderedQueue(this.#key), score, tie }));
+    if (!g) this.#groups.set(name, (g = { name, q: new OrderedQueue(this.#key), score, tie, hpos: -1 }));
     g.q.push(t);
     this.#where.set(t.key, g);
     if (!this.#heap.has(g) && !this.#held.includes(g)) this.#heap.push(g);
@@ -96,11 +98,13 @@ export class GroupedQueues {
 
   endRound(): void {
     for (const g of this.#touched) g.q.endRound();
-    this.#touched.clear();
     for (const g of this.#held) if (g.q.size > 0) this.#heap.push(g);
-    this.#held = [];
-    const empty = this.#heap.values().filter((g) => g.q.size === 0);
-    for (const g of empty) this.#heap.remove(g);
+    this.#held.length = 0;
+    // Only a group that offered a task this round can have been emptied (by placements): between
+    // rounds every group in the heap is non-empty (`remove` drops a group it empties). Checking
+    // those, not the whole heap, keeps a round O(touched) with 1,000 namespaces (fair, TPC-H).
+    for (const g of this.#touched) if (g.q.size === 0) this.#heap.remove(g);
+    this.#touched.clear();
   }
 
   heads(): SchedTask[] {

@@ -8,13 +8,15 @@
  * Keys are computed once at enqueue: a task's heap key must never change while it is queued
  * (e.g. critical-path snapshots the job's remaining work when the task is enqueued).
  */
-import { Heap } from './heap.js';
+import { SlotHeap } from './slot-heap.js';
 import type { SchedTask } from './types.js';
 
 export interface QueueEntry {
   readonly task: SchedTask;
   readonly a: number;
   readonly b: number;
+  /** Position in the heap (-1: held by the round or gone). */
+  hpos: number;
 }
 
 export type KeyFn = (task: SchedTask) => readonly [number, number];
@@ -30,9 +32,9 @@ function less(x: QueueEntry, y: QueueEntry): boolean {
 export const FIFO_KEY: KeyFn = () => [0, 0];
 
 export class OrderedQueue {
-  readonly #heap = new Heap<QueueEntry>(less);
+  readonly #heap = new SlotHeap<QueueEntry>(less);
   readonly #byKey = new Map<string, QueueEntry>();
-  #held: QueueEntry[] = [];
+  readonly #held: QueueEntry[] = [];
   readonly #key: KeyFn;
 
   constructor(key: KeyFn) {
@@ -52,7 +54,7 @@ export class OrderedQueue {
   push(task: SchedTask): void {
     if (this.#byKey.has(task.key)) return;
     const [a, b] = this.#key(task);
-    const e: QueueEntry = { task, a, b };
+    const e: QueueEntry = { task, a, b, hpos: -1 };
     this.#byKey.set(task.key, e);
     this.#heap.push(e);
   }
@@ -92,7 +94,7 @@ export class OrderedQueue {
 
   endRound(): void {
     for (const e of this.#held) this.#heap.push(e);
-    this.#held = [];
+    this.#held.length = 0;
   }
 
   tasks(): IterableIterator<SchedTask> {

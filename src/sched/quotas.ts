@@ -37,6 +37,11 @@ export class QuotaBook {
     return this.#usage.get(ns) ?? { cpu: 0, memory: 0, running: 0 };
   }
 
+  /** The live usage record of a namespace, if it has placed tasks (do not mutate). */
+  peek(ns: string): Usage | undefined {
+    return this.#usage.get(ns);
+  }
+
   snapshot(): Map<string, Usage> {
     const m = new Map<string, Usage>();
     for (const [k, u] of this.#usage) m.set(k, { ...u });

@@ -22,20 +22,29 @@ import type { WaitReason } from '../core/wait-reason.js';
 import { backfillAllows, commitBackfill, reserve, type Reservation } from './backfill.js';
 import { resolveConfig, type ResolvedConfig } from './config.js';
 import { DemandFloor } from './demand-floor.js';
-import { explainWait, Why, type Examined, type RoundState } from './explain.js';
+import { explainWait, Why, type Examined } from './explain.js';
 import { HeadTimers } from './head-timers.js';
+import { LastRound, type RoundFacts } from './last-round.js';
 import type { PlacementOption, Policy, PolicyContext } from './policy.js';
 import { QuotaBook } from './quotas.js';
 import { policyFactory } from './registry.js';
 import type { Expired, Placement, RoundResult, SchedTask, SchedulerApi, SchedulerConfig, Waiting, WorkerInfo } from './types.js';
-import { matches, WorkerPool } from './workers.js';
+import { RoomIndex } from './room.js';
+import { matches, WorkerPool, type WorkerState } from './workers.js';
 
 interface Entry extends Examined {
   /** Pool, selector and demand: tasks of one shape fit or fail together within a round. */
   readonly shape: string;
 }
 
-type Attempt = { readonly worker: WorkerInfo } | { readonly why: Why; readonly detail?: string };
+/** Workers that match a shape and whose capacity could ever hold it, in pool order. */
+interface Eligibility {
+  readonly infos: WorkerInfo[];
+  readonly states: Set<WorkerState>;
+}
+
+const NO_EXPIRED: readonly Expired[] = Object.freeze([]);
+const NO_HEADS: ReadonlyMap<string, string> = new Map();
 
 export class Scheduler implements SchedulerApi {
   #raw: SchedulerConfig;
@@ -47,9 +56,17 @@ export class Scheduler implements SchedulerApi {
   readonly #entries = new Map<string, Entry>();
   readonly #timers = new HeadTimers();
   readonly #ctx: PolicyContext;
+  readonly #room = new RoomIndex();
+  readonly #last = new LastRound(this.#pool, this.#quotas);
+  /** Per shape, valid for pool version #eligVersion (rebuilt when workers change). */
+  readonly #elig = new Map<string, Eligibility>();
+  #eligVersion = -1;
+  /** Per-round scratch, cleared at the start of each round (no allocation per round). */
+  readonly #failed = new Map<string, Why>();
+  readonly #refused = new Map<string, number>();
+  #heldDetail = '';
   #round = 0;
   #enq = 0;
-  #last: RoundState | null = null;
 
   constructor(config: SchedulerConfig, opts: { rng?: Rng } = {}) {
     this.#raw = config;
@@ -59,7 +76,7 @@ export class Scheduler implements SchedulerApi {
     this.#ctx = {
       totalCapacity: () => this.#pool.total(),
       eligibleWorkers: (t) => this.#eligible(t),
-      availableAt: (id, demand, now) => this.#pool.availableAt(id, demand, now).at,
+      availableAt: (id, demand, now) => this.#pool.earliestAt(id, demand, now),
       get unknownEstimateMs() {
         return self.#cfg.unknownEstimateMs;
       },
@@ -85,7 +102,7 @@ export class Scheduler implements SchedulerApi {
       for (const e of this.#entries.values()) p.enqueue(e.task);
       for (const pl of this.#pool.placedTasks()) p.allocated(pl.task, 1);
       this.#policy = p;
-      this.#last = null; // queue names of the old policy no longer mean anything
+      this.#last.clear(); // queue names of the old policy no longer mean anything
     }
     if (next.admission !== this.#cfg.admission) this.#timers.clear();
     this.#raw = config;
@@ -95,10 +112,13 @@ export class Scheduler implements SchedulerApi {
 
   addWorker(worker: WorkerInfo): void {
     if (!(worker.speed > 0)) throw new TypeError(`worker ${worker.id}: speed must be > 0, got ${worker.speed}`);
+    this.#last.freeze();
     this.#pool.add(worker);
   }
 
   removeWorker(id: string): void {
+    if (!this.#pool.get(id)) return;
+    this.#last.freeze();
     this.#pool.remove(id);
   }
 
@@ -132,8 +152,11 @@ export class Scheduler implements SchedulerApi {
   }
 
   release(key: string): void {
-    const p = this.#pool.release(key);
-    if (!p) return;
+    const placed = this.#pool.placedTask(key);
+    if (!placed) return;
+    this.#last.beforeFree(this.#pool.get(placed.workerId));
+    this.#last.beforeUsage(placed.task.job.namespace);
+    const p = this.#pool.release(key)!;
     this.#quotas.add(p.task, -1);
     this.#policy.allocated(p.task, -1);
   }
@@ -148,7 +171,7 @@ export class Scheduler implements SchedulerApi {
 
   /** The backfill reservation of the latest round, if any. */
   reservation(): { head: string; workerId: string; start: number } | null {
-    const r = this.#last?.reservation;
+    const r = this.#last.facts?.reservation;
     return r ? { head: r.head.key, workerId: r.workerId, start: r.start } : null;
   }
 
@@ -158,15 +181,15 @@ export class Scheduler implements SchedulerApi {
     const cfg = this.#cfg;
     const policy = this.#policy;
     const placements: Placement[] = [];
-    const failedShapes = new Map<string, Why>();
-    const refused = new Map<string, number>();
+    this.#failed.clear();
+    this.#refused.clear();
     let reservation: Reservation | null = null;
     let afterReservation = 0;
 
     // Workers that can still hold the smallest waiting demand; at 0 nothing else can start.
     const floor = this.#floor.floor();
-    let roomy = 0;
-    for (const w of this.#pool.states()) if (fits(floor, w.free)) roomy++;
+    const room = this.#room.refresh(this.#pool, floor);
+    let roomy = room.length;
 
     policy.beginRound(now);
     while (roomy > 0 && afterReservation <= cfg.backfillDepth) {
@@ -175,33 +198,32 @@ export class Scheduler implements SchedulerApi {
       const e = this.#entries.get(t.key)!;
       e.round = round;
       if (reservation) afterReservation++;
-      const a = this.#attempt(t, e, now, failedShapes, reservation, refused);
-      if ('worker' in a) {
-        const w = this.#pool.get(a.worker.id)!;
-        const roomyBefore = fits(floor, w.free);
-        this.#pool.place(t, a.worker.id, now, cfg.unknownEstimateMs);
-        if (roomyBefore && !fits(floor, w.free)) roomy--;
-        if (reservation) commitBackfill(reservation, t, a.worker, now);
+      const a = this.#attempt(t, e, now, reservation, room);
+      if (typeof a !== 'number') {
+        this.#pool.place(t, a.info.id, now, cfg.unknownEstimateMs);
+        // The chosen worker held t, so it held the floor (floor <= t's demand).
+        if (!fits(floor, a.free)) (a.roomy = false), roomy--;
+        if (reservation) commitBackfill(reservation, t, a.info, now);
         this.#quotas.add(t, 1);
         this.#entries.delete(t.key);
         this.#floor.delete(t.resources);
         this.#timers.forget(t.key);
-        policy.placed(t, a.worker.id);
+        policy.placed(t, a.info.id);
         policy.allocated(t, 1);
-        placements.push({ task: t, workerId: a.worker.id });
+        placements.push({ task: t, workerId: a.info.id });
         continue;
       }
-      e.why = a.why;
-      e.detail = a.detail ?? '';
+      e.why = a;
+      e.detail = a === Why.Held ? this.#heldDetail : '';
       if (cfg.admission === 'strict') policy.blockQueue(policy.queueOf(t));
-      else if (cfg.admission === 'backfill' && !reservation && a.why === Why.Resources) {
+      else if (cfg.admission === 'backfill' && !reservation && a === Why.Resources) {
         reservation = reserve(this.#pool, t, this.#eligible(t), now);
       }
     }
     policy.endRound();
 
-    const expired = cfg.admission === 'greedy' ? [] : this.#timeHeads(now, round, mark, roomy === 0, reservation);
-    this.#last = this.#snapshot(round, now, mark, roomy === 0, reservation);
+    const expired = cfg.admission === 'greedy' ? NO_EXPIRED : this.#timeHeads(now, round, mark, roomy === 0, reservation);
+    this.#last.record(this.#facts(round, now, mark, roomy === 0, reservation));
     return { placements, expired };
   }
 
@@ -218,40 +240,57 @@ export class Scheduler implements SchedulerApi {
 
   #explain(e: Entry): WaitReason {
     const p = this.#policy;
-    return explainWait(e, this.#last, this.#quotas, (t) => p.queueOf(t), p.explain?.bind(p));
+    return explainWait(e, this.#last.state(), this.#quotas, (t) => p.queueOf(t), p.explain?.bind(p));
   }
 
-  #attempt(t: SchedTask, e: Entry, now: number, failed: Map<string, Why>, r: Reservation | null, refused: Map<string, number>): Attempt {
-    if (this.#quotas.hasQuotas && this.#quotas.violation(t)) return { why: Why.Quota };
+  /** The worker to place `t` on, or why it stays (detail of a hold in #heldDetail). */
+  #attempt(t: SchedTask, e: Entry, now: number, r: Reservation | null, room: readonly WorkerState[]): WorkerState | Why {
+    if (this.#quotas.hasQuotas && this.#quotas.violation(t)) return Why.Quota;
+    const failed = this.#failed;
     const known = failed.get(e.shape);
-    if (known !== undefined) return { why: known };
+    if (known !== undefined) return known;
     // Backfill refusals are monotone in the estimate for one shape and namespace (free and the
     // reservation's spare room only shrink during a round): refused at E => refused at >= E.
     const refusedKey = r ? `${e.shape}\u0000${t.job.namespace}` : '';
-    const minRefused = r ? refused.get(refusedKey) : undefined;
-    if (minRefused !== undefined && (t.estimateMs ?? Number.POSITIVE_INFINITY) >= minRefused) return { why: Why.Reservation };
-    let eligible = 0;
+    const minRefused = r ? this.#refused.get(refusedKey) : undefined;
+    if (minRefused !== undefined && (t.estimateMs ?? Number.POSITIVE_INFINITY) >= minRefused) return Why.Reservation;
+    const elig = this.#eligibility(e.shape, t);
+    // Free capacity only shrinks during a round, so a shape that failed stays failed.
+    if (elig.infos.length === 0) return failed.set(e.shape, Why.Unschedulable), Why.Unschedulable;
+    const choose = this.#policy.choosePlacement;
+    const options: PlacementOption[] | null = choose ? [] : null;
+    const states: WorkerState[] | null = choose ? [] : null;
+    const bestFit = this.#cfg.placement === 'best-fit';
+    const d = t.resources;
     let fitNow = 0;
-    const options: PlacementOption[] = [];
-    for (const w of this.#pool.states()) {
-      if (!matches(t, w.info) || !fits(t.resources, w.info.capacity)) continue;
-      eligible++;
-      if (!fits(t.resources, w.free)) continue;
+    let best: WorkerState | null = null;
+    let bestScore = Number.POSITIVE_INFINITY;
+    // Only roomy workers (pool order) can hold t: the same options, in the same order, as a scan
+    // of every worker.
+    for (const w of room) {
+      if (!w.roomy || !elig.states.has(w) || !fits(d, w.free)) continue;
       fitNow++;
       if (r && !backfillAllows(r, t, w.info, now, this.#quotas)) continue;
-      options.push({ worker: w.info, free: w.free });
+      if (options) {
+        options.push({ worker: w.info, free: w.free });
+        states!.push(w);
+      } else if (best === null || bestFit) {
+        // best-fit: the worker left with the least normalised free room on t's resources (first on ties).
+        let score = 0;
+        if (bestFit) for (const k in d) score += ((w.free[k] ?? 0) - d[k]!) / (w.info.capacity[k] || 1);
+        if (best === null || score < bestScore) (bestScore = score), (best = w);
+      }
     }
-    // Free capacity only shrinks during a round, so a shape that failed stays failed.
-    if (eligible === 0) return failed.set(e.shape, Why.Unschedulable), { why: Why.Unschedulable };
-    if (fitNow === 0) return failed.set(e.shape, Why.Resources), { why: Why.Resources };
-    if (options.length === 0) {
+    if (fitNow === 0) return failed.set(e.shape, Why.Resources), Why.Resources;
+    if (options ? options.length === 0 : best === null) {
       const est = t.estimateMs ?? Number.POSITIVE_INFINITY;
-      refused.set(refusedKey, Math.min(est, refused.get(refusedKey) ?? Number.POSITIVE_INFINITY));
-      return { why: Why.Reservation };
+      this.#refused.set(refusedKey, Math.min(est, this.#refused.get(refusedKey) ?? Number.POSITIVE_INFINITY));
+      return Why.Reservation;
     }
-    const choice = this.#policy.choosePlacement?.(t, options, now) ?? { index: this.#defaultPlacement(t, options) };
-    if ('hold' in choice) return { why: Why.Held, detail: choice.hold };
-    return { worker: options[choice.index]!.worker };
+    if (!options) return best!;
+    const choice = choose!.call(this.#policy, t, options, now) ?? { index: this.#defaultPlacement(t, options) };
+    if ('hold' in choice) return (this.#heldDetail = choice.hold), Why.Held;
+    return states![choice.index]!;
   }
 
   /** best-fit: the worker left with the least normalised free room on the task's resources. */
@@ -268,24 +307,42 @@ export class Scheduler implements SchedulerApi {
     return best;
   }
 
+  #eligibility(shape: string, t: SchedTask): Eligibility {
+    if (this.#eligVersion !== this.#pool.version || this.#elig.size > 1000) {
+      this.#elig.clear();
+      this.#eligVersion = this.#pool.version;
+    }
+    let el = this.#elig.get(shape);
+    if (!el) {
+      el = { infos: [], states: new Set() };
+      for (const w of this.#pool.states()) {
+        if (!matches(t, w.info) || !fits(t.resources, w.info.capacity)) continue;
+        el.infos.push(w.info);
+        el.states.add(w);
+      }
+      this.#elig.set(shape, el);
+    }
+    return el;
+  }
+
+  /** Workers matching t whose capacity could ever hold it, in pool order (shared: do not mutate). */
   #eligible(t: SchedTask): WorkerInfo[] {
-    const out: WorkerInfo[] = [];
-    for (const w of this.#pool.states()) if (matches(t, w.info) && fits(t.resources, w.info.capacity)) out.push(w.info);
-    return out;
+    return this.#eligibility(this.#entries.get(t.key)?.shape ?? shapeOf(t), t).infos;
   }
 
   /** Strict/backfill: every queue head still waiting is blocked; time it, expire the overdue. */
-  #timeHeads(now: number, round: number, mark: number, exhausted: boolean, r: Reservation | null): Expired[] {
+  #timeHeads(now: number, round: number, mark: number, exhausted: boolean, r: Reservation | null): readonly Expired[] {
     const cfg = this.#cfg;
-    const expired: Expired[] = [];
     const overdue: Entry[] = [];
     for (const h of this.#policy.heads()) {
       const e = this.#entries.get(h.key);
       if (!e || e.enq >= mark) continue;
       if (this.#timers.observe(this.#policy.queueOf(h), h.key, now, cfg.headTimeoutMs, cfg.headRetries) === 'expired') overdue.push(e);
     }
-    if (overdue.length === 0) return expired;
-    const snap = this.#snapshot(round, now, mark, exhausted, r);
+    if (overdue.length === 0) return NO_EXPIRED;
+    const expired: Expired[] = [];
+    this.#last.record(this.#facts(round, now, mark, exhausted, r));
+    const snap = this.#last.state();
     for (const e of overdue) {
       const reason = explainWait(e, snap, this.#quotas, (t) => this.#policy.queueOf(t), this.#policy.explain?.bind(this.#policy));
       const tries = this.#cfg.headRetries;
@@ -295,16 +352,27 @@ export class Scheduler implements SchedulerApi {
     return expired;
   }
 
-  #snapshot(round: number, now: number, mark: number, exhausted: boolean, reservation: Reservation | null): RoundState {
-    const free = new Map<string, Resources>();
-    for (const w of this.#pool.states()) free.set(w.info.id, { ...w.free });
+  #facts(round: number, now: number, mark: number, exhausted: boolean, reservation: Reservation | null): RoundFacts {
+    if (this.#cfg.admission !== 'strict') return { round, now, mark, admission: this.#cfg.admission, policy: this.#policy.name, heads: NO_HEADS, reservation, capacityExhausted: exhausted };
     const heads = new Map<string, string>();
-    if (this.#cfg.admission === 'strict') for (const h of this.#policy.heads()) heads.set(this.#policy.queueOf(h), h.key);
-    return { round, now, mark, admission: this.#cfg.admission, policy: this.#policy.name, free, workers: this.#pool.infos(), usage: this.#quotas.snapshot(), heads, reservation, capacityExhausted: exhausted };
+    for (const h of this.#policy.heads()) heads.set(this.#policy.queueOf(h), h.key);
+    return { round, now, mark, admission: this.#cfg.admission, policy: this.#policy.name, heads, reservation, capacityExhausted: exhausted };
   }
 }
 
+/** Shape strings of pool-less, selector-less tasks, per resources object (drivers share them per stage). */
+const plainShapes = new WeakMap<Resources, string>();
+
 function shapeOf(t: SchedTask): string {
+  if (t.pool === null && t.selector === null) {
+    let s = plainShapes.get(t.resources);
+    if (s === undefined) plainShapes.set(t.resources, (s = shapeKey(t)));
+    return s;
+  }
+  return shapeKey(t);
+}
+
+function shapeKey(t: SchedTask): string {
   const sel = t.selector ? Object.keys(t.selector).sort().map((k) => `${k}=${t.selector![k]}`).join(',') : '';
   const res = Object.keys(t.resources).sort().map((k) => `${k}=${t.resources[k]}`).join(',');
   return `${t.pool ?? ''}\u0000${sel}\u0000${res}`;

@@ -49,6 +49,9 @@ function earliestFinish(t: SchedTask, options: readonly PlacementOption[], now: 
   let wait: { id: string; speed: number; at: number; eft: number } | null = null;
   for (const w of ctx.eligibleWorkers(t)) {
     if (w.speed <= bestSpeed || claimed.has(w.id)) continue;
+    // eft > now + est / speed (at > now), so a worker whose bound is not below the best so far
+    // cannot win; skipping it saves the availableAt walk and changes no choice.
+    if (now + est / w.speed >= (wait?.eft ?? bestEft)) continue;
     const at = ctx.availableAt(w.id, t.resources, now);
     // at === now: it fits there now but the framework excluded it (backfill reservation).
     if (at <= now || at === Number.POSITIVE_INFINITY) continue;
