@@ -60,12 +60,14 @@ export class Engine extends EventEmitter<EngineEvents> {
   #heartbeat: NodeJS.Timeout | null = null;
   #closed = false;
   #tickNow = 0;
+  #concurrency: number;
 
   constructor(options: EngineOptions) {
     super();
     this.options = resolveEngineOptions(options);
     const o = this.options;
     this.scheduler = new Scheduler(o.scheduler, { rng: o.rng });
+    this.#concurrency = o.concurrency;
     this.scheduler.addWorker({ id: 'local', pool: 'default', capacity: { ...o.capacity, slots: o.concurrency }, speed: 1, labels: {} });
     // The flow reads the time of the tick it runs in: one clock read per tick, not per transition.
     const tickClock = { now: () => this.#tickNow };
@@ -191,6 +193,23 @@ export class Engine extends EventEmitter<EngineEvents> {
       });
     }
     return new Promise((resolve) => run.waiters.push(resolve));
+  }
+
+  /**
+   * Changes how many attempts may run at once on the local worker (its `slots`), while running:
+   * the adaptive concurrency controller's knob. Lowering it below what runs now starts nothing
+   * new until enough attempts finish; nothing running is stopped.
+   */
+  setConcurrency(n: number): void {
+    if (!Number.isInteger(n) || n < 1) throw new KairosError('LIMIT_EXCEEDED', `concurrency must be an integer >= 1, got ${n}`, { field: 'concurrency' });
+    this.#concurrency = n;
+    // Re-adding a worker under its id keeps its placed tasks and recomputes what is free.
+    this.scheduler.addWorker({ id: 'local', pool: 'default', capacity: { ...this.options.capacity, slots: n }, speed: 1, labels: {} });
+    this.#requestTick();
+  }
+
+  get concurrency(): number {
+    return this.#concurrency;
   }
 
   /** Switches the scheduling policy or its settings while running. */

@@ -307,3 +307,44 @@ test('cancelling a deep chain settles every task without overflowing the stack',
     await t.close();
   }
 });
+
+test('concurrency can be changed while running: lowering it holds new starts, raising it releases them', async () => {
+  let running = 0;
+  let peak = 0;
+  let lowered = false;
+  let startsWhileLowered = 0;
+  let crowdedStarts = 0;
+  const peaks: number[] = [];
+  const functions = new Map([['work', async () => {
+    if (lowered) {
+      startsWhileLowered++;
+      if (running > 0) crowdedStarts++; // with one slot, a new attempt starts only when none runs
+    }
+    running++;
+    peak = Math.max(peak, running);
+    await new Promise((r) => setTimeout(r, 15));
+    running--;
+  }]]);
+  const t = testEngine({ functions, concurrency: 4, capacity: { cpu: 100 } });
+  try {
+    const tasks = Array.from({ length: 40 }, (_, i) => `  t${i}:\n    fn: work\n    resources: {cpu: 0}`).join('\n');
+    let done = 0;
+    t.engine.on('task', (c) => {
+      if (c.state !== 'succeeded') return;
+      done++;
+      if (done === 8) (peaks.push(peak), (peak = 0), (lowered = true), t.engine.setConcurrency(1));
+      if (done === 20) (peaks.push(peak), (peak = 0), (lowered = false), t.engine.setConcurrency(6));
+    });
+    const run = await t.engine.submit(spec(`name: knob\ntasks:\n${tasks}\n`));
+    assert.equal((await t.engine.wait(run.id)).state, 'succeeded');
+    peaks.push(peak);
+    assert.equal(peaks[0], 4);
+    assert.ok(startsWhileLowered > 0);
+    assert.equal(crowdedStarts, 0, 'at concurrency 1 no attempt starts while another runs');
+    assert.equal(peaks[2], 6);
+    assert.equal(t.engine.concurrency, 6);
+    assert.throws(() => t.engine.setConcurrency(0), /concurrency must be an integer >= 1/);
+  } finally {
+    await t.close();
+  }
+});
