@@ -42,6 +42,7 @@ import { taskRoutes } from './routes/tasks.js';
 import { schedulingRoutes } from './routes/scheduling.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
+import { dashboardRoutes } from './dashboard.js';
 
 export interface CreateServerOptions {
   /** Resolved settings over the defaults (see config.ts); `loadConfig` builds them for the CLI. */
@@ -167,5 +168,6 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Kair
   await app.register(taskRoutes);
   await app.register(schedulingRoutes);
   await app.register(eventRoutes);
+  await app.register(dashboardRoutes);
   return app as unknown as KairosServer;
 }
