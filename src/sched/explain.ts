@@ -82,6 +82,10 @@ export function explainWait(e: Examined, s: RoundState | null, quotas: QuotaBook
   if (q) return q;
   const p = policyExplain?.(t);
   if (p) return p;
+  // Not examined because the round stopped early: if it does not fit in what is free on any
+  // worker, resources are what it waits for (whatever its rank), and the shortfall says how much.
+  const r = resources(t, s);
+  if (r.kind === 'resources') return r;
   const why = s.capacityExhausted ? 'capacity ran out before it was reached' : 'it was not reached';
   return { kind: 'policy', detail: `ranked behind other tasks by ${s.policy}; ${why}` };
 }

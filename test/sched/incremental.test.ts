@@ -48,7 +48,7 @@ test('worker changes between rounds: removed, re-added with other capacity, and 
   for (let i = 0; i < 6; i++) s.enqueue(task(`t${i}`, { resources: { cpu: 1 } }));
   assert.deepEqual(s.schedule(0).placements.map((p) => p.workerId), ['w1', 'w2']);
   s.removeWorker('w1');
-  assert.equal(s.reasonOf('t2')?.kind, 'policy'); // not reached: capacity ran out
+  assert.deepEqual({ ...s.reasonOf('t2'), worker: undefined }, { kind: 'resources', missing: { cpu: 1 }, worker: undefined }); // not reached, and no room left
   s.addWorker(worker('w3', { capacity: { cpu: 1 } }));
   s.addWorker(worker('w1', { capacity: { cpu: 2 } })); // re-added: after w2 and w3 in pool order
   assert.deepEqual(s.schedule(1).placements.map((p) => p.workerId), ['w3', 'w1', 'w1']);
@@ -67,5 +67,5 @@ test('the round stops when room runs out and resumes on the worker a release fre
   s.release(first[37]!.task.key);
   s.release(first[3]!.task.key);
   assert.deepEqual(s.schedule(1).placements.map((p) => [p.task.key, p.workerId]), [['t50', 'e3'], ['t51', 'e37']]);
-  assert.equal(s.reasonOf('t52')?.kind, 'policy'); // not reached: capacity ran out
+  assert.equal(s.reasonOf('t52')?.kind, 'resources'); // not reached, and no room left
 });

@@ -113,7 +113,7 @@ test('fair: weights scale the dominant share', () => {
   }
   const ns = s.schedule(0).placements.map((p) => p.task.job.namespace);
   assert.equal(ns.filter((n) => n === 'A').length, 30);
-  assert.equal(s.reasonOf('a99')?.kind, 'policy');
+  assert.equal(s.reasonOf('a99')?.kind, 'resources');
 });
 
 test('weighted-fair: tasks spread in proportion to remaining work^alpha', () => {
