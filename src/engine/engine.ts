@@ -26,12 +26,9 @@ import { resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } 
 import { startAttempt, startCompensation } from './attempt-runner.js';
 import { recoverRun, resetForRetry } from './recovery.js';
 import { newRunId } from './run-id.js';
-import { ownerIsDead } from './owner.js';
+import { claimForDrive, ownerIsDead, startOwnerHeartbeat } from './owner.js';
 import { RuntimeEstimates } from './runtime-estimates.js';
 import { cancelRows } from './recovery.js';
-
-/** How often the engine looks for cancel requests made by other processes. */
-const CANCEL_POLL_MS = 500;
 
 export interface SubmitOptions {
   readonly labels?: Readonly<Record<string, string>>;
@@ -61,6 +58,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   #closed = false;
   #tickNow = 0;
   #concurrency: number;
+  #systemPaused = false;
 
   constructor(options: EngineOptions) {
     super();
@@ -183,6 +181,49 @@ export class Engine extends EventEmitter<EngineEvents> {
     return (await store.getRun(runId))!;
   }
 
+  /**
+   * Pauses a live run: nothing of it starts until `resumeRun` (attempts already running finish).
+   * The pause is stored, so it survives a restart. Returns the run row.
+   */
+  pauseRun(runId: string): RunRow {
+    return this.#setPaused(runId, true);
+  }
+
+  resumeRun(runId: string): RunRow {
+    return this.#setPaused(runId, false);
+  }
+
+  #setPaused(runId: string, paused: boolean): RunRow {
+    const run = this.#runs.get(runId);
+    if (!run) throw new KairosError('ILLEGAL_TRANSITION', `run '${runId}' is not running in this engine; only a live run can be ${paused ? 'paused' : 'resumed'}`, { field: 'run' });
+    if (run.row.paused === paused) return run.row;
+    run.row.paused = paused;
+    this.#post(() => {
+      this.#writes.run(run.row);
+      this.#writes.event({ runId, taskId: null, at: this.#tickNow, type: paused ? 'run_paused' : 'run_unpaused', data: null });
+      if (paused) this.#flow.holdQueued(run);
+      else this.#flow.releaseHeld(run);
+    });
+    return run.row;
+  }
+
+  /**
+   * Pauses the whole engine: no attempt starts until `resumeAll` (running ones finish). Not
+   * stored: a restarted engine runs again.
+   */
+  pauseAll(): void {
+    this.#systemPaused = true;
+  }
+
+  resumeAll(): void {
+    this.#systemPaused = false;
+    this.#requestTick();
+  }
+
+  get paused(): boolean {
+    return this.#systemPaused;
+  }
+
   /** Resolves with the final run row once the run is over. */
   wait(runId: string): Promise<RunRow> {
     const run = this.#runs.get(runId);
@@ -233,41 +274,16 @@ export class Engine extends EventEmitter<EngineEvents> {
     while (this.#ticking) await new Promise((r) => setImmediate(r));
   }
 
-  async #loadOwned(runId: string): Promise<RunRow> {
+  #loadOwned(runId: string): Promise<RunRow> {
     const o = this.options;
-    const row = await o.store.getRun(runId);
-    if (!row) throw new KairosError('RUN_NOT_FOUND', `run '${runId}' does not exist (see \`kairos runs\`)`, { field: 'run' });
-    if (row.state !== 'running' && row.state !== 'compensating') {
-      throw new KairosError('ILLEGAL_TRANSITION', `run '${runId}' already ${row.state}; nothing to resume (use \`kairos retry\` to rerun failed tasks)`);
-    }
-    const now = o.clock.now();
-    const stale = ownerIsDead(row.owner) ? -1 : 3 * o.heartbeatMs;
-    if (!(await o.store.claimRun(runId, o.owner, now, stale))) {
-      throw new KairosError('STORE_LOCKED', `run '${runId}' is being driven by ${row.owner}; wait for it or stop that process`, { retryable: true });
-    }
-    row.owner = o.owner;
-    row.ownerSeenAt = now;
-    return row;
+    return claimForDrive(o.store, runId, o.owner, o.heartbeatMs, o.clock.now());
   }
 
   #adopt(run: LiveRun): void {
     this.#runs.set(run.row.id, run);
-    if (this.#heartbeat === null) {
-      let beats = 0;
-      // Every period: look for cancel requests from other processes (`kairos cancel`); every
-      // `heartbeatMs`: prove this owner alive. Both are one indexed query.
-      this.#heartbeat = setInterval(() => {
-        const store = this.options.store;
-        if (++beats * CANCEL_POLL_MS >= this.options.heartbeatMs) {
-          beats = 0;
-          void store.heartbeat(this.options.owner, this.options.clock.now());
-        }
-        void store.takeCancelRequests(this.options.owner).then((ids) => {
-          for (const id of ids) if (this.#runs.has(id)) void this.cancel(id, 'cancelled by request');
-        });
-      }, CANCEL_POLL_MS);
-      this.#heartbeat.unref();
-    }
+    this.#heartbeat ??= startOwnerHeartbeat(this.options, (id) => {
+      if (this.#runs.has(id)) void this.cancel(id, 'cancelled by request');
+    });
   }
 
   #runSettled(run: LiveRun): void {
@@ -297,9 +313,11 @@ export class Engine extends EventEmitter<EngineEvents> {
       const inbox = this.#inbox;
       this.#inbox = [];
       for (const fn of inbox) fn();
-      const round = this.scheduler.schedule(now);
-      for (const p of round.placements) this.#flow.dispatch((p.task as EngineSchedTask).live, p.workerId);
-      for (const e of round.expired) this.#flow.apply((e.task as EngineSchedTask).live, { type: 'cancel', reason: e.detail });
+      if (!this.#systemPaused) {
+        const round = this.scheduler.schedule(now);
+        for (const p of round.placements) this.#flow.dispatch((p.task as EngineSchedTask).live, p.workerId);
+        for (const e of round.expired) this.#flow.apply((e.task as EngineSchedTask).live, { type: 'cancel', reason: e.detail });
+      }
       const batch = this.#writes.take();
       const effects = this.#flow.effects.splice(0);
       const finished = this.#finished.splice(0);
@@ -352,38 +370,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   #onResult(task: LiveTask, attempt: number, res: ExecResult): void {
-    const row = task.row;
-    const now = this.options.clock.now();
-    if (attempt !== row.attempt || row.state !== 'running') {
-      this.#writes.event({ runId: row.runId, taskId: row.taskId, at: now, type: 'late_result_ignored', data: { attempt, outcome: res.outcome } });
-      return;
-    }
-    task.abort = null;
-    const ar = task.attemptRow!;
-    ar.status = res.outcome;
-    ar.finishedAt = now;
-    ar.exitCode = res.exitCode;
-    ar.error = res.error;
-    this.#writes.attempt(ar);
-    const spec = task.spec;
-    switch (res.outcome) {
-      case 'succeeded':
-        if (row.startedAt !== null) this.estimates.observe(task.signature, now - row.startedAt, now);
-        row.outputs = { ...res.outputs };
-        row.error = null;
-        this.#flow.apply(task, { type: 'succeed' });
-        break;
-      case 'timed_out':
-        this.#flow.apply(task, { type: 'timeout', attempt, retries: spec.retries, u: this.options.rng.next() });
-        break;
-      case 'lost':
-        this.#flow.apply(task, { type: 'lose', reason: res.error ?? 'lost' });
-        this.#flow.apply(task, { type: 'reschedule' });
-        this.#flow.makeReady(task);
-        break;
-      default:
-        this.#flow.apply(task, { type: 'fail', attempt, retries: spec.retries, u: this.options.rng.next(), error: res.error ?? res.outcome });
-    }
+    this.#flow.applyResult(task, attempt, res);
   }
 
   #onCompensated(task: LiveTask, res: ExecResult): void {

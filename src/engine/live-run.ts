@@ -100,6 +100,8 @@ export class LiveRun {
     if (s === undefined) this.#signatures.set(specId, (s = `${this.spec.namespace}/${this.spec.name}/${specId}`));
     return s;
   }
+  /** Queued tasks held out of the scheduler while the run is paused. */
+  readonly held: LiveTask[] = [];
   /** Settles the promises of `Engine.wait`. */
   readonly waiters: ((row: RunRow) => void)[] = [];
 

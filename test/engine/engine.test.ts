@@ -348,3 +348,38 @@ test('concurrency can be changed while running: lowering it holds new starts, ra
     await t.close();
   }
 });
+
+test('a paused run starts nothing until resumed; the pause is stored; a system pause holds every run', async () => {
+  let started = 0;
+  const functions = new Map([['work', async () => {
+    started++;
+    await new Promise((r) => setTimeout(r, 5));
+  }]]);
+  const t = testEngine({ functions });
+  try {
+    const tasks = Array.from({ length: 6 }, (_, i) => `  t${i}:\n    fn: work\n    resources: {cpu: 0}${i > 0 ? `\n    needs: [t${i - 1}]` : ''}`).join('\n');
+    const run = await t.engine.submit(spec(`name: pausing\ntasks:\n${tasks}\n`));
+    await new Promise<void>((resolve) => t.engine.on('task', (c) => c.taskId === 't1' && c.state === 'succeeded' && resolve()));
+    t.engine.pauseRun(run.id);
+    await new Promise((r) => setTimeout(r, 100));
+    const atPause = started;
+    assert.ok(atPause <= 3, `at most the task running at the pause finishes (${atPause} started)`);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(started, atPause, 'nothing starts while paused');
+    const stored = await t.store.getRun(run.id);
+    assert.equal(stored!.paused, true);
+    const waiting = (await t.store.getTasks(run.id)).find((x) => x.state === 'queued');
+    if (waiting) assert.deepEqual(waiting.reason, { kind: 'paused', scope: 'run' });
+    t.engine.pauseAll();
+    t.engine.resumeRun(run.id);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(started, atPause, 'the system pause still holds it');
+    t.engine.resumeAll();
+    const final = await t.engine.wait(run.id);
+    assert.equal(final.state, 'succeeded');
+    assert.equal(started, 6);
+    assert.equal((await t.store.getRun(run.id))!.paused, false);
+  } finally {
+    await t.close();
+  }
+});
