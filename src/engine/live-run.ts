@@ -10,7 +10,9 @@ import type { Resources } from '../core/resources.js';
 
 /** Key of the per-spec demand, kept on the spec object itself (not enumerable, not serialised). */
 const DEMAND = Symbol('kairos.demand');
-type SpecWithDemand = TaskSpec & { [DEMAND]?: Resources };
+/** Key of the per-spec runtime signature (a task spec belongs to one workflow). */
+const SIGNATURE = Symbol('kairos.signature');
+type SpecWithDemand = TaskSpec & { [DEMAND]?: Resources; [SIGNATURE]?: string };
 import type { AttemptRow, RunRow, TaskRow } from '../store/types.js';
 import type { BoundAction } from './bind-task.js';
 
@@ -63,7 +65,13 @@ export class LiveTask {
   }
   /** What the runtime model learns under: `namespace/workflow/task` (instances share their group's). */
   get signature(): string {
-    return this.run.signatureOf(this.spec.id);
+    const spec = this.spec as SpecWithDemand;
+    let sig = spec[SIGNATURE];
+    if (sig === undefined) {
+      sig = `${this.run.spec.namespace}/${this.run.spec.name}/${spec.id}`;
+      if (Object.isExtensible(spec)) Object.defineProperty(spec, SIGNATURE, { value: sig, enumerable: false });
+    }
+    return sig;
   }
   get key(): string {
     return `${this.row.runId}/${this.row.taskId}`;
@@ -94,12 +102,6 @@ export class LiveRun {
   cancelling = false;
   /** Compensation steps still to run, in order (latest completion first). */
   compensationQueue: LiveTask[] | null = null;
-  readonly #signatures = new Map<string, string>();
-  signatureOf(specId: string): string {
-    let s = this.#signatures.get(specId);
-    if (s === undefined) this.#signatures.set(specId, (s = `${this.spec.namespace}/${this.spec.name}/${specId}`));
-    return s;
-  }
   /** Queued tasks held out of the scheduler while the run is paused. */
   readonly held: LiveTask[] = [];
   /** Settles the promises of `Engine.wait`. */

@@ -49,12 +49,20 @@ export class RuntimeEstimates {
 
   /** Predicted mean runtime (ms) for a signature, or null when nothing at all is known. */
   estimate(signature: string, now: number): number | null {
-    const c = this.#cache.get(signature);
+    // An unseen signature gets its workflow's cold-start answer: cached once per workflow
+    // prefix, so a generated workflow with 50,000 distinct task ids costs 50,000 lookups, not
+    // 50,000 predictions.
+    const key = this.predictor.has(signature) ? signature : signature.slice(0, signature.lastIndexOf('/') + 1);
+    return this.#cached(key, signature, now);
+  }
+
+  #cached(key: string, signature: string, now: number): number | null {
+    const c = this.#cache.get(key);
     if (c !== undefined && c.until >= now) return c.value;
     if (this.#cache.size >= MAX_CACHED) this.#cache.clear();
     const p = this.predictor.predict(signature);
     const value = p?.meanMs ?? null;
-    this.#cache.set(signature, { value, until: p?.source === 'signature' ? Infinity : now + COLD_TTL_MS });
+    this.#cache.set(key, { value, until: p?.source === 'signature' ? Infinity : now + COLD_TTL_MS });
     return value;
   }
 
