@@ -11,6 +11,7 @@ import { Heap } from './heap.js';
 import type { Resources } from '../core/resources.js';
 
 interface Dim {
+  readonly key: string;
   readonly counts: Map<number, number>;
   readonly heap: Heap<number>;
   named: number;
@@ -18,9 +19,13 @@ interface Dim {
 
 export class DemandFloor {
   readonly #dims = new Map<string, Dim>();
+  /** The dims in Map order, as an array: `floor()` runs every round, and a Map's entry iterator allocates. */
+  readonly #list: Dim[] = [];
   #n = 0;
   /** The floor last returned, until the next add/delete (a round asks once; no allocation per round). */
   #cached: Record<string, number> | null = null;
+  /** The vector last built (reused while the floor's values stay the same). */
+  #last: Record<string, number> | null = null;
 
   add(r: Resources): void {
     this.#n++;
@@ -29,7 +34,10 @@ export class DemandFloor {
       const v = r[k]!;
       if (!(v > 0)) continue;
       let d = this.#dims.get(k);
-      if (!d) this.#dims.set(k, (d = { counts: new Map(), heap: new Heap<number>((a, b) => a < b), named: 0 }));
+      if (!d) {
+        this.#dims.set(k, (d = { key: k, counts: new Map(), heap: new Heap<number>((a, b) => a < b), named: 0 }));
+        this.#list.push(d);
+      }
       d.named++;
       const c = d.counts.get(v) ?? 0;
       d.counts.set(v, c + 1);
@@ -50,15 +58,37 @@ export class DemandFloor {
         d.counts.delete(v);
         d.heap.remove(v);
       } else d.counts.set(v, c);
-      if (d.named === 0) this.#dims.delete(k);
+      if (d.named === 0) {
+        this.#dims.delete(k);
+        this.#list.splice(this.#list.indexOf(d), 1);
+      }
     }
   }
 
   /** The floor vector (only resources every waiting task demands appear). */
   floor(): Record<string, number> {
     if (this.#cached) return this.#cached;
+    // Same vector as the last one returned (the usual case: adds and deletes of common demands):
+    // hand back that object, so a round allocates nothing. Returned vectors are never mutated.
+    const last = this.#last;
+    if (last !== null) {
+      let same = true;
+      let n = 0;
+      for (const d of this.#list) {
+        if (d.named !== this.#n) continue;
+        n++;
+        if (last[d.key] !== d.heap.peek()) {
+          same = false;
+          break;
+        }
+      }
+      if (same) {
+        for (const _ in last) n--;
+        if (n === 0) return (this.#cached = last);
+      }
+    }
     const out: Record<string, number> = (this.#cached = {});
-    for (const [k, d] of this.#dims) if (d.named === this.#n) out[k] = d.heap.peek()!;
-    return out;
+    for (const d of this.#list) if (d.named === this.#n) out[d.key] = d.heap.peek()!;
+    return (this.#last = out);
   }
 }

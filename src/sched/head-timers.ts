@@ -46,6 +46,7 @@ export class HeadTimers {
 
   /** The task left the queue (placed, removed, expired). */
   forget(key: string): void {
+    if (this.#heading.size === 0 && this.#retries.size === 0) return; // greedy admission: always
     this.#retries.delete(key);
     const q = this.#heading.get(key);
     if (q === undefined) return;

@@ -15,8 +15,13 @@ export interface QueueEntry {
   readonly task: SchedTask;
   readonly a: number;
   readonly b: number;
-  /** Position in the heap (-1: held by the round or gone). */
+  /** Copies of task.readyAt and task.seq (immutable once enqueued): no pointer chase per comparison. */
+  readonly readyAt: number;
+  readonly seq: number;
+  /** Position in the heap (-1: not in the heap). */
   hpos: number;
+  /** In the sorted run (see OrderedQueue), live. */
+  inRun: boolean;
 }
 
 export type KeyFn = (task: SchedTask) => readonly [number, number];
@@ -24,21 +29,71 @@ export type KeyFn = (task: SchedTask) => readonly [number, number];
 function less(x: QueueEntry, y: QueueEntry): boolean {
   if (x.a !== y.a) return x.a < y.a;
   if (x.b !== y.b) return x.b < y.b;
-  if (x.task.readyAt !== y.task.readyAt) return x.task.readyAt < y.task.readyAt;
-  return x.task.seq < y.task.seq;
+  if (x.readyAt !== y.readyAt) return x.readyAt < y.readyAt;
+  return x.seq < y.seq;
+}
+
+/** FIFO only: a and b are always 0. */
+function lessFifo(x: QueueEntry, y: QueueEntry): boolean {
+  if (x.readyAt !== y.readyAt) return x.readyAt < y.readyAt;
+  return x.seq < y.seq;
 }
 
 /** FIFO order: readyAt, then seq. */
 export const FIFO_KEY: KeyFn = () => [0, 0];
 
+/**
+ * Two stores, one order: a sorted run (an array in ascending order from #head; a push not below
+ * its tail appends in O(1), and FIFO pushes — the simulator's and the engine's, ready now —
+ * always are) and a heap for the rest. `take` pops the smaller of the two heads, so the order of
+ * candidates is exactly the heap's (a total order has one minimum). Held tasks go back to the
+ * front of the run at endRound (they are the smallest). Removed run entries are left as
+ * tombstones (`inRun` false) and skipped.
+ */
 export class OrderedQueue {
-  readonly #heap = new SlotHeap<QueueEntry>(less);
+  readonly #heap: SlotHeap<QueueEntry>;
+  readonly #less: (x: QueueEntry, y: QueueEntry) => boolean;
+  readonly #run: QueueEntry[] = [];
+  #head = 0;
+  #runLive = 0;
   readonly #byKey = new Map<string, QueueEntry>();
   readonly #held: QueueEntry[] = [];
   readonly #key: KeyFn;
+  /** FIFO_KEY: no key call (and no tuple) per push. */
+  readonly #fifo: boolean;
 
   constructor(key: KeyFn) {
     this.#key = key;
+    this.#fifo = key === FIFO_KEY;
+    this.#less = this.#fifo ? lessFifo : less;
+    this.#heap = new SlotHeap<QueueEntry>(this.#less);
+  }
+
+  #insert(e: QueueEntry): void {
+    const run = this.#run;
+    if (this.#runLive === 0 && run.length > 0) {
+      while (run.length > 0) run.pop();
+      this.#head = 0;
+    }
+    if (run.length === this.#head || !this.#less(e, run[run.length - 1]!)) {
+      run.push(e);
+      e.inRun = true;
+      this.#runLive++;
+    } else this.#heap.push(e);
+  }
+
+  /** The live head of the run (tombstones skipped), or undefined. */
+  #runHead(): QueueEntry | undefined {
+    const run = this.#run;
+    let h = this.#head;
+    while (h < run.length && !run[h]!.inRun) h++;
+    if (h > 1024 && h * 2 > run.length) {
+      run.copyWithin(0, h);
+      for (let k = 0; k < h; k++) run.pop();
+      h = 0;
+    }
+    this.#head = h;
+    return h < run.length ? run[h] : undefined;
   }
 
   /** Waiting tasks, including those held by the current round. */
@@ -48,22 +103,27 @@ export class OrderedQueue {
 
   /** Candidates not yet offered in this round. */
   get untaken(): number {
-    return this.#heap.size;
+    return this.#heap.size + this.#runLive;
   }
 
   push(task: SchedTask): void {
     if (this.#byKey.has(task.key)) return;
-    const [a, b] = this.#key(task);
-    const e: QueueEntry = { task, a, b, hpos: -1 };
+    let a = 0;
+    let b = 0;
+    if (!this.#fifo) [a, b] = this.#key(task);
+    const e: QueueEntry = { task, a, b, readyAt: task.readyAt, seq: task.seq, hpos: -1, inRun: false };
     this.#byKey.set(task.key, e);
-    this.#heap.push(e);
+    this.#insert(e);
   }
 
   remove(key: string): boolean {
     const e = this.#byKey.get(key);
     if (!e) return false;
     this.#byKey.delete(key);
-    if (!this.#heap.remove(e)) {
+    if (e.inRun) {
+      e.inRun = false; // a tombstone, skipped by #runHead
+      this.#runLive--;
+    } else if (!this.#heap.remove(e)) {
       const i = this.#held.indexOf(e);
       if (i >= 0) this.#held.splice(i, 1);
     }
@@ -72,12 +132,23 @@ export class OrderedQueue {
 
   /** The next candidate of this round, without taking it. */
   peek(): SchedTask | undefined {
-    return this.#heap.peek()?.task;
+    const r = this.#runHead();
+    const h = this.#heap.peek();
+    if (r === undefined) return h?.task;
+    return h === undefined || this.#less(r, h) ? r.task : h.task;
   }
 
   /** Pops the next candidate of this round and holds it until `endRound` (unless placed). */
   take(): SchedTask | undefined {
-    const e = this.#heap.pop();
+    const r = this.#runHead();
+    const h = this.#heap.peek();
+    let e: QueueEntry | undefined;
+    if (r !== undefined && (h === undefined || this.#less(r, h))) {
+      this.#head++;
+      r.inRun = false;
+      this.#runLive--;
+      e = r;
+    } else e = this.#heap.pop();
     if (!e) return undefined;
     this.#held.push(e);
     return e.task;
@@ -88,13 +159,29 @@ export class OrderedQueue {
     const e = this.#byKey.get(key);
     if (!e) return;
     this.#byKey.delete(key);
-    const i = this.#held.lastIndexOf(e);
-    if (i >= 0) this.#held.splice(i, 1);
+    const held = this.#held;
+    // Almost always the task taken last: pop it instead of searching and splicing.
+    if (held.length > 0 && held[held.length - 1] === e) {
+      held.pop();
+      return;
+    }
+    const i = held.lastIndexOf(e);
+    if (i >= 0) held.splice(i, 1);
   }
 
   endRound(): void {
-    for (const e of this.#held) this.#heap.push(e);
-    this.#held.length = 0;
+    const held = this.#held;
+    const run = this.#run;
+    // Held tasks were taken in ascending order and are below everything left: back to the front
+    // of the run (over slots already taken), largest first; the heap when the run has no room.
+    while (held.length > 0) {
+      const e = held.pop()!;
+      if (this.#head > 0 && this.#runLive > 0) {
+        run[--this.#head] = e;
+        e.inRun = true;
+        this.#runLive++;
+      } else this.#insert(e);
+    }
   }
 
   tasks(): IterableIterator<SchedTask> {

@@ -25,12 +25,16 @@ export class QuotaBook {
   readonly #usage = new Map<string, Usage>();
   #quotas: Readonly<Record<string, Quota>> = {};
 
+  #has = false;
+
   setQuotas(q: Readonly<Record<string, Quota>>): void {
     this.#quotas = q;
+    this.#has = Object.keys(q).length > 0;
   }
 
+  /** Asked for every candidate of every round: cached (Object.keys allocated an array each time). */
   get hasQuotas(): boolean {
-    return Object.keys(this.#quotas).length > 0;
+    return this.#has;
   }
 
   usage(ns: string): Usage {

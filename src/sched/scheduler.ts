@@ -13,7 +13,8 @@
  *   (DemandFloor: "capacity exhausted"), then queue heads are timed (strict/backfill) and a
  *   snapshot is kept from which wait reasons are computed on demand (explain.ts).
  *
- * Invariants: a task is in exactly one of {waiting (#entries + policy), placed (#pool)};
+ * Invariants: a task is in exactly one of {waiting (#tasks with placedSeq WAITING, and the policy),
+ * placed (#tasks with placedSeq >= 0, and its worker's `placed`)};
  * worker free = capacity - placed demand; quota usage never exceeds a limit through a placement.
  */
 import { fits, type Resources } from '../core/resources.js';
@@ -30,12 +31,20 @@ import { QuotaBook } from './quotas.js';
 import { policyFactory } from './registry.js';
 import type { Expired, Placement, RoundResult, SchedTask, SchedulerApi, SchedulerConfig, Waiting, WorkerInfo } from './types.js';
 import { RoomIndex } from './room.js';
-import { matches, WorkerPool, type WorkerState } from './workers.js';
+import { matches, WorkerPool, type PlacedTask, type WorkerState } from './workers.js';
 
-interface Entry extends Examined {
+/**
+ * The one record per task, from enqueue to release: waiting entry (Examined), then placed
+ * record (PlacedTask) — one object and one Map entry per task.
+ */
+interface Entry extends Examined, PlacedTask {
   /** Pool, selector and demand: tasks of one shape fit or fail together within a round. */
   readonly shape: string;
+  /** WAITING, or the placement number once placed (orders the replay in `configure`). */
+  placedSeq: number;
 }
+
+const WAITING = -1;
 
 /** Workers that match a shape and whose capacity could ever hold it, in pool order. */
 interface Eligibility {
@@ -44,6 +53,17 @@ interface Eligibility {
 }
 
 const NO_EXPIRED: readonly Expired[] = Object.freeze([]);
+
+/** The reused round result (see `SchedulerApi.schedule`: valid until the next round). */
+interface MutableResult {
+  placements: readonly Placement[];
+  expired: readonly Expired[];
+}
+interface MutablePlacement {
+  task: SchedTask;
+  workerId: string;
+}
+type MutableFacts = { -readonly [K in keyof RoundFacts]: RoundFacts[K] };
 const NO_HEADS: ReadonlyMap<string, string> = new Map();
 
 export class Scheduler implements SchedulerApi {
@@ -53,7 +73,11 @@ export class Scheduler implements SchedulerApi {
   readonly #pool = new WorkerPool();
   readonly #quotas = new QuotaBook();
   readonly #floor = new DemandFloor();
-  readonly #entries = new Map<string, Entry>();
+  /** Every waiting and placed task by key (insertion order = enqueue order). */
+  readonly #tasks = new Map<string, Entry>();
+  #queued = 0;
+  #running = 0;
+  #placedSeq = 0;
   readonly #timers = new HeadTimers();
   readonly #ctx: PolicyContext;
   readonly #room = new RoomIndex();
@@ -65,6 +89,11 @@ export class Scheduler implements SchedulerApi {
   readonly #failed = new Map<string, Why>();
   readonly #refused = new Map<string, number>();
   #heldDetail = '';
+  /** Reused every round: the result, its placements array and Placement objects, the facts. */
+  readonly #placements: MutablePlacement[] = [];
+  readonly #placementPool: MutablePlacement[] = [];
+  readonly #result: MutableResult = { placements: this.#placements, expired: NO_EXPIRED };
+  #factsObj: MutableFacts | null = null;
   #round = 0;
   #enq = 0;
 
@@ -99,8 +128,13 @@ export class Scheduler implements SchedulerApi {
     const samePolicy = next.policy === this.#cfg.policy && JSON.stringify(next.settings) === JSON.stringify(this.#cfg.settings);
     if (!samePolicy) {
       const p = policyFactory(next.policy)(next.settings, this.#ctx);
-      for (const e of this.#entries.values()) p.enqueue(e.task);
-      for (const pl of this.#pool.placedTasks()) p.allocated(pl.task, 1);
+      const placed: Entry[] = [];
+      for (const e of this.#tasks.values()) {
+        if (e.placedSeq === WAITING) p.enqueue(e.task);
+        else placed.push(e);
+      }
+      placed.sort((x, y) => x.placedSeq - y.placedSeq); // placement order, as before
+      for (const pl of placed) p.allocated(pl.task, 1);
       this.#policy = p;
       this.#last.clear(); // queue names of the old policy no longer mean anything
     }
@@ -135,38 +169,58 @@ export class Scheduler implements SchedulerApi {
   }
 
   enqueue(task: SchedTask): void {
-    if (this.#entries.has(task.key)) return;
-    if (this.#pool.placedTask(task.key)) throw new Error(`scheduler: task ${task.key} is still placed; release it before enqueueing it again`);
-    this.#entries.set(task.key, { task, enq: this.#enq++, round: -1, why: Why.NotExamined, detail: '', shape: shapeOf(task) });
+    const old = this.#tasks.get(task.key);
+    if (old !== undefined) {
+      if (old.placedSeq === WAITING) return;
+      throw new Error(`scheduler: task ${task.key} is still placed; release it before enqueueing it again`);
+    }
+    this.#tasks.set(task.key, {
+      task,
+      enq: this.#enq++,
+      round: -1,
+      why: Why.NotExamined,
+      detail: '',
+      shape: shapeOf(task),
+      placedSeq: WAITING,
+      workerId: '',
+      startAt: 0,
+      estEnd: 0,
+      ws: null,
+    });
+    this.#queued++;
     this.#floor.add(task.resources);
     this.#policy.enqueue(task);
   }
 
   remove(key: string): void {
-    const e = this.#entries.get(key);
-    if (!e) return;
-    this.#entries.delete(key);
+    const e = this.#tasks.get(key);
+    if (e === undefined || e.placedSeq !== WAITING) return;
+    this.#tasks.delete(key);
+    this.#queued--;
     this.#floor.delete(e.task.resources);
     this.#policy.remove(key);
     this.#timers.forget(key);
   }
 
   release(key: string): void {
-    const placed = this.#pool.placedTask(key);
-    if (!placed) return;
-    this.#last.beforeFree(this.#pool.get(placed.workerId));
-    this.#last.beforeUsage(placed.task.job.namespace);
-    const p = this.#pool.release(key)!;
+    const p = this.#tasks.get(key);
+    if (p === undefined || p.placedSeq < 0) return;
+    this.#tasks.delete(key);
+    this.#running--;
+    // A task whose worker was removed frees nothing: no worker to snapshot.
+    if (p.ws!.live) this.#last.beforeFree(p.ws!);
+    this.#last.beforeUsage(p.task.job.namespace);
+    this.#pool.releasePlaced(p);
     this.#quotas.add(p.task, -1);
     this.#policy.allocated(p.task, -1);
   }
 
   get queuedCount(): number {
-    return this.#entries.size;
+    return this.#queued;
   }
 
   get runningCount(): number {
-    return this.#pool.placedCount;
+    return this.#running;
   }
 
   /** The backfill reservation of the latest round, if any. */
@@ -180,9 +234,11 @@ export class Scheduler implements SchedulerApi {
     const mark = this.#enq;
     const cfg = this.#cfg;
     const policy = this.#policy;
-    const placements: Placement[] = [];
-    this.#failed.clear();
-    this.#refused.clear();
+    const placements = this.#placements;
+    const pool = this.#placementPool;
+    while (placements.length > 0) placements.pop(); // a length write is a runtime call
+    if (this.#failed.size > 0) this.#failed.clear();
+    if (this.#refused.size > 0) this.#refused.clear();
     let reservation: Reservation | null = null;
     let afterReservation = 0;
 
@@ -195,22 +251,28 @@ export class Scheduler implements SchedulerApi {
     while (roomy > 0 && afterReservation <= cfg.backfillDepth) {
       const t = policy.next();
       if (!t) break;
-      const e = this.#entries.get(t.key)!;
+      const e = this.#tasks.get(t.key)!;
       e.round = round;
       if (reservation) afterReservation++;
       const a = this.#attempt(t, e, now, reservation, room);
       if (typeof a !== 'number') {
-        this.#pool.place(t, a.info.id, now, cfg.unknownEstimateMs);
+        this.#pool.placeOn(e, a, now, cfg.unknownEstimateMs);
+        e.placedSeq = this.#placedSeq++;
+        this.#queued--;
+        this.#running++;
         // The chosen worker held t, so it held the floor (floor <= t's demand).
         if (!fits(floor, a.free)) (a.roomy = false), roomy--;
         if (reservation) commitBackfill(reservation, t, a.info, now);
         this.#quotas.add(t, 1);
-        this.#entries.delete(t.key);
         this.#floor.delete(t.resources);
         this.#timers.forget(t.key);
         policy.placed(t, a.info.id);
         policy.allocated(t, 1);
-        placements.push({ task: t, workerId: a.info.id });
+        const n = placements.length;
+        let pl = pool[n];
+        if (pl === undefined) pool.push((pl = { task: t, workerId: a.info.id }));
+        else (pl.task = t), (pl.workerId = a.info.id);
+        placements.push(pl);
         continue;
       }
       e.why = a;
@@ -224,18 +286,20 @@ export class Scheduler implements SchedulerApi {
 
     const expired = cfg.admission === 'greedy' ? NO_EXPIRED : this.#timeHeads(now, round, mark, roomy === 0, reservation);
     this.#last.record(this.#facts(round, now, mark, roomy === 0, reservation));
-    return { placements, expired };
+    const result = this.#result;
+    result.expired = expired;
+    return result;
   }
 
   waiting(): readonly Waiting[] {
     const out: Waiting[] = [];
-    for (const e of this.#entries.values()) out.push({ task: e.task, reason: this.#explain(e), since: e.task.readyAt });
+    for (const e of this.#tasks.values()) if (e.placedSeq === WAITING) out.push({ task: e.task, reason: this.#explain(e), since: e.task.readyAt });
     return out;
   }
 
   reasonOf(key: string): WaitReason | undefined {
-    const e = this.#entries.get(key);
-    return e ? this.#explain(e) : undefined;
+    const e = this.#tasks.get(key);
+    return e !== undefined && e.placedSeq === WAITING ? this.#explain(e) : undefined;
   }
 
   #explain(e: Entry): WaitReason {
@@ -327,7 +391,8 @@ export class Scheduler implements SchedulerApi {
 
   /** Workers matching t whose capacity could ever hold it, in pool order (shared: do not mutate). */
   #eligible(t: SchedTask): WorkerInfo[] {
-    return this.#eligibility(this.#entries.get(t.key)?.shape ?? shapeOf(t), t).infos;
+    const e = this.#tasks.get(t.key);
+    return this.#eligibility(e !== undefined && e.placedSeq === WAITING ? e.shape : shapeOf(t), t).infos;
   }
 
   /** Strict/backfill: every queue head still waiting is blocked; time it, expire the overdue. */
@@ -335,8 +400,8 @@ export class Scheduler implements SchedulerApi {
     const cfg = this.#cfg;
     const overdue: Entry[] = [];
     for (const h of this.#policy.heads()) {
-      const e = this.#entries.get(h.key);
-      if (!e || e.enq >= mark) continue;
+      const e = this.#tasks.get(h.key);
+      if (!e || e.placedSeq !== WAITING || e.enq >= mark) continue;
       if (this.#timers.observe(this.#policy.queueOf(h), h.key, now, cfg.headTimeoutMs, cfg.headRetries) === 'expired') overdue.push(e);
     }
     if (overdue.length === 0) return NO_EXPIRED;
@@ -353,7 +418,20 @@ export class Scheduler implements SchedulerApi {
   }
 
   #facts(round: number, now: number, mark: number, exhausted: boolean, reservation: Reservation | null): RoundFacts {
-    if (this.#cfg.admission !== 'strict') return { round, now, mark, admission: this.#cfg.admission, policy: this.#policy.name, heads: NO_HEADS, reservation, capacityExhausted: exhausted };
+    if (this.#cfg.admission !== 'strict') {
+      // Reused: LastRound reads the facts of the latest record only, and copies them when it
+      // materialises a snapshot; they are rewritten only here, right before the next record.
+      const f = this.#factsObj;
+      if (f === null) return (this.#factsObj = { round, now, mark, admission: this.#cfg.admission, policy: this.#policy.name, heads: NO_HEADS, reservation, capacityExhausted: exhausted });
+      f.round = round;
+      f.now = now;
+      f.mark = mark;
+      f.admission = this.#cfg.admission;
+      f.policy = this.#policy.name;
+      f.reservation = reservation;
+      f.capacityExhausted = exhausted;
+      return f;
+    }
     const heads = new Map<string, string>();
     for (const h of this.#policy.heads()) heads.set(this.#policy.queueOf(h), h.key);
     return { round, now, mark, admission: this.#cfg.admission, policy: this.#policy.name, heads, reservation, capacityExhausted: exhausted };

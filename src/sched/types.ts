@@ -126,6 +126,11 @@ export interface SchedulerApi {
   remove(key: string): void;
   /** Frees the resources of a placed task (finished, failed, lost, cancelled). */
   release(key: string): void;
+  /**
+   * One round. The result, its arrays and Placement objects are REUSED by the next call: consume
+   * them (dispatch, copy what you keep) before calling `schedule` again. Both drivers do
+   * (engine.ts `#tick`, simulator.ts `run`).
+   */
   schedule(now: number): RoundResult;
   /** Every waiting task with the reason from the latest round (or 'policy' before any). */
   waiting(): readonly Waiting[];

@@ -40,6 +40,7 @@ import { workflowRoutes } from './routes/workflows.js';
 import { runRoutes } from './routes/runs.js';
 import { taskRoutes } from './routes/tasks.js';
 import { schedulingRoutes } from './routes/scheduling.js';
+import { systemRoutes } from './routes/system.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { dashboardRoutes } from './dashboard.js';
@@ -167,6 +168,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Kair
   await app.register(runRoutes);
   await app.register(taskRoutes);
   await app.register(schedulingRoutes);
+  await app.register(systemRoutes);
   await app.register(eventRoutes);
   await app.register(dashboardRoutes);
   return app as unknown as KairosServer;

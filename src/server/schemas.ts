@@ -121,6 +121,7 @@ export const RunsQuery = Type.Object(
     state: Type.Optional(RunState),
     namespace: Type.Optional(Name),
     workflow: Type.Optional(Name),
+    priority: Type.Optional(Type.Number({ description: 'Exact run priority' })),
     since: Type.Optional(Type.String({ maxLength: 64, description: 'ISO 8601 time or Unix epoch milliseconds' })),
     search: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Partial match on run id, workflow name and label values' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
@@ -155,3 +156,8 @@ export const PolicyBody = Type.Object(
 
 export const EventsQuery = Type.Object({ run: Type.Optional(Id) }, { additionalProperties: false });
 export const QueuesQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 500 })) }, { additionalProperties: false });
+
+export const ConcurrencyBody = Type.Object(
+  { concurrency: Type.Integer({ minimum: 1, maximum: 100_000, description: 'Attempts that may run at once on the local worker' }) },
+  { additionalProperties: false },
+);

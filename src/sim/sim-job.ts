@@ -138,11 +138,12 @@ export class SimJob {
     const cpu = cpuOf(s.resources);
     let max = 0;
     let work = 0;
+    const prefix = `${this.info.id}/${s.id}/`; // once per stage, not two concatenations per task
     for (let i = 0; i < s.numTasks; i++) {
       const trueMs = rng === null ? s.estimateMs : s.sampler!.sample(i, s.numTasks, rng, executors);
       if (trueMs > max) max = trueMs;
       work += trueMs * cpu;
-      out.push(this.#task(stage, i, 0, trueMs, now, nextSeq()));
+      out.push(this.#task(stage, i, 0, trueMs, now, nextSeq(), prefix + i));
     }
     this.stageMaxMs[stage] = max;
     this.#stageWork[stage] = work;
@@ -153,10 +154,10 @@ export class SimJob {
     return this.#task(t.stage, t.index, countsAsAttempt ? t.attempt + 1 : t.attempt, t.trueMs, now, seq);
   }
 
-  #task(stage: number, index: number, attempt: number, trueMs: number, now: number, seq: number): SimTask {
+  #task(stage: number, index: number, attempt: number, trueMs: number, now: number, seq: number, key?: string): SimTask {
     const s = this.spec.stages[stage]!;
     return {
-      key: `${this.info.id}/${s.id}/${index}`,
+      key: key ?? `${this.info.id}/${s.id}/${index}`,
       job: this.info,
       priority: this.spec.priority,
       resources: s.resources,

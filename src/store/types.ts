@@ -112,6 +112,8 @@ export interface RunFilter {
   readonly state?: RunState;
   readonly namespace?: string;
   readonly workflow?: string;
+  /** Exact run priority. */
+  readonly priority?: number;
   /** Partial match on run id, workflow name and label values. */
   readonly search?: string;
   readonly since?: number;

@@ -110,6 +110,22 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
     assert.deepEqual((await s.unfinishedRuns()).map((r) => r.id), ['r-alpha', 'r-gamma']);
   });
 
+  withStore('listRuns filters by priority (exact), combined with the other filters', async (s) => {
+    const b = emptyBatch();
+    b.newRuns.push(
+      runRow('p-low', { createdAt: 1, priority: 1 }),
+      runRow('p-high', { createdAt: 2, priority: 10 }),
+      runRow('p-high-other', { createdAt: 3, priority: 10, namespace: 'other' }),
+      runRow('p-half', { createdAt: 4, priority: 2.5 }),
+    );
+    await s.commit(b);
+    assert.deepEqual((await s.listRuns({ priority: 10 })).map((r) => r.id), ['p-high-other', 'p-high']);
+    assert.deepEqual((await s.listRuns({ priority: 10, namespace: 'other' })).map((r) => r.id), ['p-high-other']);
+    assert.deepEqual((await s.listRuns({ priority: 2.5 })).map((r) => r.id), ['p-half']);
+    assert.deepEqual((await s.listRuns({ priority: 0 })).map((r) => r.id), []);
+    assert.deepEqual((await s.listRuns({ priority: 10, limit: 1 })).map((r) => r.id), ['p-high-other']);
+  });
+
   withStore('claimRun: one owner at a time until the owner goes stale', async (s) => {
     const b = emptyBatch();
     b.newRuns.push(runRow('r1', { owner: 'h:1', ownerSeenAt: 1000 }));

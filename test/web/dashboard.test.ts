@@ -1,8 +1,9 @@
 /**
  * The web dashboard in a real headless Chromium (Debian's `chromium`, driven by playwright-core;
  * no browser is downloaded) against a real server on a free port with a temporary state folder
- * and real shell tasks. Screenshots go to $KAIROS_SCREENSHOTS or a fresh temporary folder
- * (printed as a test diagnostic). No timing assertions: every wait is for a selector or a
+ * and real shell tasks. Screenshots are test artifacts, saved on every run (not only on failure)
+ * to $KAIROS_SCREENSHOTS or `test-artifacts/screenshots/` at the repo root (git-ignored; the
+ * folder is printed as a test diagnostic). No timing assertions: every wait is for a selector or a
  * condition, with generous timeouts.
  *
  * Needs web/dist: `npm install` builds it (prepare -> build -> build:web); built here if missing.
@@ -13,6 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createServer, type KairosServer } from '../../src/server/app.js';
@@ -26,6 +28,8 @@ declare const document: any;
 declare const location: any;
 
 const CHROMIUM = '/usr/bin/chromium';
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SCREENSHOTS = process.env.KAIROS_SCREENSHOTS ?? join(REPO_ROOT, 'test-artifacts', 'screenshots');
 const WAIT = { timeout: 30_000 };
 
 const ETL = `name: etl
@@ -57,6 +61,16 @@ tasks:
   report: { needs: [big-a], run: echo done }
 `;
 
+/** Long enough to click Pause while `first` runs; `second` is then held by the pause. */
+const PAUSABLE = `name: pausable
+tasks:
+  first:
+    run: "sleep 2; echo first-done"
+  second:
+    needs: [first]
+    run: echo second-done
+`;
+
 const noChromium = !existsSync(CHROMIUM) && !process.env.CI;
 
 test('dashboard: runs list live, run page (DAG, Gantt, logs), queues with wait reasons, metrics, policy switch, token login', { skip: noChromium && `${CHROMIUM} is missing: apt-get install chromium`, timeout: 120_000 }, async (t) => {
@@ -65,7 +79,7 @@ test('dashboard: runs list live, run page (DAG, Gantt, logs), queues with wait r
     assert.equal(r.status, 0, 'npm run build:web');
   }
   const dir = mkdtempSync(join(tmpdir(), 'kairos-web-'));
-  const shots = process.env.KAIROS_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), 'kairos-screens-'));
+  const shots = SCREENSHOTS;
   mkdirSync(shots, { recursive: true });
   t.diagnostic(`screenshots: ${shots}`);
 
@@ -111,6 +125,7 @@ test('dashboard: runs list live, run page (DAG, Gantt, logs), queues with wait r
     await page.evaluate(() => { (window as any).__sameDocument = true; });
     assert.equal((await api('POST', '/workflows', { source: ETL })).status, 201);
     assert.equal((await api('POST', '/workflows', { source: HOG })).status, 201);
+    assert.equal((await api('POST', '/workflows', { source: PAUSABLE })).status, 201);
     const run1 = (await api('POST', '/runs', { workflow: 'etl', labels: { ticket: 'DASH-1' } })).body.id as string;
     await page.waitForSelector(`tr[data-run-id="${run1}"]`, WAIT);
     await page.waitForSelector(`tr[data-run-id="${run1}"][data-state="succeeded"]`, WAIT);
@@ -144,6 +159,38 @@ test('dashboard: runs list live, run page (DAG, Gantt, logs), queues with wait r
     await page.waitForFunction(() => /rows=42/.test(document.querySelector('pre.logs[data-task="extract"]')?.textContent ?? ''), null, WAIT);
     await shot('run');
 
+    // --- Pause and resume from the run page: the queued task is held with a paused reason. ---
+    const run3 = (await api('POST', '/runs', { workflow: 'pausable' })).body.id as string;
+    await go(`#/runs/${run3}`);
+    await page.waitForSelector(`[data-page="run"][data-run-id="${run3}"][data-state="running"] [data-action="pause"]`, WAIT);
+    await page.click('[data-action="pause"]');
+    await page.waitForSelector(`[data-page="run"][data-run-id="${run3}"][data-paused="true"] [data-run-paused]`, WAIT);
+    await page.waitForSelector('[data-action="resume"]', WAIT);
+    assert.equal((await api('GET', `/runs/${run3}`)).body.run.paused, true);
+    // The queues page says why `second` waits (once `first` is done, it is held by the pause).
+    await go('#/queues');
+    await page.waitForSelector(`tr[data-run="${run3}"][data-task="second"][data-reason="paused"]`, WAIT);
+    assert.match((await page.textContent(`tr[data-run="${run3}"][data-task="second"] .reason`)) ?? '', /run is paused/);
+    await shot('queues-paused');
+    // The system-wide toggle (the server is open here: every caller is an unscoped admin).
+    await page.click('[data-action="system-pause"]');
+    await page.waitForSelector('[data-system-paused]', WAIT);
+    await page.waitForSelector(`tr[data-run="${run3}"][data-task="second"][data-reason="paused"]`, WAIT);
+    assert.equal((await api('GET', '/system')).body.paused, true);
+    await shot('queues-system-paused');
+    await page.click('[data-action="system-resume"]');
+    await page.waitForSelector('[data-system="running"]', WAIT);
+    assert.equal((await api('GET', '/system')).body.paused, false);
+    // Back on the run page: still paused until Resume; then it completes.
+    await go(`#/runs/${run3}`);
+    await page.waitForSelector(`[data-page="run"][data-run-id="${run3}"][data-paused="true"]`, WAIT);
+    assert.equal((await api('GET', `/runs/${run3}`)).body.run.state, 'running');
+    await shot('run-paused');
+    await page.click('[data-action="resume"]');
+    await page.waitForSelector(`[data-page="run"][data-run-id="${run3}"][data-paused="false"]`, WAIT);
+    await page.waitForSelector(`[data-page="run"][data-run-id="${run3}"][data-state="succeeded"]`, WAIT);
+    await page.waitForFunction(() => document.querySelectorAll('.dag-node.state-succeeded').length === 2, null, WAIT);
+
     // --- Queues: one hog task waits for CPU while the other holds the worker. ---
     const hog = (await api('POST', '/runs', { workflow: 'hog' })).body.id as string;
     await go('#/queues');
@@ -154,6 +201,8 @@ test('dashboard: runs list live, run page (DAG, Gantt, logs), queues with wait r
     await page.waitForSelector(`tr[data-run="${hog}"][data-task="small"][data-reason="head_of_line"]`, WAIT);
     await page.waitForSelector(`tr[data-run="${hog}"][data-task="report"][data-reason="dependency"]`, WAIT);
     await page.waitForSelector('tr[data-worker] .use-fill.hot', WAIT);
+    // Strict admission: the blocked head, with its timeout.
+    await page.waitForSelector(`[data-head-timeouts] tr[data-head="big-b"][data-run="${hog}"]`, WAIT);
     await shot('queues');
 
     // --- The hog run's page while it runs, then cancelled: the DAG follows without reload. ---

@@ -32,9 +32,22 @@ export interface WaitingTask {
   since: number | null; reason: WaitReason; reasonText: string;
 }
 
+export interface QueueHead {
+  run: string; task: string; priority: number; blockedSince: number; timeoutAt: number; reason: WaitReason; reasonText: string;
+}
+
 export interface Queues {
-  policy: string; depth: { priority: number; queued: number }[]; queued: number; running: number;
+  policy: string; admission: string; systemPaused: boolean;
+  /** Strict/backfill admission only. */
+  headTimeouts: { headTimeoutMs: number; headRetries: number; heads: QueueHead[] } | null;
+  depth: { priority: number; queued: number }[]; queued: number; running: number;
   waiting: WaitingTask[]; truncated: boolean;
+}
+
+/** GET /system (admin). */
+export interface SystemState {
+  paused: boolean; concurrency: number; running: number; queued: number; liveRuns: number;
+  policy: { policy: string; admission: string; settings: unknown; headTimeoutMs: number; headRetries: number };
 }
 
 export interface Worker {

@@ -65,6 +65,7 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
       ...(q.state ? { state: q.state as RunRow['state'] } : {}),
       ...(scope ?? q.namespace ? { namespace: (scope ?? q.namespace)! } : {}),
       ...(q.workflow ? { workflow: q.workflow } : {}),
+      ...(q.priority !== undefined ? { priority: q.priority } : {}),
       ...(q.since !== undefined ? { since: parseSince(q.since) } : {}),
       ...(q.search ? { search: q.search } : {}),
       limit: q.limit ?? 100,
@@ -91,6 +92,30 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const run = await visibleRun(k, req.principal, req.params.id);
     return runView(await engine.cancelStored(run.id));
   });
+
+  // Pause and resume: nothing of a paused run starts (its queued tasks wait with the reason
+  // `{ kind: 'paused', scope: 'run' }`); attempts already running finish. The pause is stored.
+  for (const action of ['pause', 'resume'] as const) {
+    app.post(`/runs/:id/${action}`, {
+      schema: {
+        tags: ['runs'], params: RunParams,
+        summary: action === 'pause' ? 'Pause a live run: its queued tasks are held, running attempts finish' : 'Resume a paused run',
+        response: responses({ 200: Type.Ref(Run) }, [401, 403, 404, 409, 429]),
+      },
+    }, async (req) => {
+      requireRole(req.principal, 'operator', `${action} runs`);
+      const run = await visibleRun(k, req.principal, req.params.id);
+      if (run.state !== 'running' && run.state !== 'compensating') {
+        throw new ApiError('ILLEGAL_TRANSITION', `run '${run.id}' is ${run.state}; only a running run can be ${action === 'pause' ? 'paused' : 'resumed'}`);
+      }
+      if (!engine.runs.has(run.id)) {
+        throw new ApiError('ILLEGAL_TRANSITION', `run '${run.id}' is not driven by this server (another process owns it); it cannot be ${action === 'pause' ? 'paused' : 'resumed'} here`);
+      }
+      const row = action === 'pause' ? engine.pauseRun(run.id) : engine.resumeRun(run.id);
+      req.log.info({ run: run.id }, `run ${action === 'pause' ? 'paused' : 'resumed'}`);
+      return runView(row);
+    });
+  }
 
   app.post('/runs/:id/retry', {
     schema: {

@@ -11,6 +11,69 @@ import type { SchedulerConfig } from '../../sched/types.js';
 import { canSee, requireRole } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { PolicyBody, QueuesQuery, responses } from '../schemas.js';
+import { DEFAULT_HEAD_TIMEOUT_MS } from '../../sched/config.js';
+import type { Engine } from '../../engine/engine.js';
+import type { Waiting } from '../../sched/types.js';
+
+const PAUSED_SYSTEM: WaitReason = Object.freeze({ kind: 'paused', scope: 'system' });
+const PAUSED_RUN: WaitReason = Object.freeze({ kind: 'paused', scope: 'run' });
+
+interface HeadSeen { run: string; task: string; namespace: string; priority: number; since: number; reason: WaitReason }
+
+/**
+ * Blocked queue heads under strict/backfill admission, as the server sees them. The scheduler
+ * keeps its own head timers private (src/sched/head-timers.ts), so this watch derives the heads
+ * from the wait reasons it does expose: every task another waits behind (`head_of_line`,
+ * `reservation`), plus the backfill reservation's head, plus (strict) the oldest waiting task
+ * of each priority that is itself not behind a head. `since` is when the watch first saw the
+ * task as a head: sampled about every second, so it can be up to ~1 s later than the scheduler's.
+ */
+class HeadWatch {
+  readonly #engine: Engine;
+  #seen = new Map<string, HeadSeen>();
+  constructor(engine: Engine) {
+    this.#engine = engine;
+  }
+
+  sample(now: number, waiting?: readonly Waiting[]): void {
+    const sched = this.#engine.scheduler;
+    if ((sched.config.admission ?? 'greedy') === 'greedy' || this.#engine.paused) {
+      if (this.#seen.size > 0) this.#seen = new Map();
+      return;
+    }
+    const all = waiting ?? sched.waiting();
+    const byKey = new Map(all.map((w) => [w.task.key, w]));
+    const headKeys = new Set<string>();
+    const oldest = new Map<number, Waiting>();
+    for (const w of all) {
+      const r = w.reason;
+      if (r.kind === 'head_of_line' || r.kind === 'reservation') headKeys.add(r.head);
+      else if (sched.config.admission === 'strict') {
+        const o = oldest.get(w.task.priority);
+        if (!o || w.since < o.since) oldest.set(w.task.priority, w);
+      }
+    }
+    for (const w of oldest.values()) headKeys.add(w.task.key);
+    const res = sched.reservation();
+    if (res) headKeys.add(res.head);
+    const next = new Map<string, HeadSeen>();
+    for (const key of headKeys) {
+      const w = byKey.get(key);
+      if (!w) continue;
+      const live = (w.task as EngineSchedTask).live;
+      const prev = this.#seen.get(key);
+      next.set(key, {
+        run: live.row.runId, task: live.row.taskId, namespace: w.task.job.namespace, priority: w.task.priority,
+        since: prev?.since ?? now, reason: w.reason,
+      });
+    }
+    this.#seen = next;
+  }
+
+  current(): HeadSeen[] {
+    return [...this.#seen.values()].sort((a, b) => a.since - b.since);
+  }
+}
 
 const SETTLED = new Set(['succeeded', 'failed', 'timed_out', 'skipped', 'cancelled', 'compensated']);
 
@@ -18,8 +81,19 @@ const WaitingTask = Type.Object({
   run: Type.String(), task: Type.String(), workflow: Type.String(), namespace: Type.String(), priority: Type.Number(),
   state: Type.String(), since: Type.Union([Type.Integer(), Type.Null()]), reason: Type.Unknown(), reasonText: Type.String(),
 });
+const QueueHead = Type.Object({
+  run: Type.String(), task: Type.String(), priority: Type.Number(),
+  blockedSince: Type.Integer({ description: 'When the server first saw this task block its queue (sampled about every second)' }),
+  timeoutAt: Type.Integer({ description: 'blockedSince + headTimeoutMs: when the scheduler retries or cancels it (per try)' }),
+  reason: Type.Unknown(), reasonText: Type.String(),
+});
 const Queues = Type.Object({
   policy: Type.String(),
+  admission: Type.String(),
+  systemPaused: Type.Boolean(),
+  headTimeouts: Type.Union([Type.Object({
+    headTimeoutMs: Type.Number(), headRetries: Type.Integer(), heads: Type.Array(QueueHead),
+  }), Type.Null()], { description: 'Strict/backfill admission only: the blocked queue heads and when they time out' }),
   depth: Type.Array(Type.Object({ priority: Type.Number(), queued: Type.Integer() })),
   queued: Type.Integer(),
   running: Type.Integer(),
@@ -33,6 +107,10 @@ const PolicyView = Type.Object({
 export const schedulingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { engine } = app.kairos;
   const sched = engine.scheduler;
+  const heads = new HeadWatch(engine);
+  const timer = setInterval(() => heads.sample(Date.now()), 1000);
+  timer.unref();
+  app.addHook('onClose', async () => clearInterval(timer));
 
   app.get('/queues', {
     schema: {
@@ -46,13 +124,15 @@ export const schedulingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const items: Item[] = [];
     const depth = new Map<number, number>();
     const add = (i: Omit<Item, 'reasonText'> & { reason: WaitReason }) => items.push({ ...i, reasonText: describeWaitReason(i.reason) });
-    for (const w of sched.waiting()) {
+    const systemPaused = engine.paused;
+    const waiting = sched.waiting();
+    for (const w of waiting) {
       const live = (w.task as EngineSchedTask).live;
       if (!canSee(p, w.task.job.namespace)) continue;
       depth.set(w.task.priority, (depth.get(w.task.priority) ?? 0) + 1);
       add({
         run: live.row.runId, task: live.row.taskId, workflow: live.run.row.workflow, namespace: w.task.job.namespace,
-        priority: w.task.priority, state: live.row.state, since: w.since, reason: w.reason,
+        priority: w.task.priority, state: live.row.state, since: w.since, reason: systemPaused ? PAUSED_SYSTEM : w.reason,
       });
     }
     // Tasks not in the scheduler yet: waiting on upstream tasks, or backing off before a retry.
@@ -60,7 +140,10 @@ export const schedulingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (!canSee(p, run.row.namespace)) continue;
       for (const t of run.tasks.values()) {
         const base = { run: run.row.id, task: t.id, workflow: run.row.workflow, namespace: run.row.namespace, priority: t.spec.priority, state: t.row.state };
-        if (t.row.state === 'retry_wait') {
+        if (t.row.state === 'queued' && run.held.includes(t)) {
+          // Held by a run pause: out of the scheduler (not in `depth`/`queued`) until the run resumes.
+          add({ ...base, since: t.row.readyAt, reason: PAUSED_RUN });
+        } else if (t.row.state === 'retry_wait') {
           add({ ...base, since: t.row.finishedAt, reason: t.row.reason ?? { kind: 'backoff', until: t.row.retryAt ?? 0, attempt: t.row.attempt + 1 } });
         } else if (t.row.state === 'pending' && t.unsettledParents > 0) {
           const waitingOn = (t.group?.parents ?? t.parents).filter((x) => !SETTLED.has(x.row.state)).map((x) => x.id);
@@ -69,8 +152,25 @@ export const schedulingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
     }
     items.sort((a, b) => (a.since ?? 0) - (b.since ?? 0));
+    const cfg = sched.config;
+    const admission = cfg.admission ?? 'greedy';
+    let headTimeouts: typeof Queues.static['headTimeouts'] = null;
+    if (admission !== 'greedy') {
+      const headTimeoutMs = cfg.headTimeoutMs ?? DEFAULT_HEAD_TIMEOUT_MS;
+      heads.sample(Date.now(), waiting);
+      headTimeouts = {
+        headTimeoutMs, headRetries: cfg.headRetries ?? 0,
+        heads: heads.current().filter((h) => canSee(p, h.namespace)).map((h) => ({
+          run: h.run, task: h.task, priority: h.priority, blockedSince: h.since, timeoutAt: h.since + headTimeoutMs,
+          reason: h.reason, reasonText: describeWaitReason(h.reason),
+        })),
+      };
+    }
     return {
-      policy: sched.config.policy,
+      policy: cfg.policy,
+      admission,
+      systemPaused,
+      headTimeouts,
       depth: [...depth].sort((a, b) => b[0] - a[0]).map(([priority, queued]) => ({ priority, queued })),
       queued: [...depth.values()].reduce((a, b) => a + b, 0),
       running: sched.runningCount,

@@ -87,6 +87,7 @@ export class PostgresStore implements Store {
     if (filter.state) add('state = ?', filter.state);
     if (filter.namespace) add('namespace = ?', filter.namespace);
     if (filter.workflow) add('workflow = ?', filter.workflow);
+    if (filter.priority !== undefined) add('priority = ?', filter.priority);
     if (filter.since !== undefined) add('created_at >= ?', filter.since);
     if (filter.search) {
       if (filter.search.includes('\0')) return []; // stored text never holds NUL

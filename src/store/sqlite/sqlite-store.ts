@@ -149,6 +149,7 @@ export class SqliteStore implements Store {
     if (filter.state) (where.push('state = ?'), args.push(filter.state));
     if (filter.namespace) (where.push('namespace = ?'), args.push(filter.namespace));
     if (filter.workflow) (where.push('workflow = ?'), args.push(filter.workflow));
+    if (filter.priority !== undefined) (where.push('priority = ?'), args.push(filter.priority));
     if (filter.since !== undefined) (where.push('created_at >= ?'), args.push(filter.since));
     if (filter.search) {
       const like = `%${filter.search.replace(/[\\%_]/g, (c) => '\\' + c)}%`;

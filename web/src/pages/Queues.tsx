@@ -3,8 +3,8 @@
  * reason it waits (GET /queues): CPU, memory, quota, dependency, share, head of line, backoff...
  * Refreshed on live events (coalesced) and every POLL_MS, since reasons change as capacity frees.
  */
-import { useEffect, useMemo } from 'preact/hooks';
-import { getJson, type Queues, type WaitReason, type Worker } from '../api';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { getJson, sendJson, type Queues, type SystemState, type WaitReason, type Worker } from '../api';
 import { coalesce, useLive } from '../events';
 import { duration, resourceAmount, stateClass } from '../format';
 import { useInterval, useLoad } from '../hooks';
@@ -23,6 +23,8 @@ export function reasonTags(r: WaitReason): string[] {
       return ['head of line'];
     case 'dependency':
       return ['dependency'];
+    case 'paused':
+      return [r.scope === 'system' ? 'system paused' : 'run paused'];
     default:
       return [r.kind.replace(/_/g, ' ')];
   }
@@ -43,8 +45,17 @@ export function QueuesPage() {
 
   return (
     <section data-page="queues">
-      <div class="toolbar"><h1>Queues</h1>{data && <span class="muted">policy <b data-policy={data.policy}>{data.policy}</b></span>}</div>
+      <div class="toolbar">
+        <h1>Queues</h1>
+        {data && <span class="muted">policy <b data-policy={data.policy}>{data.policy}</b> · admission {data.admission}</span>}
+        <SystemToggle onChange={refetch} />
+      </div>
       {q.error && <p class="error" role="alert">{q.error.message}</p>}
+      {data?.systemPaused && (
+        <p class="banner paused" data-system-paused role="status">
+          The system is paused: no task starts until it is resumed (running attempts finish).
+        </p>
+      )}
       {data && (
         <div class="cards-row">
           <div class="card stat"><div class="stat-n" data-stat="queued">{data.queued}</div><div class="muted">queued in the scheduler</div></div>
@@ -85,6 +96,29 @@ export function QueuesPage() {
           </table>
         </div>
       )}
+      {data?.headTimeouts && (
+        <div class="card" data-head-timeouts>
+          <h2>Queue heads <span class="muted small">{data.admission} admission: a head blocked {duration(data.headTimeouts.headTimeoutMs)} is
+            {data.headTimeouts.headRetries > 0 ? ` retried ${data.headTimeouts.headRetries}×, then` : ''} cancelled</span></h2>
+          {data.headTimeouts.heads.length === 0 ? <p class="muted small">No queue head is blocked.</p> : (
+            <table class="grid compact heads">
+              <thead><tr><th>Head</th><th>Run</th><th>Priority</th><th>Blocked for</th><th>Times out in</th><th>Why</th></tr></thead>
+              <tbody>
+                {data.headTimeouts.heads.map((h) => (
+                  <tr data-head={h.task} data-run={h.run}>
+                    <td class="mono"><a href={runHref(h.run, h.task)}>{h.task}</a></td>
+                    <td class="mono"><a href={runHref(h.run)}>{h.run}</a></td>
+                    <td class="num">{h.priority}</td>
+                    <td class="num">{duration(Math.max(0, Date.now() - h.blockedSince))}</td>
+                    <td class="num">{duration(Math.max(0, h.timeoutAt - Date.now()))}</td>
+                    <td class={`reason reason-${h.reason.kind}`}><span class="reason-text">{h.reasonText}</span></td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </div>
+      )}
       <div class="card">
         <h2>Waiting tasks <span class="muted small">and why they wait</span></h2>
         {data && data.waiting.length === 0 && <p class="empty">Nothing is waiting.</p>}
@@ -119,4 +153,39 @@ function resourcesOf(workers: Worker[]): string[] {
   const order = ['cpu', 'memory', 'gpu', 'slots'];
   const all = new Set(workers.flatMap((w) => Object.keys(w.capacity)));
   return [...all].sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99) || a.localeCompare(b));
+}
+
+/**
+ * The system-wide pause toggle (admin, unscoped tokens: GET /system answers 403 to anyone else,
+ * and then the toggle is not shown).
+ */
+export function SystemToggle({ onChange }: { onChange?: () => void }) {
+  const sys = useLoad((signal) => getJson<SystemState>('/system', signal), []);
+  const [state, setState] = useState<SystemState | null>(null);
+  const [err, setErr] = useState<string | null>(null);
+  useEffect(() => {
+    if (sys.data) setState(sys.data);
+  }, [sys.data]);
+  useInterval(() => {
+    if (!sys.error) sys.reload();
+  }, POLL_MS);
+  if (!state) return null;
+  const toggle = async () => {
+    setErr(null);
+    try {
+      setState(await sendJson<SystemState>('POST', state.paused ? '/system/resume' : '/system/pause', {}));
+      onChange?.();
+    } catch (e) {
+      setErr((e as Error).message);
+    }
+  };
+  return (
+    <span class="system-toggle" data-system={state.paused ? 'paused' : 'running'}>
+      <span class="muted small">concurrency {state.concurrency}</span>{' '}
+      <button class={state.paused ? '' : 'danger'} onClick={toggle} data-action={state.paused ? 'system-resume' : 'system-pause'}>
+        {state.paused ? 'Resume system' : 'Pause system'}
+      </button>
+      {err && <span class="error small" role="status"> {err}</span>}
+    </span>
+  );
 }

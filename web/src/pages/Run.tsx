@@ -84,13 +84,13 @@ export function RunPage({ id, query }: { id: string; query: URLSearchParams }) {
   for (const t of tasks) counts.set(t.state, (counts.get(t.state) ?? 0) + 1);
 
   return (
-    <section data-page="run" data-run-id={run.id} data-state={run.state}>
+    <section data-page="run" data-run-id={run.id} data-state={run.state} data-paused={run.paused ? 'true' : 'false'}>
       <div class="run-head">
         <div>
           <a href="#/" class="muted small">← Runs</a>
           <h1>
             <span class="mono">{run.id}</span> <span class={`badge big ${stateClass(run.state)}`} data-run-state={run.state}>{run.state}</span>
-            {run.paused && <span class="badge">paused</span>}
+            {run.paused && <span class="badge paused" data-run-paused>paused</span>}
           </h1>
           <p class="muted">
             workflow <b>{run.workflow}</b> · namespace {run.namespace} · priority {run.priority} · started {time(run.startedAt ?? run.createdAt)} ·{' '}
@@ -103,7 +103,10 @@ export function RunPage({ id, query }: { id: string; query: URLSearchParams }) {
           </p>
           {run.error && <p class="error">{run.error}</p>}
         </div>
-        <RunActions run={run} onDone={refetch} />
+        <RunActions run={run} onDone={(r) => {
+          if (r) setData((d) => (d ? { ...d, run: r } : d));
+          refetch();
+        }} />
       </div>
       <div class="counts">
         {[...counts].map(([s, n]) => <span class={`badge ${stateClass(s)}`}>{n} {s.replace('_', ' ')}</span>)}
@@ -128,20 +131,24 @@ export function RunPage({ id, query }: { id: string; query: URLSearchParams }) {
   );
 }
 
-function RunActions({ run, onDone }: { run: Run; onDone: () => void }) {
+const ACTION_TEXT = { cancel: 'Cancelling…', retry: 'Retrying failed tasks…', pause: 'Paused: queued tasks are held; running ones finish.', resume: 'Resumed.' } as const;
+
+function RunActions({ run, onDone }: { run: Run; onDone: (run: Run | null) => void }) {
   const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
-  const act = async (what: 'cancel' | 'retry') => {
+  const act = async (what: keyof typeof ACTION_TEXT) => {
     setMsg(null);
     try {
-      await sendJson('POST', `${runPath(run.id)}/${what}`, {});
-      setMsg({ ok: true, text: what === 'cancel' ? 'Cancelling…' : 'Retrying failed tasks…' });
-      onDone();
+      const r = await sendJson<Run>('POST', `${runPath(run.id)}/${what}`, {});
+      setMsg({ ok: true, text: ACTION_TEXT[what] });
+      onDone(what === 'pause' || what === 'resume' ? r : null);
     } catch (e) {
       setMsg({ ok: false, text: (e as Error).message });
     }
   };
   return (
     <div class="actions">
+      {run.state === 'running' && !run.paused && <button onClick={() => act('pause')} data-action="pause">Pause run</button>}
+      {run.state === 'running' && run.paused && <button onClick={() => act('resume')} data-action="resume">Resume run</button>}
       {run.state === 'running' && <button class="danger" onClick={() => act('cancel')} data-action="cancel">Cancel run</button>}
       {(run.state === 'failed' || run.state === 'cancelled') && <button onClick={() => act('retry')} data-action="retry">Retry failed</button>}
       {msg && <p class={msg.ok ? 'ok small' : 'error small'} role="status">{msg.text}</p>}
