@@ -4,6 +4,9 @@
  * SIGTERM/SIGINT drain gracefully (see src/server/lifecycle.ts).
  */
 import type { Command } from 'commander';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createServer, handleSignals, loadConfig, ConfigError, type ServerConfigInput } from '../../server/index.js';
 import { CliExit } from '../fail.js';
 
@@ -12,6 +15,23 @@ interface Opts {
   host?: string;
   state?: string;
   config?: string;
+  examples?: boolean;
+}
+
+/**
+ * `--examples`: registers every workflow in the project's examples/ folder through the API (the
+ * same validation as any client) and starts one ETL run, so a first look at the dashboard shows
+ * Kairos working. Needs the server to run open (no tokens yet) — otherwise it says so and skips.
+ */
+async function loadExamples(app: Awaited<ReturnType<typeof createServer>>): Promise<void> {
+  const dir = fileURLToPath(new URL('../../../examples/', import.meta.url));
+  if (!existsSync(dir)) return void app.log.warn({ dir }, 'no examples folder next to this installation');
+  for (const f of readdirSync(dir).filter((n) => /\.(ya?ml|json)$/.test(n)).sort()) {
+    const res = await app.inject({ method: 'POST', url: '/workflows', headers: { 'content-type': f.endsWith('.json') ? 'application/json' : 'application/yaml' }, payload: readFileSync(join(dir, f), 'utf8') });
+    if (res.statusCode >= 400) return void app.log.warn({ file: f, status: res.statusCode, body: res.body.slice(0, 200) }, 'examples not loaded (the server needs a token: create them with the API instead)');
+  }
+  const run = await app.inject({ method: 'POST', url: '/runs', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ workflow: 'etl-daily' }) });
+  app.log.info({ status: run.statusCode }, 'examples registered; one etl-daily run started');
 }
 
 export function registerServer(program: Command): void {
@@ -22,6 +42,7 @@ export function registerServer(program: Command): void {
     .option('--host <addr>', 'address to listen on (default 127.0.0.1, env KAIROS_HOST)')
     .option('--state <dir>', 'state folder (default $KAIROS_HOME or .kairos)')
     .option('--config <file>', 'YAML configuration file (see docs/api.md "Configuration")')
+    .option('--examples', 'register the example workflows and start one run (a first look at the dashboard)')
     .action(async (opts: Opts) => {
       const flags: ServerConfigInput = {};
       if (opts.port !== undefined) {
@@ -42,5 +63,7 @@ export function registerServer(program: Command): void {
       }
       handleSignals(app);
       await app.listen({ port: config.port, host: config.host });
+      if (opts.examples) await loadExamples(app);
+      process.stdout.write(`kairos: dashboard and API on http://${config.host}:${config.port}/ (OpenAPI at /docs)\n`);
     });
 }
