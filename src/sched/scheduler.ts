@@ -31,7 +31,8 @@ import { QuotaBook } from './quotas.js';
 import { policyFactory } from './registry.js';
 import type { Expired, Placement, RoundResult, SchedTask, SchedulerApi, SchedulerConfig, Waiting, WorkerInfo } from './types.js';
 import { RoomIndex } from './room.js';
-import { matches, WorkerPool, type PlacedTask, type WorkerState } from './workers.js';
+import { WorkerPool, type PlacedTask, type WorkerState } from './workers.js';
+import { bestFitIndex, EligibilityCache, shapeOf } from './placement.js';
 
 /**
  * The one record per task, from enqueue to release: waiting entry (Examined), then placed
@@ -45,12 +46,6 @@ interface Entry extends Examined, PlacedTask {
 }
 
 const WAITING = -1;
-
-/** Workers that match a shape and whose capacity could ever hold it, in pool order. */
-interface Eligibility {
-  readonly infos: WorkerInfo[];
-  readonly states: Set<WorkerState>;
-}
 
 const NO_EXPIRED: readonly Expired[] = Object.freeze([]);
 
@@ -82,9 +77,7 @@ export class Scheduler implements SchedulerApi {
   readonly #ctx: PolicyContext;
   readonly #room = new RoomIndex();
   readonly #last = new LastRound(this.#pool, this.#quotas);
-  /** Per shape, valid for pool version #eligVersion (rebuilt when workers change). */
-  readonly #elig = new Map<string, Eligibility>();
-  #eligVersion = -1;
+  readonly #elig = new EligibilityCache(this.#pool);
   /** Per-round scratch, cleared at the start of each round (no allocation per round). */
   readonly #failed = new Map<string, Why>();
   readonly #refused = new Map<string, number>();
@@ -318,7 +311,7 @@ export class Scheduler implements SchedulerApi {
     const refusedKey = r ? `${e.shape}\u0000${t.job.namespace}` : '';
     const minRefused = r ? this.#refused.get(refusedKey) : undefined;
     if (minRefused !== undefined && (t.estimateMs ?? Number.POSITIVE_INFINITY) >= minRefused) return Why.Reservation;
-    const elig = this.#eligibility(e.shape, t);
+    const elig = this.#elig.get(e.shape, t);
     // Free capacity only shrinks during a round, so a shape that failed stays failed.
     if (elig.infos.length === 0) return failed.set(e.shape, Why.Unschedulable), Why.Unschedulable;
     const choose = this.#policy.choosePlacement;
@@ -352,47 +345,15 @@ export class Scheduler implements SchedulerApi {
       return Why.Reservation;
     }
     if (!options) return best!;
-    const choice = choose!.call(this.#policy, t, options, now) ?? { index: this.#defaultPlacement(t, options) };
+    const choice = choose!.call(this.#policy, t, options, now) ?? { index: bestFitIndex(this.#cfg.placement, t, options) };
     if ('hold' in choice) return (this.#heldDetail = choice.hold), Why.Held;
     return states![choice.index]!;
-  }
-
-  /** best-fit: the worker left with the least normalised free room on the task's resources. */
-  #defaultPlacement(t: SchedTask, options: readonly PlacementOption[]): number {
-    if (this.#cfg.placement === 'first-fit' || options.length === 1) return 0;
-    let best = 0;
-    let bestScore = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < options.length; i++) {
-      const { worker, free } = options[i]!;
-      let score = 0;
-      for (const k in t.resources) score += ((free[k] ?? 0) - t.resources[k]!) / (worker.capacity[k] || 1);
-      if (score < bestScore) (bestScore = score), (best = i);
-    }
-    return best;
-  }
-
-  #eligibility(shape: string, t: SchedTask): Eligibility {
-    if (this.#eligVersion !== this.#pool.version || this.#elig.size > 1000) {
-      this.#elig.clear();
-      this.#eligVersion = this.#pool.version;
-    }
-    let el = this.#elig.get(shape);
-    if (!el) {
-      el = { infos: [], states: new Set() };
-      for (const w of this.#pool.states()) {
-        if (!matches(t, w.info) || !fits(t.resources, w.info.capacity)) continue;
-        el.infos.push(w.info);
-        el.states.add(w);
-      }
-      this.#elig.set(shape, el);
-    }
-    return el;
   }
 
   /** Workers matching t whose capacity could ever hold it, in pool order (shared: do not mutate). */
   #eligible(t: SchedTask): WorkerInfo[] {
     const e = this.#tasks.get(t.key);
-    return this.#eligibility(e !== undefined && e.placedSeq === WAITING ? e.shape : shapeOf(t), t).infos;
+    return this.#elig.get(e !== undefined && e.placedSeq === WAITING ? e.shape : shapeOf(t), t).infos;
   }
 
   /** Strict/backfill: every queue head still waiting is blocked; time it, expire the overdue. */
@@ -436,22 +397,4 @@ export class Scheduler implements SchedulerApi {
     for (const h of this.#policy.heads()) heads.set(this.#policy.queueOf(h), h.key);
     return { round, now, mark, admission: this.#cfg.admission, policy: this.#policy.name, heads, reservation, capacityExhausted: exhausted };
   }
-}
-
-/** Shape strings of pool-less, selector-less tasks, per resources object (drivers share them per stage). */
-const plainShapes = new WeakMap<Resources, string>();
-
-function shapeOf(t: SchedTask): string {
-  if (t.pool === null && t.selector === null) {
-    let s = plainShapes.get(t.resources);
-    if (s === undefined) plainShapes.set(t.resources, (s = shapeKey(t)));
-    return s;
-  }
-  return shapeKey(t);
-}
-
-function shapeKey(t: SchedTask): string {
-  const sel = t.selector ? Object.keys(t.selector).sort().map((k) => `${k}=${t.selector![k]}`).join(',') : '';
-  const res = Object.keys(t.resources).sort().map((k) => `${k}=${t.resources[k]}`).join(',');
-  return `${t.pool ?? ''}\u0000${sel}\u0000${res}`;
 }
