@@ -10,6 +10,7 @@ import type { Resources } from '../core/resources.js';
 import type { SchedulerConfig } from '../sched/types.js';
 import type { Store } from '../store/types.js';
 import type { Executor } from '../exec/types.js';
+import type { ControllerSpec } from '../learn/concurrency/index.js';
 
 export interface EngineOptions {
   readonly store: Store;
@@ -38,11 +39,17 @@ export interface EngineOptions {
    * null keeps it in memory only.
    */
   readonly runtimeModel?: string | null;
+  /**
+   * Adaptive concurrency (docs/self-tuning.md): a controller that moves `concurrency` from the
+   * latency and errors of finished attempts. Off (undefined) by default: the limit stays fixed.
+   */
+  readonly autoConcurrency?: ControllerSpec;
   /** Owner heartbeat period. Default 5,000 ms; a run whose owner is silent 3 periods may be taken over. */
   readonly heartbeatMs?: number;
 }
 
-export interface ResolvedEngineOptions extends Required<Omit<EngineOptions, 'scheduler' | 'capacity' | 'runtimeModel'>> {
+export interface ResolvedEngineOptions extends Required<Omit<EngineOptions, 'scheduler' | 'capacity' | 'runtimeModel' | 'autoConcurrency'>> {
+  readonly autoConcurrency: ControllerSpec | null;
   readonly runtimeModel: string | null;
   readonly scheduler: SchedulerConfig;
   readonly capacity: Resources;
@@ -66,6 +73,7 @@ export function resolveEngineOptions(o: EngineOptions): ResolvedEngineOptions {
     maxLogBytes: o.maxLogBytes ?? 10 * 1024 * 1024,
     maxForeach: o.maxForeach ?? 10_000,
     heartbeatMs: o.heartbeatMs ?? 5000,
+    autoConcurrency: o.autoConcurrency ?? null,
     runtimeModel: o.runtimeModel === undefined ? join(stateDir, 'runtime-model.json') : o.runtimeModel,
   };
 }

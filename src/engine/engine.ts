@@ -28,6 +28,7 @@ import { recoverRun, resetForRetry } from './recovery.js';
 import { newRunId } from './run-id.js';
 import { claimForDrive, ownerIsDead, startOwnerHeartbeat } from './owner.js';
 import { RuntimeEstimates } from './runtime-estimates.js';
+import { createConcurrencyController, type ConcurrencyController, type Decision } from '../learn/concurrency/index.js';
 import { cancelRows } from './recovery.js';
 
 export interface SubmitOptions {
@@ -39,6 +40,8 @@ export interface EngineEvents {
   task: [TaskChange];
   run: [RunRow];
   error: [unknown];
+  /** A self-tuning decision (e.g. the concurrency limit moved), with its reason. */
+  tuning: [Decision];
 }
 
 export class Engine extends EventEmitter<EngineEvents> {
@@ -46,6 +49,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly scheduler: Scheduler;
   /** Learned runtimes per task signature (see runtime-estimates.ts). */
   readonly estimates: RuntimeEstimates;
+  /** The adaptive concurrency controller when `autoConcurrency` is set (its decisions, with reasons). */
+  readonly concurrencyController: ConcurrencyController | null;
   readonly #writes = new PendingWrites();
   readonly #flow: TaskFlow;
   readonly #runs = new Map<string, LiveRun>();
@@ -66,6 +71,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const o = this.options;
     this.scheduler = new Scheduler(o.scheduler, { rng: o.rng });
     this.#concurrency = o.concurrency;
+    this.concurrencyController = o.autoConcurrency === null ? null : createConcurrencyController({ initialLimit: o.concurrency, ...o.autoConcurrency });
     this.scheduler.addWorker({ id: 'local', pool: 'default', capacity: { ...o.capacity, slots: o.concurrency }, speed: 1, labels: {} });
     // The flow reads the time of the tick it runs in: one clock read per tick, not per transition.
     const tickClock = { now: () => this.#tickNow };
@@ -75,6 +81,15 @@ export class Engine extends EventEmitter<EngineEvents> {
       (c) => this.emit('task', c),
       (run) => this.#runSettled(run),
     );
+    const controller = this.concurrencyController;
+    if (controller !== null) {
+      this.#flow.onAttemptEnd = (latencyMs, ok, now) => {
+        const before = controller.decisions.length;
+        controller.observe({ latencyMs, ok, inflight: this.scheduler.runningCount, atMs: now });
+        if (controller.limit !== this.#concurrency) this.setConcurrency(controller.limit);
+        if (controller.decisions.length !== before) this.emit('tuning', controller.decisions[controller.decisions.length - 1]!);
+      };
+    }
 
   }
 

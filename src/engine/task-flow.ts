@@ -50,6 +50,8 @@ export class TaskFlow {
   readonly effects: Effect[] = [];
   /** False while nobody listens to task changes: then no change object is built (hot path). */
   observed = false;
+  /** Called for every finished attempt (latency from start, success): the tuners' feed. */
+  onAttemptEnd: ((latencyMs: number, ok: boolean, now: number) => void) | null = null;
   #seq = 0;
   /** Children whose parents have all settled, waiting to be decided (see #drain). */
   readonly #toDecide: LiveTask[] = [];
@@ -206,6 +208,7 @@ export class TaskFlow {
     ar.exitCode = res.exitCode;
     ar.error = res.error;
     this.writes.attempt(ar);
+    if (this.onAttemptEnd !== null && row.startedAt !== null) this.onAttemptEnd(now - row.startedAt, res.outcome === 'succeeded', now);
     const retries = task.spec.retries;
     switch (res.outcome) {
       case 'succeeded':

@@ -52,3 +52,30 @@ test('SJF ranks by learned runtimes, and the model survives a restart', async ()
     await t.close();
   }
 });
+
+test('adaptive concurrency: the controller lowers a too-high limit when latency climbs past a knee, with reasons', async () => {
+  let inflight = 0;
+  const knee = 6;
+  const functions = new Map([['call', async () => {
+    inflight++;
+    // A service whose latency climbs steeply once more than `knee` calls are in flight.
+    const ms = 2 + Math.max(0, inflight - knee) ** 2 / 4;
+    await new Promise((r) => setTimeout(r, ms));
+    inflight--;
+  }]]);
+  const t = testEngine({ functions, concurrency: 40, autoConcurrency: { kind: 'gradient' } });
+  try {
+    const decisions: string[] = [];
+    t.engine.on('tuning', (d) => decisions.push(d.reason));
+    const tasks = Array.from({ length: 400 }, (_, i) => `  c${i}:\n    fn: call\n    resources: {cpu: 0}`).join('\n');
+    const run = await t.engine.submit(spec(`name: knee\ntasks:\n${tasks}\n`));
+    assert.equal((await t.engine.wait(run.id)).state, 'succeeded');
+    const c = t.engine.concurrencyController!;
+    assert.ok(c.decisions.length > 0 && decisions.length === c.decisions.length, 'every decision is announced');
+    assert.ok(t.engine.concurrency < 40, `limit lowered from 40 to ${t.engine.concurrency}`);
+    assert.equal(t.engine.concurrency, c.limit);
+    assert.ok(decisions.every((r) => r.length > 0));
+  } finally {
+    await t.close();
+  }
+});
