@@ -30,9 +30,6 @@ export class PendingWrites {
   event(e: EventRow): void {
     this.#events.push(e);
   }
-  get empty(): boolean {
-    return this.#newRuns.size + this.#runs.size + this.#newTasks.size + this.#tasks.size + this.#attempts.size + this.#events.length === 0;
-  }
 
   /** Takes everything pending as one batch and starts afresh. */
   take(): WriteBatch {

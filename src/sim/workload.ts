@@ -6,6 +6,7 @@
  * workload cheap to hold and to draw from; the simulator creates one SchedTask per instance only
  * when its stage becomes ready.
  */
+import { workCores as cpuOf } from '../core/resources.js';
 import type { Resources } from '../core/resources.js';
 import type { Rng } from '../core/clock.js';
 
@@ -83,11 +84,8 @@ export function jobWorkMs(job: JobSpec): number {
   return w;
 }
 
-/** Cores a demand counts for in work sums (JobInfo.remainingWorkMs): its cpu, or 1 when it names none. */
-export function cpuOf(r: Resources): number {
-  const c = r['cpu'];
-  return c !== undefined && c > 0 ? c : 1;
-}
+/** Cores a demand counts for in work sums: the one rule both drivers share (src/core/resources.ts). */
+export { cpuOf };
 
 export function totalTasks(job: JobSpec): number {
   let n = 0;

@@ -104,10 +104,6 @@ export function emptyBatch(): WriteBatch {
   return { newRuns: [], runs: [], newTasks: [], tasks: [], attempts: [], events: [] };
 }
 
-export function batchSize(b: WriteBatch): number {
-  return b.newRuns.length + b.runs.length + b.newTasks.length + b.tasks.length + b.attempts.length + b.events.length;
-}
-
 export interface RunFilter {
   readonly state?: RunState;
   readonly namespace?: string;

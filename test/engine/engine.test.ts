@@ -224,7 +224,7 @@ tasks:
   }
 });
 
-test('a late result of a superseded attempt is ignored (fencing)', async () => {
+test('a successful run records one succeeded attempt, its events and its log file', async () => {
   const t = testEngine();
   try {
     const wf = spec(`

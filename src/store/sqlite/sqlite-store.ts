@@ -133,11 +133,6 @@ export class SqliteStore implements Store {
     this.#commitTx.immediate(batch);
   }
 
-  /** Synchronous commit for callers on the embedded store's hot path. */
-  commitSync(batch: WriteBatch): void {
-    this.#commitTx.immediate(batch);
-  }
-
   async getRun(id: string): Promise<RunRow | null> {
     const raw = this.#stmts.getRun.get(id);
     return raw ? this.#run(raw) : null;
