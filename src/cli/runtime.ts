@@ -9,10 +9,12 @@ import { FnExecutor } from '../exec/fn-executor.js';
 import { Engine } from '../engine/engine.js';
 import type { SchedulerConfig } from '../sched/types.js';
 import { openStore } from './state.js';
-import type { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import type { Store } from '../store/types.js';
 
 export interface RuntimeOptions {
   readonly stateDir: string;
+  /** Store URL (`--store`); default $KAIROS_STORE, else SQLite in the state folder. */
+  readonly store?: string;
   readonly scheduler?: SchedulerConfig;
   readonly concurrency?: number;
   readonly functions?: ReadonlyMap<string, FnHandler>;
@@ -22,8 +24,8 @@ export function localExecutors(functions: ReadonlyMap<string, FnHandler> = new M
   return { shell: new ShellExecutor(), http: new HttpExecutor(), fn: new FnExecutor(functions) };
 }
 
-export function openRuntime(o: RuntimeOptions): { store: SqliteStore; engine: Engine } {
-  const store = openStore(o.stateDir);
+export async function openRuntime(o: RuntimeOptions): Promise<{ store: Store; engine: Engine }> {
+  const store = await openStore(o.stateDir, o.store);
   const engine = new Engine({
     store,
     stateDir: o.stateDir,

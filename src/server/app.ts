@@ -18,7 +18,6 @@ import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import AjvModule from 'ajv';
-import { join } from 'node:path';
 import { Engine } from '../engine/engine.js';
 import type { EngineOptions } from '../engine/engine-options.js';
 import { ShellExecutor } from '../exec/shell-executor.js';
@@ -26,7 +25,7 @@ import { HttpExecutor } from '../exec/http-executor.js';
 import { FnExecutor } from '../exec/fn-executor.js';
 import type { Executor, FnHandler } from '../exec/types.js';
 import type { Store } from '../store/types.js';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { openStoreUrl } from '../store/open-store.js';
 import { Authenticator, bearerOf } from './auth.js';
 import { DEFAULT_CONFIG, type ServerConfig } from './config.js';
 import type { KairosContext } from './context.js';
@@ -34,6 +33,7 @@ import { ApiError, toErrorResponse } from './errors.js';
 import { EventHub } from './event-hub.js';
 import { KairosMetrics } from './metrics.js';
 import { resumeUnfinished } from './lifecycle.js';
+import { Leadership, type LeadershipOptions } from './leadership.js';
 import { ErrorResponse, Run, Task, WorkflowSummary } from './schemas.js';
 import { hashToken } from './tokens.js';
 import { workflowRoutes } from './routes/workflows.js';
@@ -48,13 +48,15 @@ import { dashboardRoutes } from './dashboard.js';
 export interface CreateServerOptions {
   /** Resolved settings over the defaults (see config.ts); `loadConfig` builds them for the CLI. */
   readonly config?: Partial<ServerConfig>;
-  /** Default: SQLite at `<stateDir>/kairos.db`, closed with the server. A given store is not closed. */
+  /** Default: the store `config.store` names (SQLite at `<stateDir>/kairos.db` when null), closed with the server. A given store is not closed. */
   readonly store?: Store;
   /** Default: shell, http, and fn with `functions`. */
   readonly executors?: Readonly<Record<string, Executor>>;
   readonly functions?: ReadonlyMap<string, FnHandler>;
   /** Extra engine options (capacity, killGraceMs, ...). */
   readonly engine?: Partial<EngineOptions>;
+  /** Lease timing and the lost-lease action (several replicas on PostgreSQL; see leadership.ts). */
+  readonly leadership?: Pick<LeadershipOptions, 'checkMs' | 'adoptMs' | 'onLost'>;
 }
 
 export type KairosServer = FastifyInstance & { kairos: KairosContext };
@@ -64,20 +66,28 @@ const Ajv = ((AjvModule as unknown as { default?: typeof AjvModule }).default ??
 export async function createServer(opts: CreateServerOptions = {}): Promise<KairosServer> {
   const config: ServerConfig = { ...DEFAULT_CONFIG, ...opts.config };
   const ownsStore = opts.store === undefined;
-  const store = opts.store ?? new SqliteStore(join(config.stateDir, 'kairos.db'));
+  const store = opts.store ?? (await openStoreUrl(config.store, config.stateDir));
   const engine = new Engine({
     store,
     stateDir: config.stateDir,
     executors: opts.executors ?? { shell: new ShellExecutor(), http: new HttpExecutor(), fn: new FnExecutor(opts.functions ?? new Map()) },
     scheduler: config.scheduler,
     concurrency: config.concurrency,
+    // Replicas take over a dead leader's runs once its heartbeat is 3 periods old: keep it short.
+    ...((store as Store).leaderLease ? { heartbeatMs: 1000 } : {}),
     ...opts.engine,
   });
   const closed = new AbortController();
   engine.on('error', (err) => app.log.error({ err }, 'engine error'));
   const metrics = new KairosMetrics(engine);
   const hub = new EventHub(engine);
-  const k: KairosContext = { engine, store, config, auth: new Authenticator(store), hub, metrics, closed: closed.signal, draining: false };
+  let leadership!: Leadership;
+  const k: KairosContext = {
+    engine, store, config, auth: new Authenticator(store), hub, metrics, closed: closed.signal, draining: false,
+    get leadership() {
+      return leadership;
+    },
+  };
 
   const app = Fastify({
     logger: {
@@ -99,6 +109,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Kair
     app.addSchema(s);
   }
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? ajvBody : ajvText).compile(schema));
+  leadership = new Leadership({ store, engine, log: app.log, ...opts.leadership });
   app.decorate('kairos', k);
   app.decorateRequest('principal', null as never);
 
@@ -151,7 +162,12 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Kair
     if (await k.auth.isOpen()) {
       app.log.warn('no API tokens exist: the server is OPEN to anyone who can reach it; create one with `kairos token create --role admin`');
     }
-    if (config.resumeOnStart) await resumeUnfinished(k, app.log);
+    if (leadership.shared) {
+      await leadership.start();
+      app.log.info({ role: leadership.role }, leadership.isLeader ? 'scheduler leader: this server drives runs' : 'replica: serving the API; another server drives runs');
+    } else if (config.resumeOnStart) {
+      await resumeUnfinished(k, app.log);
+    }
   });
   app.addHook('preClose', async () => {
     closed.abort();
@@ -159,6 +175,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Kair
   app.addHook('onClose', async () => {
     hub.close();
     metrics.close();
+    await leadership.stop();
     await engine.close({ kill: true });
     if (ownsStore) await store.close();
   });

@@ -8,6 +8,8 @@
  *   port                  KAIROS_PORT                  8080
  *   host                  KAIROS_HOST                  127.0.0.1
  *   state                 KAIROS_HOME                  .kairos
+ *   store                 KAIROS_STORE                 SQLite at <state>/kairos.db; or postgres://...
+ *   broker                KAIROS_BROKER                none (tasks run in this process); or redis://...
  *   scheduler.policy      KAIROS_POLICY                priority
  *   scheduler.settings    KAIROS_POLICY_SETTINGS (JSON) {}
  *   scheduler.admission   KAIROS_ADMISSION             greedy
@@ -32,6 +34,8 @@ const ConfigFile = Type.Object(
     port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
     host: Type.Optional(Type.String({ minLength: 1 })),
     state: Type.Optional(Type.String({ minLength: 1 })),
+    store: Type.Optional(Type.String({ pattern: '^(sqlite:.+|postgres(ql)?://.+)$' })),
+    broker: Type.Optional(Type.String({ pattern: '^rediss?://.+$' })),
     scheduler: Type.Optional(
       Type.Object(
         {
@@ -64,6 +68,13 @@ export interface ServerConfig {
   readonly host: string;
   /** State folder: `kairos.db` and task logs. */
   readonly stateDir: string;
+  /**
+   * Where runs are stored: null = SQLite at `<stateDir>/kairos.db` (embedded, one server);
+   * `sqlite:PATH`; or a `postgres://` URL (several server replicas may share it).
+   */
+  readonly store: string | null;
+  /** Redis URL of the dispatch fabric to `kairos worker` processes; null = run tasks in this process. */
+  readonly broker: string | null;
   readonly scheduler: SchedulerConfig;
   readonly concurrency: number;
   /** True: /metrics requires a token like every other endpoint. */
@@ -80,6 +91,8 @@ export const DEFAULT_CONFIG: ServerConfig = Object.freeze({
   port: 8080,
   host: '127.0.0.1',
   stateDir: '.kairos',
+  store: null,
+  broker: null,
   scheduler: { policy: 'priority' },
   concurrency: 256,
   metricsAuth: false,
@@ -141,6 +154,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfigInput {
   set('port', envNumber(env, 'KAIROS_PORT'));
   set('host', env.KAIROS_HOST || undefined);
   set('state', env.KAIROS_HOME || undefined);
+  set('store', env.KAIROS_STORE || undefined);
+  set('broker', env.KAIROS_BROKER || undefined);
   if (env.KAIROS_POLICY || env.KAIROS_POLICY_SETTINGS || env.KAIROS_ADMISSION) {
     let settings: unknown;
     if (env.KAIROS_POLICY_SETTINGS) {
@@ -179,6 +194,8 @@ export function resolveConfig(...layers: (ServerConfigInput | undefined)[]): Ser
       port: l.port ?? c.port,
       host: l.host ?? c.host,
       stateDir: l.state ?? c.stateDir,
+      store: l.store ?? c.store,
+      broker: l.broker ?? c.broker,
       scheduler: (l.scheduler as SchedulerConfig | undefined) ?? c.scheduler,
       concurrency: l.concurrency ?? c.concurrency,
       metricsAuth: l.metricsAuth ?? c.metricsAuth,

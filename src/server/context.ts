@@ -9,6 +9,7 @@ import type { Authenticator, Principal } from './auth.js';
 import type { ServerConfig } from './config.js';
 import type { EventHub } from './event-hub.js';
 import type { KairosMetrics } from './metrics.js';
+import type { Leadership } from './leadership.js';
 
 export interface KairosContext {
   readonly engine: Engine;
@@ -17,6 +18,8 @@ export interface KairosContext {
   readonly auth: Authenticator;
   readonly hub: EventHub;
   readonly metrics: KairosMetrics;
+  /** Whether this server drives runs (the scheduler leader) or only serves the API (a replica). */
+  readonly leadership: Leadership;
   /** Aborted when the server closes: long-lived responses (log follow, SSE) end. */
   readonly closed: AbortSignal;
   /** Set when shutdown begins: submits and retries answer 503 SHUTTING_DOWN. */

@@ -36,6 +36,7 @@ export const API_ERRORS = {
   // State
   ILLEGAL_TRANSITION: { status: 409, doc: 'The action does not apply in the current state (cancelling a finished run, retrying a running one).' },
   STORE_LOCKED: { status: 409, doc: 'Another process drives this run; retry later.' },
+  NOT_LEADER: { status: 409, doc: 'This replica is not the scheduler leader and the action acts on the scheduler (system pause, concurrency, policy switch, pausing a run); send it to the leader (`GET /healthz` answers `role: leader` there).' },
   // Limits
   BODY_TOO_LARGE: { status: 413, doc: 'The request body is over `bodyLimitBytes`.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, doc: 'The body has a content type the endpoint does not accept.' },

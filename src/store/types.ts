@@ -169,5 +169,28 @@ export interface Store {
   listTokens(): Promise<TokenRow[]>;
   /** Marks a token revoked at `at`; false when no unrevoked token has this id. */
   revokeToken(id: string, at: number): Promise<boolean>;
+  /**
+   * The scheduler lease of several server replicas on one database (docs/operations.md "Several
+   * servers"); absent on stores that serve one process (SQLite), whose server is always leader.
+   */
+  leaderLease?(): LeaderLease;
   close(): Promise<void>;
+}
+
+/**
+ * At most one holder at a time across processes. Held by a database session: it is released
+ * when the holder calls `release`, or when its session ends (process killed, connection lost),
+ * which the holder notices on its next `check`.
+ */
+export interface LeaderLease {
+  /** Takes the lease if it is free; true while this process holds it. Never waits. */
+  acquire(): Promise<boolean>;
+  /** True while still held; false once lost (the session broke). A lost lease is not retaken. */
+  check(): Promise<boolean>;
+  /** Wakes the current holder (new work was written); any process may call it. */
+  wake(): Promise<void>;
+  /** Called on the holder whenever some process calls `wake`. */
+  onWake(listener: () => void): void;
+  /** Gives the lease up and closes its session. */
+  release(): Promise<void>;
 }

@@ -1,11 +1,12 @@
 /** Commands that change a run: `cancel`, `retry`, `resume`. */
 import type { Command } from 'commander';
-import { stateDir } from '../state.js';
+import { stateDir, STORE_OPTION_HELP } from '../state.js';
 import { openRuntime } from '../runtime.js';
 import { drive } from './drive.js';
 
 interface Opts {
   state?: string;
+  store?: string;
   json?: boolean;
   policy?: string;
 }
@@ -16,8 +17,9 @@ export function registerControl(program: Command): void {
     .description('cancel a running run: queued tasks are dropped, running ones killed (no compensation)')
     .argument('<run>', 'run id')
     .option('--state <dir>', 'state folder')
+    .option('--store <url>', STORE_OPTION_HELP)
     .action(async (id: string, opts: Opts) => {
-      const { store, engine } = openRuntime({ stateDir: stateDir(opts.state) });
+      const { store, engine } = await openRuntime({ stateDir: stateDir(opts.state), ...(opts.store ? { store: opts.store } : {}) });
       try {
         const row = await engine.cancelStored(id);
         process.stdout.write(`run ${id}: ${row.state}\n`);
@@ -32,10 +34,11 @@ export function registerControl(program: Command): void {
     .description('finish an interrupted run from the store: succeeded tasks never rerun; lost attempts rerun')
     .argument('<run>', 'run id')
     .option('--state <dir>', 'state folder')
+    .option('--store <url>', STORE_OPTION_HELP)
     .option('--policy <name>', 'scheduling policy', 'priority')
     .option('--json', 'print the final run record as JSON')
     .action(async (id: string, opts: Opts) => {
-      const { store, engine } = openRuntime({ stateDir: stateDir(opts.state), scheduler: { policy: opts.policy ?? 'priority' } });
+      const { store, engine } = await openRuntime({ stateDir: stateDir(opts.state), ...(opts.store ? { store: opts.store } : {}), scheduler: { policy: opts.policy ?? 'priority' } });
       const run = await engine.resume(id);
       process.exitCode = await drive(engine, store, run, { json: Boolean(opts.json) });
       await store.close();
@@ -47,10 +50,11 @@ export function registerControl(program: Command): void {
     .argument('<run>', 'run id')
     .argument('[task]', 'task id to rerun with its downstream tasks')
     .option('--state <dir>', 'state folder')
+    .option('--store <url>', STORE_OPTION_HELP)
     .option('--policy <name>', 'scheduling policy', 'priority')
     .option('--json', 'print the final run record as JSON')
     .action(async (id: string, task: string | undefined, opts: Opts) => {
-      const { store, engine } = openRuntime({ stateDir: stateDir(opts.state), scheduler: { policy: opts.policy ?? 'priority' } });
+      const { store, engine } = await openRuntime({ stateDir: stateDir(opts.state), ...(opts.store ? { store: opts.store } : {}), scheduler: { policy: opts.policy ?? 'priority' } });
       const run = await engine.retry(id, task);
       process.exitCode = await drive(engine, store, run, { json: Boolean(opts.json) });
       await store.close();

@@ -3,17 +3,17 @@ import type { Command } from 'commander';
 import { createReadStream, existsSync, readdirSync, statSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { describeWaitReason } from '../../core/wait-reason.js';
-import { stateDir, openStore } from '../state.js';
+import { stateDir, openStore, STORE_OPTION_HELP } from '../state.js';
 import { CliExit } from '../fail.js';
 import { elapsed } from '../display.js';
-import type { RunRow } from '../../store/types.js';
+import type { RunRow, Store } from '../../store/types.js';
 
 function duration(r: { startedAt: number | null; finishedAt: number | null }): string {
   return r.startedAt === null ? '' : elapsed((r.finishedAt ?? Date.now()) - r.startedAt);
 }
 
-async function getRunOrExit(dir: string, id: string): Promise<{ run: RunRow; close: () => Promise<void>; store: ReturnType<typeof openStore> }> {
-  const store = openStore(dir);
+async function getRunOrExit(dir: string, id: string, url?: string): Promise<{ run: RunRow; close: () => Promise<void>; store: Store }> {
+  const store = await openStore(dir, url);
   const run = await store.getRun(id);
   if (!run) {
     await store.close();
@@ -27,12 +27,13 @@ export function registerInspect(program: Command): void {
     .command('runs')
     .description('list recent runs')
     .option('--state <dir>', 'state folder')
+    .option('--store <url>', STORE_OPTION_HELP)
     .option('--status <state>', 'only runs in this state (running, succeeded, failed, cancelled)')
     .option('--search <text>', 'partial match on run id, workflow name and labels')
     .option('--limit <n>', 'most runs to list', (v) => parseInt(v, 10), 20)
     .option('--json', 'print JSON')
-    .action(async (opts: { state?: string; status?: string; search?: string; limit: number; json?: boolean }) => {
-      const store = openStore(stateDir(opts.state));
+    .action(async (opts: { state?: string; store?: string; status?: string; search?: string; limit: number; json?: boolean }) => {
+      const store = await openStore(stateDir(opts.state), opts.store);
       const runs = await store.listRuns({
         ...(opts.status ? { state: opts.status as RunRow['state'] } : {}),
         ...(opts.search ? { search: opts.search } : {}),
@@ -53,9 +54,10 @@ export function registerInspect(program: Command): void {
     .description('show a run and its tasks, with why each waiting task waits')
     .argument('<run>', 'run id')
     .option('--state <dir>', 'state folder')
+    .option('--store <url>', STORE_OPTION_HELP)
     .option('--json', 'print JSON')
-    .action(async (id: string, opts: { state?: string; json?: boolean }) => {
-      const { run, store, close } = await getRunOrExit(stateDir(opts.state), id);
+    .action(async (id: string, opts: { state?: string; store?: string; json?: boolean }) => {
+      const { run, store, close } = await getRunOrExit(stateDir(opts.state), id, opts.store);
       const tasks = await store.getTasks(id);
       const attempts = await store.getAttempts(id);
       await close();
@@ -77,11 +79,12 @@ export function registerInspect(program: Command): void {
     .argument('<run>', 'run id')
     .argument('<task>', 'task id')
     .option('--state <dir>', 'state folder')
+    .option('--store <url>', STORE_OPTION_HELP)
     .option('--attempt <n>', 'attempt number', (v) => parseInt(v, 10))
     .option('-f, --follow', 'keep printing as the log grows, until the task ends')
-    .action(async (id: string, taskId: string, opts: { state?: string; attempt?: number; follow?: boolean }) => {
+    .action(async (id: string, taskId: string, opts: { state?: string; store?: string; attempt?: number; follow?: boolean }) => {
       const dir = stateDir(opts.state);
-      const { store, close } = await getRunOrExit(dir, id);
+      const { store, close } = await getRunOrExit(dir, id, opts.store);
       const task = (await store.getTasks(id)).find((t) => t.taskId === taskId);
       if (!task) {
         await close();

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { parseWorkflow } from '../../core/spec/parse.js';
 import { collectParam } from '../params.js';
-import { stateDir } from '../state.js';
+import { stateDir, STORE_OPTION_HELP } from '../state.js';
 import { openRuntime } from '../runtime.js';
 import { CliExit } from '../fail.js';
 import { formatIssues } from './validate.js';
@@ -29,13 +29,14 @@ export function registerRun(program: Command): void {
     .argument('<file>', 'workflow spec (YAML or JSON)')
     .option('-p, --param <key=value>', 'set a workflow parameter (repeatable)', collectParam, {})
     .option('--state <dir>', 'state folder (default $KAIROS_HOME or .kairos)')
+    .option('--store <url>', STORE_OPTION_HELP)
     .option('--policy <name>', 'scheduling policy (fifo, priority, wrr, edf, sjf, ...)', 'priority')
     .option('--concurrency <n>', 'most attempts running at once', (v) => parseInt(v, 10))
     .option('--json', 'print the final run record as JSON instead of the live display')
-    .action(async (file: string, opts: { param: Record<string, string>; state?: string; policy: string; concurrency?: number; json?: boolean }) => {
+    .action(async (file: string, opts: { param: Record<string, string>; state?: string; store?: string; policy: string; concurrency?: number; json?: boolean }) => {
       const { spec, source } = loadSpec(file);
       const dir = stateDir(opts.state);
-      const { store, engine } = openRuntime({ stateDir: dir, scheduler: { policy: opts.policy }, ...(opts.concurrency ? { concurrency: opts.concurrency } : {}) });
+      const { store, engine } = await openRuntime({ stateDir: dir, ...(opts.store ? { store: opts.store } : {}), scheduler: { policy: opts.policy }, ...(opts.concurrency ? { concurrency: opts.concurrency } : {}) });
       await store.saveWorkflow({ name: spec.name, namespace: spec.namespace, spec, source, createdAt: Date.now() });
       const run = await engine.submit(spec, opts.param);
       process.exitCode = await drive(engine, store, run, { json: Boolean(opts.json) });

@@ -14,6 +14,8 @@ interface Opts {
   port?: string;
   host?: string;
   state?: string;
+  store?: string;
+  broker?: string;
   config?: string;
   examples?: boolean;
 }
@@ -41,6 +43,8 @@ export function registerServer(program: Command): void {
     .option('--port <n>', 'TCP port (default 8080, env KAIROS_PORT)')
     .option('--host <addr>', 'address to listen on (default 127.0.0.1, env KAIROS_HOST)')
     .option('--state <dir>', 'state folder (default $KAIROS_HOME or .kairos)')
+    .option('--store <url>', 'store: postgres://... (several servers may share it) or sqlite:PATH (default SQLite in the state folder; env KAIROS_STORE)')
+    .option('--broker <url>', 'redis://... : dispatch tasks to `kairos worker` processes instead of running them here (env KAIROS_BROKER)')
     .option('--config <file>', 'YAML configuration file (see docs/api.md "Configuration")')
     .option('--examples', 'register the example workflows and start one run (a first look at the dashboard)')
     .action(async (opts: Opts) => {
@@ -52,6 +56,8 @@ export function registerServer(program: Command): void {
       }
       if (opts.host !== undefined) flags.host = opts.host;
       if (opts.state !== undefined) flags.state = opts.state;
+      if (opts.store !== undefined) flags.store = opts.store;
+      if (opts.broker !== undefined) flags.broker = opts.broker;
       let app;
       let config;
       try {

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { createToken, isTokenRole, TOKEN_ROLES } from '../../server/tokens.js';
-import { openStore, stateDir } from '../state.js';
+import { openStore, stateDir, STORE_OPTION_HELP } from '../state.js';
 import { CliExit } from '../fail.js';
 
 interface Opts {
@@ -12,6 +12,7 @@ interface Opts {
   namespace?: string;
   name?: string;
   state?: string;
+  store?: string;
   json?: boolean;
 }
 
@@ -25,11 +26,12 @@ export function registerToken(program: Command): void {
     .option('--namespace <ns>', 'limit the token to one namespace')
     .option('--name <label>', 'a label to recognise the token by')
     .option('--state <dir>', 'state folder (default $KAIROS_HOME or .kairos)')
+    .option('--store <url>', STORE_OPTION_HELP)
     .option('--json', 'print {id, token, role, namespace} as JSON')
     .action(async (opts: Opts) => {
       const role = opts.role ?? '';
       if (!isTokenRole(role)) throw new CliExit(2, `--role ${role}: expected one of ${TOKEN_ROLES.join(', ')}`);
-      const store = openStore(stateDir(opts.state));
+      const store = await openStore(stateDir(opts.state), opts.store);
       try {
         const { token: plain, row } = await createToken(store, { role, namespace: opts.namespace ?? null, name: opts.name ?? null });
         if (opts.json) {
@@ -47,8 +49,9 @@ export function registerToken(program: Command): void {
     .command('list')
     .description('list tokens (ids, roles, namespaces; never the tokens themselves)')
     .option('--state <dir>', 'state folder')
+    .option('--store <url>', STORE_OPTION_HELP)
     .action(async (opts: Opts) => {
-      const store = openStore(stateDir(opts.state));
+      const store = await openStore(stateDir(opts.state), opts.store);
       try {
         for (const t of await store.listTokens()) {
           const state = t.revokedAt === null ? 'active' : `revoked ${new Date(t.revokedAt).toISOString()}`;
@@ -64,8 +67,9 @@ export function registerToken(program: Command): void {
     .description('revoke a token by id')
     .argument('<id>', 'token id (from `kairos token list`)')
     .option('--state <dir>', 'state folder')
+    .option('--store <url>', STORE_OPTION_HELP)
     .action(async (id: string, opts: Opts) => {
-      const store = openStore(stateDir(opts.state));
+      const store = await openStore(stateDir(opts.state), opts.store);
       try {
         if (!(await store.revokeToken(id, Date.now()))) throw new CliExit(3, `no active token with id ${id}`);
         process.stdout.write(`token ${id} revoked\n`);

@@ -8,10 +8,13 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { public: true },
     schema: {
       tags: ['system'], summary: 'Liveness: 200 while serving, 503 while shutting down',
-      response: { 200: Type.Object({ status: Type.String(), runs: Type.Integer() }), 503: Type.Object({ status: Type.String(), runs: Type.Integer() }) },
+      response: {
+        200: Type.Object({ status: Type.String(), role: Type.String(), runs: Type.Integer() }),
+        503: Type.Object({ status: Type.String(), role: Type.String(), runs: Type.Integer() }),
+      },
     },
   }, async (_req, reply) => {
-    return reply.code(k.draining ? 503 : 200).send({ status: k.draining ? 'draining' : 'ok', runs: k.engine.runs.size });
+    return reply.code(k.draining ? 503 : 200).send({ status: k.draining ? 'draining' : 'ok', role: k.leadership.role, runs: k.engine.runs.size });
   });
 
   app.get('/metrics', {

@@ -11,6 +11,7 @@ import type { KairosContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { RetryBody, Run, RunParams, RunWithTasks, RunsQuery, SubmitRunBody, responses } from '../schemas.js';
 import { liveTaskRows, needsBySpec, runView, taskView } from '../views.js';
+import { retryStored, submitStored } from '../../engine/stored-ops.js';
 
 /** The run if it exists and the caller may see it; 404 otherwise (existence is not leaked). */
 export async function visibleRun(k: KairosContext, p: Principal, id: string): Promise<RunRow> {
@@ -21,6 +22,11 @@ export async function visibleRun(k: KairosContext, p: Principal, id: string): Pr
 
 export function refuseWhileDraining(k: KairosContext): void {
   if (k.draining) throw new ApiError('SHUTTING_DOWN', 'the server is shutting down and admits no new work', { retryable: true });
+}
+
+/** Actions on the scheduler itself answer 409 NOT_LEADER on a replica (their effect would be lost). */
+export function requireLeader(k: KairosContext, what: string): void {
+  if (!k.leadership.isLeader) throw new ApiError('NOT_LEADER', `this server is a replica; ${what} on the scheduler leader (its /healthz answers role: leader)`);
 }
 
 /** `since` as epoch ms: digits are milliseconds, anything else an ISO 8601 time. */
@@ -48,7 +54,10 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (!w || !canSee(req.principal, w.namespace)) {
       throw new ApiError('WORKFLOW_NOT_FOUND', `workflow '${workflow}'${version === undefined ? '' : ` version ${version}`} does not exist (register it with POST /workflows)`, { field: version === undefined ? 'workflow' : 'version' });
     }
-    const row = await engine.submit(w.spec, params ?? {}, { labels: labels ?? {} });
+    const row = k.leadership.isLeader
+      ? await engine.submit(w.spec, params ?? {}, { labels: labels ?? {} })
+      : await submitStored(store, w.spec, params ?? {}, { labels: labels ?? {} }, Date.now(), engine.options.rng);
+    void k.leadership.wake();
     return reply.code(201).send(runView(row));
   });
 
@@ -108,6 +117,9 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (run.state !== 'running' && run.state !== 'compensating') {
         throw new ApiError('ILLEGAL_TRANSITION', `run '${run.id}' is ${run.state}; only a running run can be ${action === 'pause' ? 'paused' : 'resumed'}`);
       }
+      if (!engine.runs.has(run.id) && !k.leadership.isLeader) {
+        throw new ApiError('NOT_LEADER', `run '${run.id}' is driven by the scheduler leader (${run.owner ?? 'about to adopt it'}); send the ${action} to the leader`);
+      }
       if (!engine.runs.has(run.id)) {
         throw new ApiError('ILLEGAL_TRANSITION', `run '${run.id}' is not driven by this server (another process owns it); it cannot be ${action === 'pause' ? 'paused' : 'resumed'} here`);
       }
@@ -127,6 +139,9 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
     refuseWhileDraining(k);
     const run = await visibleRun(k, req.principal, req.params.id);
     const task = req.body?.task;
-    return runView(await engine.retry(run.id, task));
+    if (k.leadership.isLeader) return runView(await engine.retry(run.id, task));
+    const row = await retryStored(store, run.id, task, Date.now());
+    void k.leadership.wake();
+    return runView(row);
   });
 };

@@ -11,6 +11,7 @@ import type { SchedulerConfig } from '../../sched/types.js';
 import { canSee, requireRole } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { PolicyBody, QueuesQuery, responses } from '../schemas.js';
+import { requireLeader } from './runs.js';
 import { DEFAULT_HEAD_TIMEOUT_MS } from '../../sched/config.js';
 import type { Engine } from '../../engine/engine.js';
 import type { Waiting } from '../../sched/types.js';
@@ -105,7 +106,8 @@ const PolicyView = Type.Object({
 });
 
 export const schedulingRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { engine } = app.kairos;
+  const k = app.kairos;
+  const { engine } = k;
   const sched = engine.scheduler;
   const heads = new HeadWatch(engine);
   const timer = setInterval(() => heads.sample(Date.now()), 1000);
@@ -226,6 +228,7 @@ export const schedulingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       ...(b.quotas ? { quotas: b.quotas } : {}),
     };
     if (next.settings === undefined) delete (next as { settings?: unknown }).settings;
+    requireLeader(k, 'switch the policy');
     try {
       engine.configureScheduler(next);
     } catch (e) {

@@ -9,6 +9,7 @@ import { DEFAULT_HEAD_TIMEOUT_MS } from '../../sched/config.js';
 import { requireRole, type Principal } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { ConcurrencyBody, responses } from '../schemas.js';
+import { requireLeader } from './runs.js';
 
 export const SystemView = Type.Object({
   paused: Type.Boolean({ description: 'System-wide pause: no attempt starts while true' }),
@@ -28,7 +29,8 @@ function requireSystemAdmin(p: Principal, action: string): void {
 }
 
 export const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { engine } = app.kairos;
+  const k = app.kairos;
+  const { engine } = k;
 
   const view = (): typeof SystemView.static => {
     const c = engine.scheduler.config;
@@ -56,6 +58,7 @@ export const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags: ['system'], summary: 'Pause the whole engine: no attempt starts until resumed (running ones finish; not stored)', response: responses({ 200: SystemView }, [401, 403, 429]) },
   }, async (req) => {
     requireSystemAdmin(req.principal, 'pause the system');
+    requireLeader(k, 'pause the system');
     engine.pauseAll();
     req.log.warn('system paused');
     return view();
@@ -65,6 +68,7 @@ export const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags: ['system'], summary: 'Resume the engine after a system pause', response: responses({ 200: SystemView }, [401, 403, 429]) },
   }, async (req) => {
     requireSystemAdmin(req.principal, 'resume the system');
+    requireLeader(k, 'resume the system');
     engine.resumeAll();
     req.log.info('system resumed');
     return view();
@@ -77,6 +81,7 @@ export const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (req) => {
     requireSystemAdmin(req.principal, 'set the concurrency');
+    requireLeader(k, 'set the concurrency');
     engine.setConcurrency(req.body.concurrency);
     req.log.info({ concurrency: req.body.concurrency }, 'concurrency set');
     return view();

@@ -10,7 +10,8 @@
  *   UPDATE (the row lock makes concurrent claimers see each other), takeCancelRequests an UPDATE
  *   ... RETURNING, saveWorkflow an INSERT ... SELECT max + 1 retried on a version collision.
  */
-import type { AttemptRow, EventRow, RunFilter, RunRow, Store, TaskRow, TokenRow, WorkflowRow, WriteBatch } from '../types.js';
+import type { AttemptRow, EventRow, LeaderLease, RunFilter, RunRow, Store, TaskRow, TokenRow, WorkflowRow, WriteBatch } from '../types.js';
+import { PostgresLeaderLease } from './leader-lease.js';
 import { migrate, type SearchMode } from './migrations.js';
 import { resolveOptions, type PostgresStoreOptions, type ResolvedOptions } from './options.js';
 import { attemptFromRaw, eventFromRaw, runFromRaw, taskFromRaw, tokenFromRaw, workflowFromRaw } from './rows.js';
@@ -179,6 +180,11 @@ export class PostgresStore implements Store {
   }
 
   /** Waits for pending commits, then ends the pool if the store opened it. Idempotent. */
+  /** A new lease handle on this database and schema (one per server process). */
+  leaderLease(): LeaderLease {
+    return new PostgresLeaderLease({ pool: this.#o.pool, schema: this.#o.schema, log: this.#o.log });
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
