@@ -13,9 +13,10 @@ const ALLOWED = {
   store: ['core'],
   exec: ['core'],
   sdk: ['core', 'exec'],
-  engine: ['store', 'exec', 'sched', 'learn', 'core', 'sdk'],
-  server: ['engine', 'store', 'exec', 'sched', 'learn', 'core', 'sdk'],
-  cli: ['server', 'engine', 'sim', 'learn', 'store', 'exec', 'sched', 'core', 'sdk'],
+  fleet: ['exec', 'core'],
+  engine: ['store', 'exec', 'sched', 'learn', 'core', 'sdk', 'fleet'],
+  server: ['engine', 'store', 'exec', 'sched', 'learn', 'core', 'sdk', 'fleet'],
+  cli: ['server', 'engine', 'sim', 'learn', 'store', 'exec', 'sched', 'core', 'sdk', 'fleet'],
 };
 const PURE = new Set(['core', 'sched']);
 const IO_MODULES = /^(node:)?(fs|fs\/promises|net|http|https|http2|child_process|dgram|dns|tls|cluster|worker_threads|os|process|readline)$/;

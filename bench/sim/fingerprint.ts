@@ -70,8 +70,11 @@ function observed(inner: Scheduler, h: Sink): SchedulerApi {
     workers: () => inner.workers(),
     allocated: (id) => inner.allocated(id),
     enqueue: (t) => inner.enqueue(t),
+    // The fast paths the simulator uses when the scheduler has them (hashed runs take them too).
+    enqueueFresh: (t) => inner.enqueueFresh(t),
     remove: (k) => inner.remove(k),
     release: (k) => inner.release(k),
+    releaseHandle: (h, t) => inner.releaseHandle(h, t),
     schedule: (now) => {
       const r = inner.schedule(now);
       rounds++;

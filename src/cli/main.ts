@@ -11,6 +11,12 @@ import { registerSimulate } from './commands/simulate.js';
 import { registerBench } from './commands/bench.js';
 import { registerServer } from './commands/server.js';
 import { registerToken } from './commands/token.js';
+import { registerWorker } from './commands/worker.js';
+import { registerTrain } from './commands/train.js';
+// Registers the `learned` policy, so --policy learned works in simulate, bench and the server.
+import '../learn/rl/register.js';
+import { registerTune } from './commands/tune.js';
+import { registerWhatIf } from './commands/whatif.js';
 import { exitCodeOf, messageOf } from './fail.js';
 
 export function buildProgram(): Command {
@@ -27,6 +33,10 @@ export function buildProgram(): Command {
   registerBench(program);
   registerServer(program);
   registerToken(program);
+  registerWorker(program);
+  registerTrain(program);
+  registerTune(program);
+  registerWhatIf(program);
   return program;
 }
 

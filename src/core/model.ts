@@ -66,6 +66,10 @@ export interface TaskSpec {
   readonly foreach?: string;
   /** Declared mean runtime, a hint for SJF before history exists. */
   readonly estimateMs: number | null;
+  /** Worker pool the task must run in (remote workers, `kairos worker --pool`); absent = any. */
+  readonly pool?: string;
+  /** Worker labels the task requires, all of them (`kairos worker --labels`); absent = none. */
+  readonly selector?: Readonly<Record<string, string>>;
   /** Source line of the task in the spec document (1-based), for messages. */
   readonly line?: number;
 }

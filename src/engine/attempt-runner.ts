@@ -62,13 +62,14 @@ function run(o: ResolvedEngineOptions, req: ExecRequest, signal: AbortSignal, do
   executor.execute(req, signal).then(done, (err: unknown) => done(failed(`executor error: ${(err as Error)?.message ?? String(err)}`)));
 }
 
-export function startAttempt(task: LiveTask, o: ResolvedEngineOptions, done: (attempt: number, res: ExecResult) => void): void {
+/** `extend` adds to the request (the tuners: memory limit, usage feed). */
+export function startAttempt(task: LiveTask, o: ResolvedEngineOptions, done: (attempt: number, res: ExecResult) => void, extend?: (t: LiveTask, r: ExecRequest) => ExecRequest): void {
   const attempt = task.row.attempt;
   const bound = task.bound!;
   const ac = new AbortController();
   task.abort = ac;
   const req = request(task, o, bound.action, bound.env, attempt, `${task.row.taskId}.${attempt}.log`);
-  run(o, req, ac.signal, (res) => done(attempt, res));
+  run(o, extend === undefined ? req : extend(task, req), ac.signal, (res) => done(attempt, res));
 }
 
 /** Runs a task's `compensate` step (templates bound again: the run may have been resumed). */

@@ -11,6 +11,12 @@ import type { SchedulerConfig } from '../sched/types.js';
 import type { Store } from '../store/types.js';
 import type { Executor } from '../exec/types.js';
 import type { ControllerSpec } from '../learn/concurrency/index.js';
+import type { AutoSharesOptions } from './share-tuning.js';
+import { resolveTunerOptions, type ResolvedTunerOptions, type TunerOptions } from './tuners-options.js';
+import { resolveBroker, type BrokerOptions, type ResolvedBroker } from '../fleet/broker-options.js';
+import { withLearnedGuards } from './learned-guards.js';
+
+export { withLearnedGuards };
 
 export interface EngineOptions {
   readonly store: Store;
@@ -44,12 +50,31 @@ export interface EngineOptions {
    * latency and errors of finished attempts. Off (undefined) by default: the limit stays fixed.
    */
   readonly autoConcurrency?: ControllerSpec;
+  /**
+   * Priority-share tuning (docs/self-tuning.md): the WRR shares move so each priority's p95 queue
+   * wait meets its objective, e.g. `{ objectives: { high: '30s', normal: '5m' } }`. Off by default.
+   */
+  readonly autoShares?: AutoSharesOptions;
+  /**
+   * Right-sizing, anomaly detection, per-worker circuit breaker and deadline risk
+   * (docs/self-tuning.md). Recommendations, anomaly and deadline-risk events are on; applying
+   * recommendations, memory enforcement, restarts, the breaker and webhooks are off by default.
+   */
+  readonly tuners?: TunerOptions;
   /** Owner heartbeat period. Default 5,000 ms; a run whose owner is silent 3 periods may be taken over. */
   readonly heartbeatMs?: number;
+  /**
+   * Dispatch to remote `kairos worker` processes over Redis Streams (docs/workers.md) instead of
+   * running attempts in this process. Default null: embedded mode, one local worker.
+   */
+  readonly broker?: BrokerOptions | null;
 }
 
-export interface ResolvedEngineOptions extends Required<Omit<EngineOptions, 'scheduler' | 'capacity' | 'runtimeModel' | 'autoConcurrency'>> {
+export interface ResolvedEngineOptions extends Required<Omit<EngineOptions, 'scheduler' | 'capacity' | 'runtimeModel' | 'autoConcurrency' | 'autoShares' | 'broker' | 'tuners'>> {
+  readonly tuners: ResolvedTunerOptions;
+  readonly broker: ResolvedBroker | null;
   readonly autoConcurrency: ControllerSpec | null;
+  readonly autoShares: AutoSharesOptions | null;
   readonly runtimeModel: string | null;
   readonly scheduler: SchedulerConfig;
   readonly capacity: Resources;
@@ -63,7 +88,7 @@ export function resolveEngineOptions(o: EngineOptions): ResolvedEngineOptions {
     stateDir,
     logDir: join(stateDir, 'logs'),
     executors: o.executors,
-    scheduler: o.scheduler ?? { policy: 'priority' },
+    scheduler: withLearnedGuards(o.scheduler ?? { policy: 'priority' }),
     capacity: o.capacity ?? { cpu: cpus().length, memory: totalmem() },
     concurrency: o.concurrency ?? 256,
     clock: o.clock ?? { now: () => Date.now() },
@@ -74,6 +99,9 @@ export function resolveEngineOptions(o: EngineOptions): ResolvedEngineOptions {
     maxForeach: o.maxForeach ?? 10_000,
     heartbeatMs: o.heartbeatMs ?? 5000,
     autoConcurrency: o.autoConcurrency ?? null,
+    autoShares: o.autoShares ?? null,
+    tuners: resolveTunerOptions(o.tuners, stateDir, (o.capacity ?? { memory: totalmem() }).memory ?? totalmem()),
+    broker: o.broker ? resolveBroker(o.broker) : null,
     runtimeModel: o.runtimeModel === undefined ? join(stateDir, 'runtime-model.json') : o.runtimeModel,
   };
 }

@@ -16,32 +16,35 @@ import { Scheduler } from '../sched/scheduler.js';
 import type { SchedulerConfig } from '../sched/types.js';
 import type { RunRow } from '../store/types.js';
 import type { ExecResult } from '../exec/types.js';
-import { resolveParams } from '../core/spec/params.js';
-import { buildRun, newTaskRows } from './build-run.js';
+import { buildRun } from './build-run.js';
+import { newRun, type SubmitOptions } from './new-run.js';
 import type { LiveRun, LiveTask } from './live-run.js';
 import { PendingWrites } from './pending-writes.js';
 import { continueCompensation, onRunSettled } from './run-finish.js';
 import { TaskFlow, type Effect, type EngineSchedTask, type TaskChange } from './task-flow.js';
-import { resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './engine-options.js';
+import { resolveEngineOptions, withLearnedGuards, type EngineOptions, type ResolvedEngineOptions } from './engine-options.js';
 import { startAttempt, startCompensation } from './attempt-runner.js';
-import { recoverRun, resetForRetry } from './recovery.js';
-import { newRunId } from './run-id.js';
+import { RemoteDispatch } from './remote-dispatch.js';
+import { recoverRun } from './recovery.js';
+import { retryBatch } from './stored-ops.js';
 import { claimForDrive, ownerIsDead, startOwnerHeartbeat } from './owner.js';
 import { RuntimeEstimates } from './runtime-estimates.js';
-import { createConcurrencyController, type ConcurrencyController, type Decision } from '../learn/concurrency/index.js';
+import { createConcurrencyController, type ConcurrencyController } from '../learn/concurrency/index.js';
+import { SelfTuning } from './self-tuning.js';
+import type { TuningDecision } from './tuning-log.js';
 import { cancelRows } from './recovery.js';
+import { EngineTuners, type TunerDecision } from './tuners.js';
 
-export interface SubmitOptions {
-  readonly labels?: Readonly<Record<string, string>>;
-  readonly runId?: string;
-}
+export type { SubmitOptions } from './new-run.js';
 
 export interface EngineEvents {
   task: [TaskChange];
   run: [RunRow];
   error: [unknown];
-  /** A self-tuning decision (e.g. the concurrency limit moved), with its reason. */
-  tuning: [Decision];
+  /** A self-tuning decision (concurrency limit, WRR shares, policy switch), with its reason. */
+  tuning: [TuningDecision];
+  /** A decision of the right-sizing, anomaly, breaker or deadline-risk tuner, with its reason. */
+  tuner: [TunerDecision];
 }
 
 export class Engine extends EventEmitter<EngineEvents> {
@@ -51,8 +54,14 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly estimates: RuntimeEstimates;
   /** The adaptive concurrency controller when `autoConcurrency` is set (its decisions, with reasons). */
   readonly concurrencyController: ConcurrencyController | null;
+  /** Right-sizing, anomalies, per-worker breaker, deadline risk (tuners.ts): decisions, counters. */
+  readonly tuners: EngineTuners;
+  /** Concurrency, priority shares, what-if policy switch: state and recent decisions (self-tuning.ts). */
+  readonly selfTuning: SelfTuning;
   readonly #writes = new PendingWrites();
   readonly #flow: TaskFlow;
+  /** Remote workers over Redis Streams (`broker` option); null in embedded mode. */
+  readonly #remote: RemoteDispatch | null;
   readonly #runs = new Map<string, LiveRun>();
   #inbox: (() => void)[] = [];
   #tickQueued = false;
@@ -72,7 +81,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.scheduler = new Scheduler(o.scheduler, { rng: o.rng });
     this.#concurrency = o.concurrency;
     this.concurrencyController = o.autoConcurrency === null ? null : createConcurrencyController({ initialLimit: o.concurrency, ...o.autoConcurrency });
-    this.scheduler.addWorker({ id: 'local', pool: 'default', capacity: { ...o.capacity, slots: o.concurrency }, speed: 1, labels: {} });
+    this.#remote = o.broker === null ? null : new RemoteDispatch(o, o.broker, this.scheduler, this.#runs, (fn) => this.#post(fn), (t, a, r) => this.#onResult(t, a, r), (e) => this.emit('error', e));
+    if (this.#remote === null) this.scheduler.addWorker({ id: 'local', pool: 'default', capacity: { ...o.capacity, slots: o.concurrency }, speed: 1, labels: {} });
     // The flow reads the time of the tick it runs in: one clock read per tick, not per transition.
     const tickClock = { now: () => this.#tickNow };
     this.estimates = new RuntimeEstimates(o.runtimeModel);
@@ -81,16 +91,10 @@ export class Engine extends EventEmitter<EngineEvents> {
       (c) => this.emit('task', c),
       (run) => this.#runSettled(run),
     );
-    const controller = this.concurrencyController;
-    if (controller !== null) {
-      this.#flow.onAttemptEnd = (latencyMs, ok, now) => {
-        const before = controller.decisions.length;
-        controller.observe({ latencyMs, ok, inflight: this.scheduler.runningCount, atMs: now });
-        if (controller.limit !== this.#concurrency) this.setConcurrency(controller.limit);
-        if (controller.decisions.length !== before) this.emit('tuning', controller.decisions[controller.decisions.length - 1]!);
-      };
-    }
-
+    this.#flow.honourPools = this.#remote !== null;
+    this.selfTuning = new SelfTuning(this, o);
+    this.#flow.onAttemptEnd = this.selfTuning.concurrencyFeed();
+    this.tuners = new EngineTuners(o.tuners, { scheduler: this.scheduler, flow: this.#flow, estimates: this.estimates, clock: o.clock, runs: this.#runs, post: (fn) => this.#post(fn), emit: (d) => this.emit('tuner', d) });
   }
 
   get runs(): ReadonlyMap<string, LiveRun> {
@@ -99,24 +103,13 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** Creates a run of `spec` and starts it. `params` are checked against the spec's declarations. */
   async submit(spec: WorkflowSpec, params: Record<string, unknown> = {}, opts: SubmitOptions = {}): Promise<RunRow> {
-    const p = resolveParams(spec, params);
-    if (!p.ok) {
-      throw new KairosError(p.errors[0]!.code === 'PARAM_MISSING' ? 'PARAM_MISSING' : 'PARAM_INVALID',
-        p.errors.map((e) => e.message).join('; '), { field: p.errors[0]!.path });
-    }
     const now = this.options.clock.now();
-    const id = opts.runId ?? newRunId(now, this.options.rng);
-    const deadlineAt = spec.deadline === null ? null : spec.deadline.kind === 'relative' ? now + spec.deadline.ms : spec.deadline.at;
-    const row: RunRow = {
-      id, workflow: spec.name, namespace: spec.namespace, priority: spec.priority, state: 'running', params: p.values, spec,
-      labels: { ...spec.labels, ...opts.labels }, createdAt: now, startedAt: now, finishedAt: null, deadlineAt, error: null,
-      owner: this.options.owner, ownerSeenAt: now, paused: false,
-    };
-    const tasks = newTaskRows(id, row);
+    const { row, tasks } = newRun(spec, params, opts, now, this.options.rng, this.options.owner);
+    const id = row.id;
     const run = buildRun(row, tasks);
     this.#writes.newRun(row);
     for (const t of tasks) this.#writes.newTask(t);
-    this.#writes.event({ runId: id, taskId: null, at: now, type: 'run_submitted', data: { params: p.values } });
+    this.#writes.event({ runId: id, taskId: null, at: now, type: 'run_submitted', data: { params: row.params } });
     this.#adopt(run);
     this.#post(() => {
       for (const t of run.tasks.values()) if (t.unsettledParents === 0 && t.row.state === 'pending') this.#flow.decide(t);
@@ -137,14 +130,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** Reruns a finished run's failed tasks (or `taskId` and everything downstream of it). */
   async retry(runId: string, taskId?: string): Promise<RunRow> {
-    const store = this.options.store;
-    const row = await store.getRun(runId);
-    if (!row) throw new KairosError('RUN_NOT_FOUND', `run '${runId}' does not exist (see \`kairos runs\`)`, { field: 'run' });
-    if (row.state === 'running' || row.state === 'compensating') {
-      throw new KairosError('ILLEGAL_TRANSITION', `run '${runId}' is still ${row.state}; retry applies to finished runs (use \`kairos resume\` for an interrupted one)`);
-    }
-    const batch = resetForRetry(row, await store.getTasks(runId), taskId, this.options.clock.now());
-    await store.commit(batch);
+    await this.options.store.commit(await retryBatch(this.options.store, runId, taskId, this.options.clock.now()));
     return this.resume(runId);
   }
 
@@ -260,7 +246,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (!Number.isInteger(n) || n < 1) throw new KairosError('LIMIT_EXCEEDED', `concurrency must be an integer >= 1, got ${n}`, { field: 'concurrency' });
     this.#concurrency = n;
     // Re-adding a worker under its id keeps its placed tasks and recomputes what is free.
-    this.scheduler.addWorker({ id: 'local', pool: 'default', capacity: { ...this.options.capacity, slots: n }, speed: 1, labels: {} });
+    if (this.#remote === null) this.scheduler.addWorker({ id: 'local', pool: 'default', capacity: { ...this.options.capacity, slots: n }, speed: 1, labels: {} });
     this.#requestTick();
   }
 
@@ -270,7 +256,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** Switches the scheduling policy or its settings while running. */
   configureScheduler(config: SchedulerConfig): void {
-    this.scheduler.configure(config);
+    this.scheduler.configure(withLearnedGuards(config));
     this.#requestTick();
   }
 
@@ -283,10 +269,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     if (this.#heartbeat) clearInterval(this.#heartbeat);
-    const saveError = this.estimates.close();
+    const saveError = [this.estimates.close(), this.tuners.close()].find((e) => e !== null) ?? null;
     if (saveError !== null) this.emit('error', new Error(saveError));
     if (opts.kill) for (const run of this.#runs.values()) for (const t of run.tasks.values()) t.abort?.abort();
     while (this.#ticking) await new Promise((r) => setImmediate(r));
+    await this.#remote?.close();
   }
 
   #loadOwned(runId: string): Promise<RunRow> {
@@ -296,6 +283,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   #adopt(run: LiveRun): void {
     this.#runs.set(run.row.id, run);
+    this.#remote?.activate();
     this.#heartbeat ??= startOwnerHeartbeat(this.options, (id) => {
       if (this.#runs.has(id)) void this.cancel(id, 'cancelled by request');
     });
@@ -331,12 +319,14 @@ export class Engine extends EventEmitter<EngineEvents> {
       if (!this.#systemPaused) {
         const round = this.scheduler.schedule(now);
         for (const p of round.placements) this.#flow.dispatch((p.task as EngineSchedTask).live, p.workerId);
+        this.selfTuning.onRound(now, round.placements);
         for (const e of round.expired) this.#flow.apply((e.task as EngineSchedTask).live, { type: 'cancel', reason: e.detail });
       }
       const batch = this.#writes.take();
       const effects = this.#flow.effects.splice(0);
       const finished = this.#finished.splice(0);
       await this.options.store.commit(batch);
+      this.#remote?.committed();
       for (const run of finished) this.#retire(run);
       for (const e of effects) this.#carryOut(e);
     } catch (err) {
@@ -361,7 +351,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     const task = e.task;
     switch (e.kind) {
       case 'start':
-        startAttempt(task, this.options, (attempt, res) => this.#post(() => this.#onResult(task, attempt, res)));
+        if (this.#remote !== null) this.#remote.start(task);
+        else startAttempt(task, this.options, (attempt, res) => this.#post(() => this.#onResult(task, attempt, res)), this.tuners.extend);
         break;
       case 'kill':
         task.abort?.abort();

@@ -41,6 +41,16 @@ export interface TaskChange {
   readonly at: number;
 }
 
+/** The tuners' hooks (src/engine/tuners.ts); both must be cheap when they change nothing. */
+export interface FlowHooks {
+  /** What goes into the scheduler for a task about to be queued (may change resources, priority). */
+  enqueue(sched: EngineSchedTask): EngineSchedTask;
+  /** An attempt was dispatched (to any worker, local or remote). */
+  dispatched(task: LiveTask): void;
+  /** An attempt's result before it is applied (may turn it into `lost`: rescheduled, no retry used). */
+  result(task: LiveTask, res: ExecResult, now: number): ExecResult;
+}
+
 export interface FlowLimits {
   /** Most instances one foreach may create. */
   readonly maxForeach: number;
@@ -52,6 +62,10 @@ export class TaskFlow {
   observed = false;
   /** Called for every finished attempt (latency from start, success): the tuners' feed. */
   onAttemptEnd: ((latencyMs: number, ok: boolean, now: number) => void) | null = null;
+  /** Tasks' `pool:`/`selector:` reach the scheduler only with remote workers; embedded mode's one local worker runs everything. */
+  honourPools = false;
+  /** The tuners' hooks, when the engine has tuners. */
+  hooks: FlowHooks | null = null;
   #seq = 0;
   /** Children whose parents have all settled, waiting to be decided (see #drain). */
   readonly #toDecide: LiveTask[] = [];
@@ -123,7 +137,7 @@ export class TaskFlow {
     const run = task.run;
     const spec = task.spec;
     const deadline = spec.deadlineMs !== null && run.row.startedAt !== null ? run.row.startedAt + spec.deadlineMs : run.row.deadlineAt;
-    const sched: EngineSchedTask = {
+    let sched: EngineSchedTask = {
       live: task,
       key: task.key,
       job: run.job,
@@ -135,9 +149,10 @@ export class TaskFlow {
       deadline,
       estimateMs: spec.estimateMs ?? this.estimates.estimate(task.signature, now),
       bottomLevelMs: task.bottomLevelMs,
-      pool: null,
-      selector: null,
+      pool: this.honourPools ? spec.pool ?? null : null,
+      selector: this.honourPools ? spec.selector ?? null : null,
     };
+    if (this.hooks !== null) sched = this.hooks.enqueue(sched);
     task.sched = sched;
     if (run.row.paused) {
       // A paused run's ready tasks wait outside the scheduler until it is resumed.
@@ -188,6 +203,7 @@ export class TaskFlow {
     // and one write fewer per task is 24% more throughput (bench/engine/diagnose.ts, "lean").
     this.apply(task, { type: 'dispatch', attempt: row.attempt });
     this.apply(task, { type: 'start' });
+    if (this.hooks !== null) this.hooks.dispatched(task);
   }
 
   /**
@@ -201,6 +217,7 @@ export class TaskFlow {
       this.writes.event({ runId: row.runId, taskId: row.taskId, at: now, type: 'late_result_ignored', data: { attempt, outcome: res.outcome } });
       return;
     }
+    if (this.hooks !== null) res = this.hooks.result(task, res, now);
     task.abort = null;
     const ar = task.attemptRow!;
     ar.status = res.outcome;

@@ -24,7 +24,7 @@ import { resolve as resolvePath } from 'node:path';
 import type { ExecRequest, ExecResult } from './types.js';
 import type { BoundedLog } from './bounded-log.js';
 import type { Redactor } from './redact.js';
-import { GroupKiller } from './process-tree.js';
+import { GroupKiller, signalGroup } from './process-tree.js';
 import { LineSplitter } from './line-splitter.js';
 import { OutputCollector } from './outputs.js';
 import { RssSampler } from './rss-sampler.js';
@@ -48,6 +48,10 @@ export interface ShellAttemptOptions {
   readonly rssSampleMs: number;
 }
 
+function mib(b: number): string {
+  return `${+(b / 1048576).toFixed(1)} MiB`;
+}
+
 function lastLine(line: string): string | null {
   const t = line.trim();
   if (t.length === 0) return null;
@@ -61,7 +65,7 @@ export class ShellAttempt {
   #child!: ChildProcess;
   #killer: GroupKiller | null = null;
   #sampler: RssSampler | null = null;
-  #reason: 'timeout' | 'cancel' | null = null;
+  #reason: 'timeout' | 'cancel' | 'memory' | null = null;
   #exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   #timeout: NodeJS.Timeout | null = null;
   #watchdog: NodeJS.Timeout | null = null;
@@ -85,7 +89,18 @@ export class ShellAttempt {
     child.on('error', (err) => this.#onError(err));
     if (child.pid === undefined) return done; // 'error' follows
     this.#killer = new GroupKiller(child.pid, o.req.killGraceMs);
-    this.#sampler = new RssSampler(child.pid, o.rssSampleMs);
+    const pid = child.pid;
+    this.#sampler = new RssSampler(pid, o.rssSampleMs, {
+      ...(o.req.memoryLimitBytes === undefined ? {} : { limitBytes: o.req.memoryLimitBytes }),
+      // Over its memory limit: SIGKILL at once (a grace period would let it grow further).
+      onOverLimit: () => {
+        if (this.#exit !== null || this.#reason !== null) return;
+        this.#reason = 'memory';
+        signalGroup(pid, 'SIGKILL');
+        this.#killer!.start();
+      },
+      ...(o.req.onUsage === undefined ? {} : { onSample: (rssBytes: number, cpuMs: number) => o.req.onUsage!({ rssBytes, cpuMs }) }),
+    });
 
     const out = new LineSplitter((line, first, last) => this.#onStdout(line, first, last));
     const err = new LineSplitter((line, first, last) => this.#onStderr(line, first, last));
@@ -156,8 +171,14 @@ export class ShellAttempt {
   #result(): ExecResult {
     const exit = this.#exit ?? { code: null, signal: null };
     const maxRssBytes = this.#sampler!.stop();
-    const extra = { exitCode: exit.code, signal: exit.signal, ...(maxRssBytes === undefined ? {} : { usage: { maxRssBytes } }) };
+    const cpuMs = this.#sampler!.cpuMs;
+    const cpuWindowMs = this.#sampler!.cpuWindowMs;
+    const limit = this.#o.req.memoryLimitBytes;
+    const usage = maxRssBytes === undefined ? undefined
+      : { maxRssBytes, ...(cpuMs === undefined ? {} : { cpuMs }), ...(cpuWindowMs === undefined ? {} : { cpuWindowMs }), ...(this.#reason === 'memory' ? { memoryExceeded: limit! } : {}) };
+    const extra = { exitCode: exit.code, signal: exit.signal, ...(usage === undefined ? {} : { usage }) };
     if (this.#reason === 'timeout') return timedOut(this.#o.req.timeoutMs!, extra);
+    if (this.#reason === 'memory') return failed(`killed: memory ${mib(maxRssBytes ?? 0)} exceeded its limit of ${mib(limit!)}`, extra);
     if (this.#reason === 'cancel') return cancelled(extra);
     const last = this.#lastStderr ?? this.#lastStdout;
     if (exit.signal !== null) return failed(`killed by signal ${exit.signal}${last === null ? '' : `: ${last}`}`, extra);

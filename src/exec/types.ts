@@ -28,6 +28,32 @@ export interface ExecRequest {
   readonly outputFile: string | undefined;
   /** Input values for fn handlers: params, upstream outputs, foreach item. */
   readonly inputs: Readonly<Record<string, unknown>>;
+  /**
+   * Memory limit of the attempt (bytes), enforced where the executor measures memory (shell:
+   * the process tree is killed when its sampled RSS exceeds it; the result then carries
+   * `usage.memoryExceeded`). Absent: no limit.
+   */
+  readonly memoryLimitBytes?: number;
+  /** Called with the attempt's resource use at each sample while it runs (shell on Linux). */
+  readonly onUsage?: (u: LiveUsage) => void;
+}
+
+/** One sample of a running attempt's use: RSS of its process tree now, cpu time so far. */
+export interface LiveUsage {
+  readonly rssBytes: number;
+  readonly cpuMs: number;
+}
+
+/** Observed resource use of an attempt (lower bounds: sampled). */
+export interface AttemptUsage {
+  /** Peak RSS of the process tree (bytes). */
+  readonly maxRssBytes?: number;
+  /** User + system cpu time of the process tree (ms), as of the last sample. */
+  readonly cpuMs?: number;
+  /** Wall time from the start to that sample (ms): average cores = cpuMs / cpuWindowMs. */
+  readonly cpuWindowMs?: number;
+  /** Set when the attempt was killed for exceeding `memoryLimitBytes` (the limit, bytes). */
+  readonly memoryExceeded?: number;
 }
 
 export interface ExecResult {
@@ -39,7 +65,7 @@ export interface ExecResult {
   /** Human-readable failure reason (last stderr line, HTTP status, thrown message). */
   readonly error: string | null;
   /** Observed resource use, when the executor can measure it. */
-  readonly usage?: { readonly maxRssBytes?: number; readonly cpuMs?: number };
+  readonly usage?: AttemptUsage;
 }
 
 /** Runs one attempt. `signal` aborts it (cancel): the executor kills and resolves `cancelled`. */

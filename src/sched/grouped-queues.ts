@@ -9,7 +9,7 @@
  * Invariant: a group is in the heap, or in #held, or (when its queue is empty) in neither.
  */
 import { SlotHeap } from './slot-heap.js';
-import { OrderedQueue, type KeyFn } from './ordered-queue.js';
+import { OrderedQueue, type KeyFn, type QueueEntry } from './ordered-queue.js';
 import type { SchedTask } from './types.js';
 
 export interface Group {
@@ -30,13 +30,15 @@ export class GroupedQueues {
   readonly #held: Group[] = [];
   readonly #touched = new Set<Group>();
   readonly #key: KeyFn;
+  /** Entries added by `enqueueEntry` (their group is `e.home`: no Map by key). */
+  #entries = 0;
 
   constructor(key: KeyFn) {
     this.#key = key;
   }
 
   get size(): number {
-    return this.#where.size;
+    return this.#where.size + this.#entries;
   }
 
   group(name: string): Group | undefined {
@@ -47,13 +49,54 @@ export class GroupedQueues {
     return this.#groups.values();
   }
 
-  enqueue(t: SchedTask, name: string, score: number, tie: number): Group {
+  #group(name: string, score: number, tie: number): Group {
     let g = this.#groups.get(name);
     if (!g) this.#groups.set(name, (g = { name, q: new OrderedQueue(this.#key), score, tie, hpos: -1 }));
+    return g;
+  }
+
+  enqueue(t: SchedTask, name: string, score: number, tie: number): Group {
+    const g = this.#group(name, score, tie);
     g.q.push(t);
     this.#where.set(t.key, g);
     if (!this.#heap.has(g) && !this.#held.includes(g)) this.#heap.push(g);
     return g;
+  }
+
+  /** The entry protocol (entry-policy.ts): the Scheduler's record, its group kept in `e.home`. */
+  enqueueEntry(e: QueueEntry, name: string, score: number, tie: number): Group {
+    const g = this.#group(name, score, tie);
+    g.q.pushEntry(e);
+    e.home = g;
+    this.#entries++;
+    if (!this.#heap.has(g) && !this.#held.includes(g)) this.#heap.push(g);
+    return g;
+  }
+
+  removeEntry(e: QueueEntry): void {
+    const g = e.home as Group;
+    this.#entries--;
+    g.q.removeEntry(e);
+    if (g.q.size === 0) this.#heap.remove(g);
+  }
+
+  nextEntry(): QueueEntry | undefined {
+    for (;;) {
+      const g = this.#heap.peek();
+      if (!g) return undefined;
+      const e = g.q.takeEntry();
+      if (e) {
+        this.#touched.add(g);
+        return e;
+      }
+      this.#heap.pop();
+      this.#held.push(g);
+    }
+  }
+
+  placedEntry(e: QueueEntry): void {
+    this.#entries--;
+    (e.home as Group).q.placedEntry(e);
   }
 
   remove(key: string): void {

@@ -14,7 +14,8 @@
 import type { Resources } from '../core/resources.js';
 import type { Reservation } from './backfill.js';
 import type { RoundState } from './explain.js';
-import type { QuotaBook, Usage } from './quotas.js';
+import type { QuotaBook, Usage, UsageRecord } from './quotas.js';
+import type { Policy } from './policy.js';
 import type { AdmissionMode } from './types.js';
 import type { WorkerPool, WorkerState } from './workers.js';
 
@@ -29,23 +30,20 @@ export interface RoundFacts {
   readonly capacityExhausted: boolean;
 }
 
-/** A worker's free vector saved at the end of round `stamp` (the object is reused). */
-interface Saved {
-  stamp: number;
-  readonly free: Record<string, number>;
-}
+type MutableFacts = { -readonly [K in keyof RoundFacts]: RoundFacts[K] };
+const NO_HEADS: ReadonlyMap<string, string> = new Map();
 
 export class LastRound {
   readonly #pool: WorkerPool;
   readonly #quotas: QuotaBook;
   #facts: RoundFacts | null = null;
   #state: RoundState | null = null;
-  /** Bumped by every `record`: a saved vector counts only when its stamp is the current one. */
+  /**
+   * Bumped by every `record`: a saved copy counts only when its stamp is the current one. The
+   * copies live on the worker state (`saved`) and the namespace's usage record (`saved`): no Map
+   * lookup per release (they were two of ~19 Map operations per task).
+   */
   #stamp = 0;
-  /** Round-end free vectors of workers changed since (copy on write into reused objects). */
-  readonly #saved = new Map<string, Saved>();
-  /** Round-end usage of namespaces changed since (`had` false: none), reused objects as #saved. */
-  readonly #usage = new Map<string, { stamp: number; had: boolean; readonly u: Usage }>();
 
   constructor(pool: WorkerPool, quotas: QuotaBook) {
     this.#pool = pool;
@@ -54,6 +52,30 @@ export class LastRound {
 
   get facts(): RoundFacts | null {
     return this.#facts;
+  }
+
+  /** The facts object reused by `recordRound` (greedy and backfill). */
+  #factsObj: MutableFacts | null = null;
+
+  /** Records the end of a round; strict admission also notes each queue's head. */
+  recordRound(round: number, now: number, mark: number, exhausted: boolean, reservation: Reservation | null, admission: AdmissionMode, policy: Policy): void {
+    if (admission === 'strict') {
+      const heads = new Map<string, string>();
+      for (const h of policy.heads()) heads.set(policy.queueOf(h), h.key);
+      return this.record({ round, now, mark, admission, policy: policy.name, heads, reservation, capacityExhausted: exhausted });
+    }
+    // Reused: only the latest record's facts are read, and copied when a snapshot is
+    // materialised; they are rewritten only here, right before the next record.
+    const f = this.#factsObj;
+    if (f === null) return this.record((this.#factsObj = { round, now, mark, admission, policy: policy.name, heads: NO_HEADS, reservation, capacityExhausted: exhausted }));
+    f.round = round;
+    f.now = now;
+    f.mark = mark;
+    f.admission = admission;
+    f.policy = policy.name;
+    f.reservation = reservation;
+    f.capacityExhausted = exhausted;
+    this.record(f);
   }
 
   record(facts: RoundFacts): void {
@@ -72,34 +94,28 @@ export class LastRound {
   }
 
   /** Call before a worker's free vector changes outside a round. */
-  beforeFree(w: WorkerState | undefined): void {
-    if (!w || !this.#pending) return;
-    let s = this.#saved.get(w.info.id);
-    if (!s) this.#saved.set(w.info.id, (s = { stamp: -1, free: {} }));
-    if (s.stamp === this.#stamp) return;
-    s.stamp = this.#stamp;
-    // A worker's free keys only grow while it exists (cleared on worker changes), so this
-    // overwrites every key the object has: an exact copy without allocating.
-    for (const k in w.free) s.free[k] = w.free[k]!;
+  beforeFree(w: WorkerState): void {
+    if (w.savedStamp === this.#stamp || !this.#pending) return;
+    w.savedStamp = this.#stamp;
+    // A worker's free keys are fixed while it exists (its capacity's, plus any a placement
+    // added), so this overwrites every key the copy has: an exact copy without allocating.
+    const saved = (w.saved ??= {});
+    for (const k in w.free) saved[k] = w.free[k]!;
   }
 
   /** Call before a namespace's quota usage changes outside a round. */
-  beforeUsage(ns: string): void {
-    if (!this.#pending) return;
-    let s = this.#usage.get(ns);
-    if (!s) this.#usage.set(ns, (s = { stamp: -1, had: false, u: { cpu: 0, memory: 0, running: 0 } }));
-    if (s.stamp === this.#stamp) return;
-    s.stamp = this.#stamp;
-    const u = this.#quotas.peek(ns);
-    s.had = u !== undefined;
-    if (u) (s.u.cpu = u.cpu), (s.u.memory = u.memory), (s.u.running = u.running);
+  beforeUsage(u: UsageRecord): void {
+    if (u.stamp === this.#stamp || !this.#pending) return;
+    u.stamp = this.#stamp;
+    const s = u.saved;
+    s.cpu = u.cpu;
+    s.memory = u.memory;
+    s.running = u.running;
   }
 
   /** Call before workers are added or removed: the snapshot is taken now. */
   freeze(): void {
     if (this.#pending) this.#state = this.#materialise(this.#facts!);
-    this.#saved.clear();
-    if (this.#usage.size > 10_000) this.#usage.clear();
   }
 
   state(): RoundState | null {
@@ -110,15 +126,12 @@ export class LastRound {
 
   #materialise(f: RoundFacts): RoundState {
     const free = new Map<string, Resources>();
-    for (const w of this.#pool.states()) {
-      const s = this.#saved.get(w.info.id);
-      free.set(w.info.id, { ...(s !== undefined && s.stamp === this.#stamp ? s.free : w.free) });
-    }
-    const usage = this.#quotas.snapshot();
-    for (const [ns, s] of this.#usage) {
-      if (s.stamp !== this.#stamp) continue;
-      if (s.had) usage.set(ns, { ...s.u });
-      else usage.delete(ns);
+    for (const w of this.#pool.states()) free.set(w.info.id, { ...(w.savedStamp === this.#stamp ? w.saved! : w.free) });
+    // Namespaces with placed tasks at the end of the round (idle records are left out, as before).
+    const usage = new Map<string, Usage>();
+    for (const u of this.#quotas.records()) {
+      const s = u.stamp === this.#stamp ? u.saved : u;
+      if (s.running > 0) usage.set(u.ns, { cpu: s.cpu, memory: s.memory, running: s.running });
     }
     return { ...f, free, workers: this.#pool.infos(), usage };
   }

@@ -12,6 +12,10 @@ import { matches, type WorkerPool, type WorkerState } from './workers.js';
 export interface Eligibility {
   readonly infos: WorkerInfo[];
   readonly states: Set<WorkerState>;
+  /** Every worker of the pool is eligible (the usual case): no `states` lookup needed. */
+  all: boolean;
+  /** The shape's only resource name when it names exactly one (e.g. cpu): fit and score without a for-in. */
+  readonly one: string | null;
 }
 
 /** Eligible workers per shape, valid for one pool version (rebuilt when workers change). */
@@ -19,6 +23,9 @@ export class EligibilityCache {
   readonly #pool: WorkerPool;
   readonly #byShape = new Map<string, Eligibility>();
   #version = -1;
+  /** The shape last asked for and its answer (a round mostly sees one shape: no Map lookup). */
+  #lastShape = '';
+  #lastEl: Eligibility | null = null;
 
   constructor(pool: WorkerPool) {
     this.#pool = pool;
@@ -28,17 +35,24 @@ export class EligibilityCache {
     if (this.#version !== this.#pool.version || this.#byShape.size > 1000) {
       this.#byShape.clear();
       this.#version = this.#pool.version;
-    }
+      this.#lastEl = null;
+    } else if (shape === this.#lastShape && this.#lastEl !== null) return this.#lastEl;
     let el = this.#byShape.get(shape);
     if (!el) {
-      el = { infos: [], states: new Set() };
+      const names = Object.keys(t.resources);
+      el = { infos: [], states: new Set(), all: true, one: names.length === 1 ? names[0]! : null };
       for (const w of this.#pool.states()) {
-        if (!matches(t, w.info) || !fits(t.resources, w.info.capacity)) continue;
+        if (!matches(t, w.info) || !fits(t.resources, w.info.capacity)) {
+          el.all = false;
+          continue;
+        }
         el.infos.push(w.info);
         el.states.add(w);
       }
       this.#byShape.set(shape, el);
     }
+    this.#lastShape = shape;
+    this.#lastEl = el;
     return el;
   }
 }
@@ -60,10 +74,18 @@ export function bestFitIndex(placement: 'best-fit' | 'first-fit', t: SchedTask, 
 /** Shape strings of pool-less, selector-less tasks, per resources object (drivers share them per stage). */
 const plainShapes = new WeakMap<Resources, string>();
 
+/** The resources object last asked for and its shape (tasks of a stage come together: no WeakMap lookup). */
+let lastResources: Resources | null = null;
+let lastShape = '';
+
 export function shapeOf(t: SchedTask): string {
   if (t.pool === null && t.selector === null) {
-    let s = plainShapes.get(t.resources);
-    if (s === undefined) plainShapes.set(t.resources, (s = shapeKey(t)));
+    const r = t.resources;
+    if (r === lastResources) return lastShape;
+    let s = plainShapes.get(r);
+    if (s === undefined) plainShapes.set(r, (s = shapeKey(t)));
+    lastResources = r;
+    lastShape = s;
     return s;
   }
   return shapeKey(t);

@@ -11,6 +11,18 @@ export interface Usage {
   running: number;
 }
 
+/**
+ * A namespace's live usage record. Records stay while their namespace is idle (reset to exact
+ * zeros, as a fresh record would start), so a placed task keeps a pointer to its record and its
+ * release needs no lookup; LastRound saves the round-end value in `saved` (copy on write).
+ */
+export interface UsageRecord extends Usage {
+  readonly ns: string;
+  /** LastRound's stamp when `saved` was written (-1: never). */
+  stamp: number;
+  readonly saved: Usage;
+}
+
 export interface QuotaViolation {
   readonly namespace: string;
   readonly resource: 'cpu' | 'memory' | 'running';
@@ -22,7 +34,9 @@ export interface QuotaViolation {
 const EPS = 1e-9;
 
 export class QuotaBook {
-  readonly #usage = new Map<string, Usage>();
+  readonly #usage = new Map<string, UsageRecord>();
+  /** The record last looked up (consecutive placements are mostly of one job). */
+  #lastRec: UsageRecord | null = null;
   #quotas: Readonly<Record<string, Quota>> = {};
 
   #has = false;
@@ -38,18 +52,13 @@ export class QuotaBook {
   }
 
   usage(ns: string): Usage {
-    return this.#usage.get(ns) ?? { cpu: 0, memory: 0, running: 0 };
+    const u = this.#usage.get(ns);
+    return u !== undefined && u.running > 0 ? u : { cpu: 0, memory: 0, running: 0 };
   }
 
-  /** The live usage record of a namespace, if it has placed tasks (do not mutate). */
-  peek(ns: string): Usage | undefined {
-    return this.#usage.get(ns);
-  }
-
-  snapshot(): Map<string, Usage> {
-    const m = new Map<string, Usage>();
-    for (const [k, u] of this.#usage) m.set(k, { ...u });
-    return m;
+  /** Every record (idle ones too: running 0, exact zeros). */
+  records(): IterableIterator<UsageRecord> {
+    return this.#usage.values();
   }
 
   /** The first limit the task would cross, given `usage` (default: current) plus `extra`. */
@@ -65,13 +74,33 @@ export class QuotaBook {
     return null;
   }
 
-  add(task: SchedTask, sign: 1 | -1): void {
+  /** Accounts a placement; returns the record to give to `release`. */
+  place(task: SchedTask): UsageRecord {
     const ns = task.job.namespace;
-    let u = this.#usage.get(ns);
-    if (!u) this.#usage.set(ns, (u = { cpu: 0, memory: 0, running: 0 }));
-    u.cpu += sign * (task.resources.cpu ?? 0);
-    u.memory += sign * (task.resources.memory ?? 0);
-    u.running += sign;
-    if (u.running === 0) this.#usage.delete(ns);
+    let u = this.#lastRec;
+    if (u === null || u.ns !== ns) {
+      let r = this.#usage.get(ns);
+      if (r === undefined) this.#usage.set(ns, (r = { ns, cpu: 0, memory: 0, running: 0, stamp: -1, saved: { cpu: 0, memory: 0, running: 0 } }));
+      this.#lastRec = u = r;
+    }
+    u.cpu += task.resources.cpu ?? 0;
+    u.memory += task.resources.memory ?? 0;
+    u.running++;
+    return u;
+  }
+
+  /** Gives back a placement accounted by `place` on record `u`. */
+  release(task: SchedTask, u: UsageRecord): void {
+    u.cpu -= task.resources.cpu ?? 0;
+    u.memory -= task.resources.memory ?? 0;
+    // Back to exact zeros when idle, as the fresh record the namespace would otherwise get.
+    if (--u.running === 0) (u.cpu = 0), (u.memory = 0);
+  }
+
+  /** Drops idle records when there are many (call only when no pointer to one is held but by placed tasks). */
+  prune(): void {
+    if (this.#usage.size <= 10_000) return;
+    for (const [ns, u] of this.#usage) if (u.running === 0) this.#usage.delete(ns);
+    this.#lastRec = null;
   }
 }

@@ -35,10 +35,11 @@ export class RoomIndex {
     }
     const list = this.#list;
     let k = 0;
-    for (const w of list) if (w.roomy) list[k++] = w;
+    for (let i = 0; i < list.length; i++) if (list[i]!.roomy) list[k++] = list[i]!;
     while (list.length > k) list.pop(); // a length write is a runtime call; a round removes few
     let added = false;
-    for (const w of grown) {
+    for (let i = 0; i < grown.length; i++) {
+      const w = grown[i]!;
       if (w.roomy || !fits(floor, w.free)) continue;
       w.roomy = true;
       list.push(w);

@@ -23,9 +23,9 @@ import type { WaitReason } from '../core/wait-reason.js';
 import { backfillAllows, commitBackfill, reserve, type Reservation } from './backfill.js';
 import { resolveConfig, type ResolvedConfig } from './config.js';
 import { DemandFloor } from './demand-floor.js';
-import { explainWait, Why, type Examined } from './explain.js';
+import { explainWait, Why } from './explain.js';
 import { HeadTimers } from './head-timers.js';
-import { LastRound, type RoundFacts } from './last-round.js';
+import { LastRound } from './last-round.js';
 import type { PlacementOption, Policy, PolicyContext } from './policy.js';
 import { QuotaBook } from './quotas.js';
 import { policyFactory } from './registry.js';
@@ -33,43 +33,29 @@ import type { Expired, Placement, RoundResult, SchedTask, SchedulerApi, Schedule
 import { RoomIndex } from './room.js';
 import { WorkerPool, type PlacedTask, type WorkerState } from './workers.js';
 import { bestFitIndex, EligibilityCache, shapeOf } from './placement.js';
+import { entryOpsOf, type EntryOps } from './entry-policy.js';
+import { EntryPool, WAITING, type TaskEntry } from './task-entry.js';
+import { TaskIndex } from './task-index.js';
 
-/**
- * The one record per task, from enqueue to release: waiting entry (Examined), then placed
- * record (PlacedTask) — one object and one Map entry per task.
- */
-interface Entry extends Examined, PlacedTask {
-  /** Pool, selector and demand: tasks of one shape fit or fail together within a round. */
-  readonly shape: string;
-  /** WAITING, or the placement number once placed (orders the replay in `configure`). */
-  placedSeq: number;
-}
-
-const WAITING = -1;
-
+type Entry = TaskEntry;
 const NO_EXPIRED: readonly Expired[] = Object.freeze([]);
 
 /** The reused round result (see `SchedulerApi.schedule`: valid until the next round). */
-interface MutableResult {
-  placements: readonly Placement[];
-  expired: readonly Expired[];
-}
-interface MutablePlacement {
-  task: SchedTask;
-  workerId: string;
-}
-type MutableFacts = { -readonly [K in keyof RoundFacts]: RoundFacts[K] };
-const NO_HEADS: ReadonlyMap<string, string> = new Map();
+type MutableResult = { placements: readonly Placement[]; expired: readonly Expired[] };
+type MutablePlacement = { task: SchedTask; workerId: string; handle: unknown };
 
 export class Scheduler implements SchedulerApi {
   #raw: SchedulerConfig;
   #cfg: ResolvedConfig;
   #policy: Policy;
+  /** The policy's entry protocol, or null (then: Policy methods by task and key). */
+  #ops: EntryOps | null;
   readonly #pool = new WorkerPool();
   readonly #quotas = new QuotaBook();
   readonly #floor = new DemandFloor();
-  /** Every waiting and placed task by key (insertion order = enqueue order). */
-  readonly #tasks = new Map<string, Entry>();
+  /** Every waiting and placed task by key (values() in enqueue order). */
+  readonly #tasks = new TaskIndex();
+  readonly #entries = new EntryPool();
   #queued = 0;
   #running = 0;
   #placedSeq = 0;
@@ -86,7 +72,6 @@ export class Scheduler implements SchedulerApi {
   readonly #placements: MutablePlacement[] = [];
   readonly #placementPool: MutablePlacement[] = [];
   readonly #result: MutableResult = { placements: this.#placements, expired: NO_EXPIRED };
-  #factsObj: MutableFacts | null = null;
   #round = 0;
   #enq = 0;
 
@@ -105,6 +90,7 @@ export class Scheduler implements SchedulerApi {
       ...(opts.rng ? { rng: opts.rng } : {}),
     };
     this.#policy = policyFactory(this.#cfg.policy)(this.#cfg.settings, this.#ctx);
+    this.#ops = entryOpsOf(this.#policy);
   }
 
   get config(): Readonly<SchedulerConfig> {
@@ -121,14 +107,17 @@ export class Scheduler implements SchedulerApi {
     const samePolicy = next.policy === this.#cfg.policy && JSON.stringify(next.settings) === JSON.stringify(this.#cfg.settings);
     if (!samePolicy) {
       const p = policyFactory(next.policy)(next.settings, this.#ctx);
+      const ops = entryOpsOf(p);
       const placed: Entry[] = [];
       for (const e of this.#tasks.values()) {
-        if (e.placedSeq === WAITING) p.enqueue(e.task);
-        else placed.push(e);
+        if (e.placedSeq !== WAITING) placed.push(e);
+        else if (ops !== null) ops.enqueue(e);
+        else p.enqueue(e.task);
       }
       placed.sort((x, y) => x.placedSeq - y.placedSeq); // placement order, as before
       for (const pl of placed) p.allocated(pl.task, 1);
       this.#policy = p;
+      this.#ops = ops;
       this.#last.clear(); // queue names of the old policy no longer mean anything
     }
     if (next.admission !== this.#cfg.admission) this.#timers.clear();
@@ -167,45 +156,58 @@ export class Scheduler implements SchedulerApi {
       if (old.placedSeq === WAITING) return;
       throw new Error(`scheduler: task ${task.key} is still placed; release it before enqueueing it again`);
     }
-    this.#tasks.set(task.key, {
-      task,
-      enq: this.#enq++,
-      round: -1,
-      why: Why.NotExamined,
-      detail: '',
-      shape: shapeOf(task),
-      placedSeq: WAITING,
-      workerId: '',
-      startAt: 0,
-      estEnd: 0,
-      ws: null,
-    });
+    this.#admit(task, false);
+  }
+
+  /** `enqueue` for a key the caller guarantees is neither waiting nor placed (no check, no Map: task-index.ts). */
+  enqueueFresh(task: SchedTask): void {
+    this.#admit(task, true);
+  }
+
+  #admit(task: SchedTask, fresh: boolean): void {
+    const e = this.#entries.take(task, this.#enq++, shapeOf(task));
+    if (fresh) this.#tasks.addFresh(e);
+    else this.#tasks.add(e);
     this.#queued++;
     this.#floor.add(task.resources);
-    this.#policy.enqueue(task);
+    if (this.#ops !== null) this.#ops.enqueue(e);
+    else this.#policy.enqueue(task);
   }
 
   remove(key: string): void {
     const e = this.#tasks.get(key);
     if (e === undefined || e.placedSeq !== WAITING) return;
-    this.#tasks.delete(key);
+    this.#tasks.delete(e);
     this.#queued--;
     this.#floor.delete(e.task.resources);
-    this.#policy.remove(key);
+    if (this.#ops !== null) this.#ops.remove(e);
+    else this.#policy.remove(key);
     this.#timers.forget(key);
   }
 
   release(key: string): void {
     const p = this.#tasks.get(key);
-    if (p === undefined || p.placedSeq < 0) return;
-    this.#tasks.delete(key);
+    if (p !== undefined && p.placedSeq >= 0) this.#release(p);
+  }
+
+  /** `release` by the handle of the task's Placement (no lookup by key); by key when the handle is stale. */
+  releaseHandle(handle: unknown, task: SchedTask): void {
+    const p = handle as Entry;
+    if (p.task !== task || !p.alive || p.placedSeq < 0) return this.release(task.key);
+    this.#release(p);
+  }
+
+  #release(p: Entry): void {
+    this.#tasks.delete(p);
     this.#running--;
     // A task whose worker was removed frees nothing: no worker to snapshot.
     if (p.ws!.live) this.#last.beforeFree(p.ws!);
-    this.#last.beforeUsage(p.task.job.namespace);
+    const u = p.usage!;
+    this.#last.beforeUsage(u);
     this.#pool.releasePlaced(p);
-    this.#quotas.add(p.task, -1);
+    this.#quotas.release(p.task, u);
     this.#policy.allocated(p.task, -1);
+    this.#entries.give(p);
   }
 
   get queuedCount(): number {
@@ -227,11 +229,13 @@ export class Scheduler implements SchedulerApi {
     const mark = this.#enq;
     const cfg = this.#cfg;
     const policy = this.#policy;
+    const ops = this.#ops;
     const placements = this.#placements;
     const pool = this.#placementPool;
     while (placements.length > 0) placements.pop(); // a length write is a runtime call
     if (this.#failed.size > 0) this.#failed.clear();
     if (this.#refused.size > 0) this.#refused.clear();
+    this.#quotas.prune(); // idle usage records, when many (the previous round's snapshot is no longer read)
     let reservation: Reservation | null = null;
     let afterReservation = 0;
 
@@ -242,9 +246,17 @@ export class Scheduler implements SchedulerApi {
 
     policy.beginRound(now);
     while (roomy > 0 && afterReservation <= cfg.backfillDepth) {
-      const t = policy.next();
-      if (!t) break;
-      const e = this.#tasks.get(t.key)!;
+      let e: Entry;
+      if (ops !== null) {
+        const qe = ops.next();
+        if (qe === undefined) break;
+        e = qe as Entry;
+      } else {
+        const pt = policy.next();
+        if (!pt) break;
+        e = this.#tasks.get(pt.key)!;
+      }
+      const t = e.task;
       e.round = round;
       if (reservation) afterReservation++;
       const a = this.#attempt(t, e, now, reservation, room);
@@ -256,15 +268,16 @@ export class Scheduler implements SchedulerApi {
         // The chosen worker held t, so it held the floor (floor <= t's demand).
         if (!fits(floor, a.free)) (a.roomy = false), roomy--;
         if (reservation) commitBackfill(reservation, t, a.info, now);
-        this.#quotas.add(t, 1);
+        e.usage = this.#quotas.place(t);
         this.#floor.delete(t.resources);
         this.#timers.forget(t.key);
-        policy.placed(t, a.info.id);
+        if (ops !== null) ops.placed(e, a.info.id);
+        else policy.placed(t, a.info.id);
         policy.allocated(t, 1);
         const n = placements.length;
         let pl = pool[n];
-        if (pl === undefined) pool.push((pl = { task: t, workerId: a.info.id }));
-        else (pl.task = t), (pl.workerId = a.info.id);
+        if (pl === undefined) pool.push((pl = { task: t, workerId: a.info.id, handle: e }));
+        else (pl.task = t), (pl.workerId = a.info.id), (pl.handle = e);
         placements.push(pl);
         continue;
       }
@@ -278,7 +291,7 @@ export class Scheduler implements SchedulerApi {
     policy.endRound();
 
     const expired = cfg.admission === 'greedy' ? NO_EXPIRED : this.#timeHeads(now, round, mark, roomy === 0, reservation);
-    this.#last.record(this.#facts(round, now, mark, roomy === 0, reservation));
+    this.#last.recordRound(round, now, mark, roomy === 0, reservation, cfg.admission, policy);
     const result = this.#result;
     result.expired = expired;
     return result;
@@ -304,7 +317,7 @@ export class Scheduler implements SchedulerApi {
   #attempt(t: SchedTask, e: Entry, now: number, r: Reservation | null, room: readonly WorkerState[]): WorkerState | Why {
     if (this.#quotas.hasQuotas && this.#quotas.violation(t)) return Why.Quota;
     const failed = this.#failed;
-    const known = failed.get(e.shape);
+    const known = failed.size > 0 ? failed.get(e.shape) : undefined;
     if (known !== undefined) return known;
     // Backfill refusals are monotone in the estimate for one shape and namespace (free and the
     // reservation's spare room only shrink during a round): refused at E => refused at >= E.
@@ -324,8 +337,13 @@ export class Scheduler implements SchedulerApi {
     let bestScore = Number.POSITIVE_INFINITY;
     // Only roomy workers (pool order) can hold t: the same options, in the same order, as a scan
     // of every worker.
-    for (const w of room) {
-      if (!w.roomy || !elig.states.has(w) || !fits(d, w.free)) continue;
+    const k1 = elig.one;
+    const d1 = k1 === null ? 0 : d[k1]!;
+    for (let i = 0; i < room.length; i++) {
+      const w = room[i]!;
+      if (!w.roomy || !(elig.all || elig.states.has(w))) continue;
+      // One named resource: `fits` and the score below, unrolled (same arithmetic).
+      if (k1 !== null ? d1 > 0 && d1 > (w.free[k1] ?? 0) + 1e-9 : !fits(d, w.free)) continue;
       fitNow++;
       if (r && !backfillAllows(r, t, w.info, now, this.#quotas)) continue;
       if (options) {
@@ -334,7 +352,8 @@ export class Scheduler implements SchedulerApi {
       } else if (best === null || bestFit) {
         // best-fit: the worker left with the least normalised free room on t's resources (first on ties).
         let score = 0;
-        if (bestFit) for (const k in d) score += ((w.free[k] ?? 0) - d[k]!) / (w.info.capacity[k] || 1);
+        if (bestFit && k1 !== null) score += ((w.free[k1] ?? 0) - d1) / (w.info.capacity[k1] || 1);
+        else if (bestFit) for (const k in d) score += ((w.free[k] ?? 0) - d[k]!) / (w.info.capacity[k] || 1);
         if (best === null || score < bestScore) (bestScore = score), (best = w);
       }
     }
@@ -352,8 +371,7 @@ export class Scheduler implements SchedulerApi {
 
   /** Workers matching t whose capacity could ever hold it, in pool order (shared: do not mutate). */
   #eligible(t: SchedTask): WorkerInfo[] {
-    const e = this.#tasks.get(t.key);
-    return this.#elig.get(e !== undefined && e.placedSeq === WAITING ? e.shape : shapeOf(t), t).infos;
+    return this.#elig.get(shapeOf(t), t).infos; // a record's shape is shapeOf(its task)
   }
 
   /** Strict/backfill: every queue head still waiting is blocked; time it, expire the overdue. */
@@ -367,7 +385,7 @@ export class Scheduler implements SchedulerApi {
     }
     if (overdue.length === 0) return NO_EXPIRED;
     const expired: Expired[] = [];
-    this.#last.record(this.#facts(round, now, mark, exhausted, r));
+    this.#last.recordRound(round, now, mark, exhausted, r, cfg.admission, this.#policy);
     const snap = this.#last.state();
     for (const e of overdue) {
       const reason = explainWait(e, snap, this.#quotas, (t) => this.#policy.queueOf(t), this.#policy.explain?.bind(this.#policy));
@@ -376,25 +394,5 @@ export class Scheduler implements SchedulerApi {
       this.remove(e.task.key);
     }
     return expired;
-  }
-
-  #facts(round: number, now: number, mark: number, exhausted: boolean, reservation: Reservation | null): RoundFacts {
-    if (this.#cfg.admission !== 'strict') {
-      // Reused: LastRound reads the facts of the latest record only, and copies them when it
-      // materialises a snapshot; they are rewritten only here, right before the next record.
-      const f = this.#factsObj;
-      if (f === null) return (this.#factsObj = { round, now, mark, admission: this.#cfg.admission, policy: this.#policy.name, heads: NO_HEADS, reservation, capacityExhausted: exhausted });
-      f.round = round;
-      f.now = now;
-      f.mark = mark;
-      f.admission = this.#cfg.admission;
-      f.policy = this.#policy.name;
-      f.reservation = reservation;
-      f.capacityExhausted = exhausted;
-      return f;
-    }
-    const heads = new Map<string, string>();
-    for (const h of this.#policy.heads()) heads.set(this.#policy.queueOf(h), h.key);
-    return { round, now, mark, admission: this.#cfg.admission, policy: this.#policy.name, heads, reservation, capacityExhausted: exhausted };
   }
 }

@@ -60,6 +60,8 @@ export interface WorkerInfo {
 export interface Placement {
   readonly task: SchedTask;
   readonly workerId: string;
+  /** Opaque: give it to `releaseHandle` to release this task without a lookup by key (optional). */
+  readonly handle?: unknown;
 }
 
 /** A task the framework gave up on (queue-head timeout exhausted): the driver cancels it. */
@@ -122,10 +124,17 @@ export interface SchedulerApi {
   /** Resources allocated on a worker now. */
   allocated(workerId: string): Resources;
   enqueue(task: SchedTask): void;
+  /**
+   * Optional fast path of `enqueue` for a driver that guarantees the key is neither waiting nor
+   * placed (the simulator's new attempts): skips the duplicate check and the index by key.
+   */
+  enqueueFresh?(task: SchedTask): void;
   /** Drops a waiting task (cancelled, skipped); no-op when absent. */
   remove(key: string): void;
   /** Frees the resources of a placed task (finished, failed, lost, cancelled). */
   release(key: string): void;
+  /** Optional fast path of `release(task.key)` given the `handle` of the task's Placement. */
+  releaseHandle?(handle: unknown, task: SchedTask): void;
   /**
    * One round. The result, its arrays and Placement objects are REUSED by the next call: consume
    * them (dispatch, copy what you keep) before calling `schedule` again. Both drivers do

@@ -37,6 +37,9 @@ export interface WorkerState {
   byEnd: PlacedTask[] | null;
   /** False once removed or replaced: releasing a task placed on it then touches no worker. */
   live: boolean;
+  /** LastRound's copy of `free` at the end of the round stamped `savedStamp` (copy on write). */
+  saved: Record<string, number> | null;
+  savedStamp: number;
 }
 
 export class WorkerPool {
@@ -56,7 +59,7 @@ export class WorkerPool {
     const old = this.#workers.get(info.id);
     const free: Record<string, number> = { ...info.capacity };
     const placed: PlacedTask[] = [];
-    const w: WorkerState = { info, free, placed, order: old ? old.order : this.#nextOrder++, roomy: false, grown: false, byEnd: null, live: true };
+    const w: WorkerState = { info, free, placed, order: old ? old.order : this.#nextOrder++, roomy: false, grown: false, byEnd: null, live: true, saved: null, savedStamp: -1 };
     if (old) {
       old.live = false;
       for (const p of old.placed) { addInto(free, p.task.resources, -1); placed.push(p); p.ws = w; }
@@ -76,7 +79,7 @@ export class WorkerPool {
     while (out.length > 0) out.pop(); // pops, not a length write (a runtime call)
     const grown = this.#grown;
     if (grown.length === 0) return out;
-    for (const w of grown) (w.grown = false), out.push(w);
+    for (let i = 0; i < grown.length; i++) (grown[i]!.grown = false), out.push(grown[i]!);
     while (grown.length > 0) grown.pop();
     return out;
   }

@@ -43,6 +43,8 @@ import { schedulingRoutes } from './routes/scheduling.js';
 import { systemRoutes } from './routes/system.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
+import { tuningRoutes } from './routes/tuning.js';
+import { engineTuningOptions, startWhatIfAuto } from './self-tuning.js';
 import { dashboardRoutes } from './dashboard.js';
 
 export interface CreateServerOptions {
@@ -73,12 +75,14 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Kair
     executors: opts.executors ?? { shell: new ShellExecutor(), http: new HttpExecutor(), fn: new FnExecutor(opts.functions ?? new Map()) },
     scheduler: config.scheduler,
     concurrency: config.concurrency,
+    ...engineTuningOptions(config),
     // Replicas take over a dead leader's runs once its heartbeat is 3 periods old: keep it short.
     ...((store as Store).leaderLease ? { heartbeatMs: 1000 } : {}),
     ...opts.engine,
   });
   const closed = new AbortController();
   engine.on('error', (err) => app.log.error({ err }, 'engine error'));
+  const stopWhatIfAuto = startWhatIfAuto(engine, config);
   const metrics = new KairosMetrics(engine);
   const hub = new EventHub(engine);
   let leadership!: Leadership;
@@ -173,6 +177,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Kair
     closed.abort();
   });
   app.addHook('onClose', async () => {
+    stopWhatIfAuto();
     hub.close();
     metrics.close();
     await leadership.stop();
@@ -187,6 +192,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Kair
   await app.register(schedulingRoutes);
   await app.register(systemRoutes);
   await app.register(eventRoutes);
+  await app.register(tuningRoutes);
   await app.register(dashboardRoutes);
   return app as unknown as KairosServer;
 }

@@ -21,13 +21,61 @@
  *   shutdownGraceMs       KAIROS_SHUTDOWN_GRACE_MS     30000
  *   logLevel              KAIROS_LOG_LEVEL             info
  *   resumeOnStart         KAIROS_RESUME                true
+ *   autoConcurrency       KAIROS_AUTO_CONCURRENCY      off; gradient | aimd (file: { kind, ...settings })
+ *   autoShares            KAIROS_AUTO_SHARES           off; `high=30s,normal=5m` (file: { objectives, ... })
+ *   whatIfAuto            KAIROS_WHATIF_AUTO           off; true (file: { every, since, policies, ... })
+ *   tuners                -                            right-sizing, anomalies, breaker, deadline risk
+ *   (the tuners: docs/self-tuning.md; every one is off unless set)
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { SchedulerConfig } from '../sched/types.js';
+import type { ControllerSpec } from '../learn/concurrency/index.js';
+import type { AutoSharesOptions } from '../engine/share-tuning.js';
+import type { WhatIfAutoOptions } from '../engine/whatif-auto.js';
+import type { EngineOptions } from '../engine/engine-options.js';
+
+const Duration = Type.Union([Type.String({ minLength: 1 }), Type.Number({ exclusiveMinimum: 0 })]);
+/** `{ high?, normal?, low? }` of T: the priority levels (bands of WRR). */
+const PerLevel = <T extends TSchema>(t: T) => Type.Object({ high: Type.Optional(t), normal: Type.Optional(t), low: Type.Optional(t) }, { additionalProperties: false });
+const Tuning = {
+  autoConcurrency: Type.Optional(
+    Type.Object({ kind: Type.Union([Type.Literal('gradient'), Type.Literal('aimd')]) }, { additionalProperties: true }),
+  ),
+  autoShares: Type.Optional(
+    Type.Object(
+      {
+        objectives: PerLevel(Duration),
+        bounds: Type.Optional(PerLevel(Type.Object({ min: Type.Number({ minimum: 0, maximum: 1 }), max: Type.Number({ minimum: 0, maximum: 1 }) }, { additionalProperties: false }))),
+        window: Type.Optional(Duration),
+        step: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+        hysteresis: Type.Optional(Type.Number({ minimum: 0 })),
+        minSamples: Type.Optional(Type.Integer({ minimum: 1 })),
+      },
+      { additionalProperties: false },
+    ),
+  ),
+  whatIfAuto: Type.Optional(
+    Type.Object(
+      {
+        every: Type.Optional(Duration),
+        since: Type.Optional(Duration),
+        policies: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
+        objective: Type.Optional(Type.Union(['avgJct', 'p95Jct', 'makespan', 'deadlineMisses'].map((o) => Type.Literal(o)))),
+        margin: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1 })),
+        windows: Type.Optional(Type.Integer({ minimum: 1 })),
+        cooldown: Type.Optional(Duration),
+        minRuns: Type.Optional(Type.Integer({ minimum: 1 })),
+        maxCalibrationError: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+      },
+      { additionalProperties: false },
+    ),
+  ),
+  tuners: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+};
 
 const ConfigFile = Type.Object(
   {
@@ -58,6 +106,7 @@ const ConfigFile = Type.Object(
     shutdownGraceMs: Type.Optional(Type.Integer({ minimum: 0 })),
     logLevel: Type.Optional(Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)))),
     resumeOnStart: Type.Optional(Type.Boolean()),
+    ...Tuning,
   },
   { additionalProperties: false },
 );
@@ -85,6 +134,12 @@ export interface ServerConfig {
   readonly shutdownGraceMs: number;
   readonly logLevel: string;
   readonly resumeOnStart: boolean;
+  /** Self-tuning (docs/self-tuning.md); null = off. */
+  readonly autoConcurrency: ControllerSpec | null;
+  readonly autoShares: AutoSharesOptions | null;
+  readonly whatIfAuto: WhatIfAutoOptions | null;
+  /** Right-sizing, anomalies, breaker, deadline risk: the engine's `tuners` option as given; null = defaults. */
+  readonly tuners: EngineOptions['tuners'] | null;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = Object.freeze({
@@ -101,6 +156,10 @@ export const DEFAULT_CONFIG: ServerConfig = Object.freeze({
   shutdownGraceMs: 30_000,
   logLevel: 'info',
   resumeOnStart: true,
+  autoConcurrency: null,
+  autoShares: null,
+  whatIfAuto: null,
+  tuners: null,
 });
 
 export class ConfigError extends Error {
@@ -182,6 +241,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfigInput {
   set('shutdownGraceMs', envNumber(env, 'KAIROS_SHUTDOWN_GRACE_MS'));
   set('logLevel', env.KAIROS_LOG_LEVEL || undefined);
   set('resumeOnStart', envBool(env, 'KAIROS_RESUME'));
+  if (env.KAIROS_AUTO_CONCURRENCY) out.autoConcurrency = { kind: env.KAIROS_AUTO_CONCURRENCY };
+  if (env.KAIROS_AUTO_SHARES) out.autoShares = { objectives: parseObjectives(env.KAIROS_AUTO_SHARES, 'KAIROS_AUTO_SHARES') };
+  if (envBool(env, 'KAIROS_WHATIF_AUTO')) out.whatIfAuto = {};
   return checkConfig(out, 'environment');
 }
 
@@ -204,9 +266,24 @@ export function resolveConfig(...layers: (ServerConfigInput | undefined)[]): Ser
       shutdownGraceMs: l.shutdownGraceMs ?? c.shutdownGraceMs,
       logLevel: l.logLevel ?? c.logLevel,
       resumeOnStart: l.resumeOnStart ?? c.resumeOnStart,
+      autoConcurrency: (l.autoConcurrency as ControllerSpec | undefined) ?? c.autoConcurrency,
+      autoShares: (l.autoShares as AutoSharesOptions | undefined) ?? c.autoShares,
+      whatIfAuto: (l.whatIfAuto as WhatIfAutoOptions | undefined) ?? c.whatIfAuto,
+      tuners: (l.tuners as EngineOptions['tuners'] | undefined) ?? c.tuners,
     };
   }
   return { ...c, stateDir: resolve(c.stateDir) };
+}
+
+/** `high=30s,normal=5m` (flag and env form of autoShares.objectives). */
+export function parseObjectives(text: string, source: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of text.split(',')) {
+    const [k, v] = part.split('=').map((x) => x.trim());
+    if (!k || !v) throw new ConfigError(`${source}=${text}: expected LEVEL=DURATION pairs, e.g. high=30s,normal=5m`);
+    out[k] = v;
+  }
+  return out;
 }
 
 /** The config a `kairos server` process runs with: file, then environment, then flags. */

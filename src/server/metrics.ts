@@ -11,6 +11,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Engine } from '../engine/engine.js';
 import type { TaskChange } from '../engine/task-flow.js';
 import type { RunRow } from '../store/types.js';
+import { registerTuningMetrics } from './tuning-metrics.js';
 
 const WAIT_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600];
 const DURATION_BUCKETS = [0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 24 * 3600];
@@ -79,6 +80,31 @@ export class KairosMetrics {
         this.set({ policy: sched.config.policy }, 1);
       },
     });
+
+    registerTuningMetrics(engine, registers);
+    // Tuners (right-sizing, anomalies, breaker, deadline risk; src/engine/tuners.ts): read at scrape
+    // time from the engine's monotone counters and states.
+    const tuners = engine.tuners;
+    const fromCounts = (name: string, help: string, labelNames: string[], read: () => [Record<string, string>, number][]) =>
+      new Counter({ name, help, labelNames, registers, collect() { this.reset(); for (const [l, v] of read()) this.inc(l, v); } });
+    fromCounts('kairos_tuner_decisions_total', 'Decisions of the tuners, by tuner and action', ['tuner', 'action'], () =>
+      Object.entries(tuners.counters.decisions).map(([k, v]) => [{ tuner: k.slice(0, k.indexOf('/')), action: k.slice(k.indexOf('/') + 1) }, v]));
+    fromCounts('kairos_anomalies_total', 'Attempts flagged as anomalous, by kind', ['kind'], () => Object.entries(tuners.counters.anomalies).map(([kind, v]) => [{ kind }, v]));
+    fromCounts('kairos_anomaly_restarts_total', 'Anomalous attempts killed and rerun', [], () => [[{}, tuners.counters.anomalyRestarts]]);
+    fromCounts('kairos_oom_kills_total', 'Attempts killed for memory', [], () => [[{}, tuners.counters.oomKills]]);
+    fromCounts('kairos_oom_retries_total', 'Attempts killed for memory and retried with a larger request', [], () => [[{}, tuners.counters.oomRetries]]);
+    fromCounts('kairos_rightsizing_applied_total', 'Tasks queued with a recommended request instead of the declared one', [], () => [[{}, tuners.counters.rightsizingApplied]]);
+    fromCounts('kairos_deadline_alerts_total', 'Deadline-risk webhook alerts, by result', ['result'], () => Object.entries(tuners.counters.deadlineAlerts).map(([result, v]) => [{ result }, v]));
+    fromCounts('kairos_priority_boosts_total', 'Queued tasks whose priority was boosted for deadline risk', [], () => [[{}, tuners.counters.priorityBoosts]]);
+    new Gauge({
+      name: 'kairos_breaker_state', help: 'Circuit breaker per worker: 0 closed, 1 half-open, 2 open', labelNames: ['worker'], registers,
+      collect() {
+        this.reset();
+        for (const b of tuners.breakerStates()) this.set({ worker: b.key }, b.state === 'open' ? 2 : b.state === 'half_open' ? 1 : 0);
+      },
+    });
+    new Gauge({ name: 'kairos_deadline_runs_at_risk', help: 'Live runs predicted to miss their deadline', registers, collect() { this.set(tuners.atRiskRuns().length); } });
+    new Gauge({ name: 'kairos_rightsizing_signatures', help: 'Task signatures with a right-sizing recommendation', registers, collect() { this.set(tuners.rightsizing.size); } });
 
     this.#taskWait = new Histogram({ name: 'kairos_queue_wait_seconds', help: 'Time from queued to dispatched', labelNames: ['priority', 'namespace'], buckets: WAIT_BUCKETS, registers });
     this.#duration = new Histogram({ name: 'kairos_task_duration_seconds', help: 'Duration of finished attempts (start to end)', labelNames: ['workflow'], buckets: DURATION_BUCKETS, registers });

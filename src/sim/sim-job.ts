@@ -72,6 +72,8 @@ export interface SimTask extends SchedTask {
   state: TaskState;
   workerIdx: number;
   startedAt: number;
+  /** The scheduler's Placement handle while placed (for `releaseHandle`), else null. */
+  handle: unknown;
 }
 
 export class SimJob {
@@ -176,6 +178,7 @@ export class SimJob {
       state: TaskState.Queued,
       workerIdx: -1,
       startedAt: -1,
+      handle: null,
     };
   }
 
@@ -195,7 +198,8 @@ export class SimJob {
     this.#stagesLeft--;
     if (this.#stagesLeft === 0) info.remainingWorkMs = 0; // clear float drift
     const released: number[] = [];
-    for (const c of this.st.children[t.stage]!) if (--this.#waitingParents[c]! === 0) released.push(c);
+    const children = this.st.children[t.stage]!;
+    for (let i = 0; i < children.length; i++) if (--this.#waitingParents[children[i]!]! === 0) released.push(children[i]!);
     return released;
   }
 

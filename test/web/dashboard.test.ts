@@ -292,3 +292,73 @@ test('dashboard: without web/dist, / answers a 503 page that says to run npm run
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('dashboard: the Tuning page shows each tuner\'s state, the shares chart and the decisions with their reasons', { skip: noChromium && `${CHROMIUM} is missing: apt-get install chromium`, timeout: 120_000 }, async (t) => {
+  if (!existsSync(join(DASHBOARD_DIST, 'index.html'))) {
+    const r = spawnSync('npm', ['run', 'build:web'], { stdio: 'inherit' });
+    assert.equal(r.status, 0, 'npm run build:web');
+  }
+  const { contendedHistory, tempDir, writeHistory } = await import('../engine/whatif-fixture.js');
+  const dir = tempDir();
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  t.diagnostic(`screenshots: ${SCREENSHOTS}`);
+  // A recorded history where SJF would have done much better (see test/engine/whatif-fixture.ts).
+  await (await writeHistory(dir, contendedHistory(Date.now() - 30 * 60_000))).close();
+  const app: KairosServer = await createServer({
+    config: {
+      stateDir: dir, logLevel: 'silent', scheduler: { policy: 'wrr', settings: { shares: { high: 0.5, normal: 0.5 } } },
+      autoShares: { objectives: { high: '1s' }, window: '2s', minSamples: 3 },
+      whatIfAuto: { every: '1h', since: '2h', policies: ['sjf'], minRuns: 5, windows: 1, maxCalibrationError: 10 },
+    },
+    engine: { killGraceMs: 300, capacity: { cpu: 1, memory: 8 * 2 ** 30 } },
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const profile = mkdtempSync(join(tmpdir(), 'kairos-chromium-'));
+  let ctx: BrowserContext | undefined;
+  let page: Page | undefined;
+  try {
+    // High and normal priority work on one core under 50/50 shares: high's waits pass its 1 s
+    // objective within the first 2 s window, and the share tuner moves share to it.
+    const many = (name: string, priority: string) => `name: ${name}\npriority: ${priority}\ntasks:\n` + Array.from({ length: 12 }, (_, i) => `  t${i}: { run: sleep 0.2 }`).join('\n') + '\n';
+    for (const [name, priority] of [['urgent', 'high'], ['batch', 'normal']] as const) {
+      await fetch(base + '/workflows', { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: many(name, priority) });
+      await fetch(base + '/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ workflow: name }) });
+    }
+    const engine = app.kairos.engine;
+    for (let i = 0; i < 600 && !engine.selfTuning.log.recent().some((d) => d.tuner === 'shares'); i++) await new Promise((r) => setTimeout(r, 100));
+    // The what-if auto mode, evaluated now rather than on its hourly timer: it switches to SJF.
+    const auto = engine.selfTuning.policy as unknown as { evaluate(): Promise<unknown> };
+    await auto.evaluate();
+
+    ctx = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1440, height: 900 },
+    });
+    page = ctx.pages()[0] ?? (await ctx.newPage());
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(base + '/#/tuning');
+    await page.waitForSelector('[data-page="tuning"] [data-tuner="shares"] [data-enabled="true"]', WAIT);
+    await page.waitForSelector('[data-tuner="policy"] [data-value="policy"]', WAIT);
+    assert.equal(await page.textContent('[data-tuner="policy"] [data-value="policy"]'), 'sjf');
+    await page.waitForSelector('tr[data-decision="policy"] [data-reason]', WAIT);
+    assert.match((await page.textContent('tr[data-decision="policy"] [data-reason]')) ?? '', /switch to sjf$/);
+    await page.waitForSelector('tr[data-decision="shares"] [data-reason]', WAIT);
+    assert.match((await page.textContent('tr[data-decision="shares"] [data-reason]')) ?? '', /^high p95 wait .* > objective 1\.0 s/);
+    await page.waitForSelector('[data-chart="shares"] canvas', WAIT);
+    await page.click('nav [data-nav="tuning"]');
+    await page.screenshot({ path: join(SCREENSHOTS, 'tuning.png'), fullPage: true });
+    assert.deepEqual(errors, [], 'no uncaught error in the page');
+  } catch (e) {
+    await page?.screenshot({ path: join(SCREENSHOTS, 'tuning-failure.png'), fullPage: true }).catch(() => {});
+    throw e;
+  } finally {
+    await ctx?.close().catch(() => {});
+    await app.close();
+    rmSync(profile, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -18,6 +18,7 @@ import { RunPage } from './pages/Run';
 import { QueuesPage } from './pages/Queues';
 import { MetricsPage } from './pages/Metrics';
 import { PolicyPage } from './pages/Policy';
+import { TuningPage } from './pages/Tuning';
 import { LoginPage } from './pages/Login';
 import { sampler } from './metrics-sampler';
 import './styles.css';
@@ -89,6 +90,8 @@ function Page({ route }: { route: Route }) {
       return <MetricsPage />;
     case 'policy':
       return <PolicyPage />;
+    case 'tuning':
+      return <TuningPage />;
     case 'notfound':
       return <p class="empty">No page at <code>{route.path}</code>. <a href="#/">Back to runs</a></p>;
   }
@@ -108,6 +111,7 @@ function Header({ route, auth, onSignOut }: { route: Route; auth: Auth; onSignOu
           {tab('queues', 'Queues', '/queues')}
           {tab('metrics', 'Metrics', '/metrics')}
           {tab('policy', 'Policy', '/policy')}
+          {tab('tuning', 'Tuning', '/tuning')}
         </nav>
       )}
       <div class="spacer" />

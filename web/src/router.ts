@@ -4,14 +4,14 @@
  *
  *   #/                  runs list (query: search, state)
  *   #/runs/:id          run page (query: task)
- *   #/queues  #/metrics  #/policy
+ *   #/queues  #/metrics  #/policy  #/tuning
  */
 import { useEffect, useState } from 'preact/hooks';
 
 export type Route =
   | { page: 'runs'; query: URLSearchParams }
   | { page: 'run'; id: string; query: URLSearchParams }
-  | { page: 'queues' | 'metrics' | 'policy'; query: URLSearchParams }
+  | { page: 'queues' | 'metrics' | 'policy' | 'tuning'; query: URLSearchParams }
   | { page: 'notfound'; path: string; query: URLSearchParams };
 
 export function parseHash(hash: string): Route {
@@ -21,7 +21,7 @@ export function parseHash(hash: string): Route {
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts.length === 0 || (parts.length === 1 && parts[0] === 'runs')) return { page: 'runs', query };
   if (parts.length === 2 && parts[0] === 'runs') return { page: 'run', id: parts[1]!, query };
-  if (parts.length === 1 && (parts[0] === 'queues' || parts[0] === 'metrics' || parts[0] === 'policy')) return { page: parts[0], query };
+  if (parts.length === 1 && (parts[0] === 'queues' || parts[0] === 'metrics' || parts[0] === 'policy' || parts[0] === 'tuning')) return { page: parts[0], query };
   return { page: 'notfound', path, query };
 }
 

@@ -8,6 +8,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer, handleSignals, loadConfig, ConfigError, type ServerConfigInput } from '../../server/index.js';
+import { parseObjectives } from '../../server/config.js';
 import { CliExit } from '../fail.js';
 
 interface Opts {
@@ -18,6 +19,9 @@ interface Opts {
   broker?: string;
   config?: string;
   examples?: boolean;
+  autoConcurrency?: string;
+  autoShares?: string;
+  whatifAuto?: boolean;
 }
 
 /**
@@ -46,6 +50,9 @@ export function registerServer(program: Command): void {
     .option('--store <url>', 'store: postgres://... (several servers may share it) or sqlite:PATH (default SQLite in the state folder; env KAIROS_STORE)')
     .option('--broker <url>', 'redis://... : dispatch tasks to `kairos worker` processes instead of running them here (env KAIROS_BROKER)')
     .option('--config <file>', 'YAML configuration file (see docs/api.md "Configuration")')
+    .option('--auto-concurrency <kind>', 'adaptive concurrency: gradient or aimd (env KAIROS_AUTO_CONCURRENCY; docs/self-tuning.md)')
+    .option('--auto-shares <objectives>', 'tune the WRR shares to p95 wait objectives, e.g. high=30s,normal=5m (env KAIROS_AUTO_SHARES)')
+    .option('--whatif-auto', 'switch the policy to the what-if winner, with hysteresis (env KAIROS_WHATIF_AUTO; settings in the config file)')
     .option('--examples', 'register the example workflows and start one run (a first look at the dashboard)')
     .action(async (opts: Opts) => {
       const flags: ServerConfigInput = {};
@@ -58,9 +65,12 @@ export function registerServer(program: Command): void {
       if (opts.state !== undefined) flags.state = opts.state;
       if (opts.store !== undefined) flags.store = opts.store;
       if (opts.broker !== undefined) flags.broker = opts.broker;
+      if (opts.autoConcurrency !== undefined) flags.autoConcurrency = { kind: opts.autoConcurrency as 'gradient' };
+      if (opts.whatifAuto) flags.whatIfAuto = {};
       let app;
       let config;
       try {
+        if (opts.autoShares !== undefined) flags.autoShares = { objectives: parseObjectives(opts.autoShares, '--auto-shares') };
         config = loadConfig({ ...(opts.config ? { file: opts.config } : {}), flags });
         app = await createServer({ config });
       } catch (e) {

@@ -66,6 +66,8 @@ export function compileTask(id: string, t: Record<string, unknown>, d: ResolvedD
     ...(compensate === undefined ? {} : { compensate }),
     ...(typeof t.foreach === 'string' ? { foreach: t.foreach } : {}),
     estimateMs: durationField(t.estimate, [...path, 'estimate'], r) ?? null,
+    ...(typeof t.pool === 'string' && t.pool !== '' ? { pool: t.pool } : {}),
+    ...(isObject(t.selector) ? { selector: stringRecord(t.selector) } : {}),
     ...(line === undefined ? {} : { line }),
   };
 }
@@ -120,6 +122,12 @@ function compileCompensation(v: unknown, shell: string, path: Path, r: Reporter)
   if (!isObject(v)) return undefined;
   const own = typeof v.shell === 'string' && v.shell !== '' ? v.shell : shell;
   return compileAction(v, own, path, r, 'compensation') ?? undefined;
+}
+
+function stringRecord(v: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out[k] = x;
+  return out;
 }
 
 function compileOutputs(v: unknown): OutputSpec {

@@ -176,6 +176,13 @@ export const TaskSchema = Type.Object(
     priority: Type.Optional(PriorityValue('Priority of this task: `high` (100), `normal` (50), `low` (10) or a number.', 'the workflow priority')),
     deadline: Type.Optional(Duration('Deadline of this task, after the run starts.')),
     resources: Type.Optional(ResourcesSchema),
+    pool: Type.Optional(Type.String({ description: 'Worker pool the task must run in (`kairos worker --pool NAME`). Default: any pool.', minLength: 1, maxLength: 128 })),
+    selector: Type.Optional(
+      Type.Record(Type.String(), Type.String(), {
+        description: 'Worker labels the task requires, all of them (`kairos worker --labels k=v,...`). Default: none.',
+        'x-hint': 'an object of label names to values, e.g. `{ zone: eu-1 }`',
+      }),
+    ),
   },
   { additionalProperties: false, title: 'Task', description: 'One unit of work. Exactly one of `run`, `http`, `fn`.' },
 );

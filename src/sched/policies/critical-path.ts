@@ -8,4 +8,4 @@
 import type { PolicyFactory } from '../policy.js';
 import { singleQueuePolicy } from '../single-queue.js';
 
-export const criticalPath: PolicyFactory = () => singleQueuePolicy('critical-path', (t) => [-t.bottomLevelMs, -t.job.remainingWorkMs]);
+export const criticalPath: PolicyFactory = () => singleQueuePolicy('critical-path', (t, k) => ((k.a = -t.bottomLevelMs), (k.b = -t.job.remainingWorkMs)));

@@ -5,4 +5,4 @@
 import type { PolicyFactory } from '../policy.js';
 import { deadlineKey, singleQueuePolicy } from '../single-queue.js';
 
-export const edf: PolicyFactory = () => singleQueuePolicy('edf', (t) => [deadlineKey(t), 0]);
+export const edf: PolicyFactory = () => singleQueuePolicy('edf', (t, k) => ((k.a = deadlineKey(t)), (k.b = 0)));

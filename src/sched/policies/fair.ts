@@ -14,6 +14,7 @@ import type { WaitReason } from '../../core/wait-reason.js';
 import { GroupedQueues } from '../grouped-queues.js';
 import type { Policy, PolicyContext, PolicyFactory } from '../policy.js';
 import type { SchedTask } from '../types.js';
+import type { EntryOps } from '../entry-policy.js';
 
 export const fair: PolicyFactory = (settings, ctx) => new FairPolicy(readWeights(settings.weights), ctx);
 
@@ -27,12 +28,23 @@ export function readWeights(v: unknown): Readonly<Record<string, number>> {
 
 class FairPolicy implements Policy {
   readonly name = 'fair';
-  readonly #groups = new GroupedQueues((t) => [-t.priority, 0]);
+  readonly #groups = new GroupedQueues((t, k) => ((k.a = -t.priority), (k.b = 0)));
   readonly #alloc = new Map<string, Record<string, number>>();
   readonly #weights: Readonly<Record<string, number>>;
   readonly #ctx: PolicyContext;
   /** The capacity object the group scores were last refreshed for. */
   #sharesFor: unknown = null;
+  /** The entry protocol (entry-policy.ts): the same queues, keyed by the Scheduler's records. */
+  readonly entryOps: EntryOps = {
+    plain: FairPolicy.prototype,
+    enqueue: (e) => {
+      const ns = e.task.job.namespace;
+      this.#groups.enqueueEntry(e, ns, this.share(ns), 0);
+    },
+    remove: (e) => this.#groups.removeEntry(e),
+    next: () => this.#groups.nextEntry(),
+    placed: (e) => this.#groups.placedEntry(e),
+  };
 
   constructor(weights: Readonly<Record<string, number>>, ctx: PolicyContext) {
     this.#weights = weights;

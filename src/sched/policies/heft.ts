@@ -22,7 +22,7 @@ export const heft: PolicyFactory = (settings, ctx) => {
   // it is claimed for the rest of the round. This bounds holds per round by the worker count
   // (unbounded, a full cluster made every round test all 10,000 tasks: 7 ms per dispatch).
   const claimed = new Set<string>();
-  const base = singleQueuePolicy('heft', (t) => [-t.bottomLevelMs, 0]);
+  const base = singleQueuePolicy('heft', (t, k) => ((k.a = -t.bottomLevelMs), (k.b = 0)));
   return {
     ...base,
     get size() {

@@ -9,5 +9,5 @@ import { singleQueuePolicy } from '../single-queue.js';
 
 export const leastSlack: PolicyFactory = (settings) => {
   const unknown = numberSetting(settings, 'unknownEstimateMs', 0);
-  return singleQueuePolicy('least-slack', (t) => [t.deadline === null ? Number.POSITIVE_INFINITY : t.deadline - (t.estimateMs ?? unknown), 0]);
+  return singleQueuePolicy('least-slack', (t, k) => ((k.a = t.deadline === null ? Number.POSITIVE_INFINITY : t.deadline - (t.estimateMs ?? unknown)), (k.b = 0)));
 };

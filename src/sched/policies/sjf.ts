@@ -9,5 +9,5 @@ import { singleQueuePolicy } from '../single-queue.js';
 
 export const sjf: PolicyFactory = (settings) => {
   const unknown = numberSetting(settings, 'unknownEstimateMs', Number.POSITIVE_INFINITY);
-  return singleQueuePolicy('sjf', (t) => [t.estimateMs ?? unknown, 0]);
+  return singleQueuePolicy('sjf', (t, k) => ((k.a = t.estimateMs ?? unknown), (k.b = 0)));
 };

@@ -15,15 +15,28 @@ import type { WaitReason } from '../../core/wait-reason.js';
 import { GroupedQueues, type Group } from '../grouped-queues.js';
 import { numberSetting, type Policy, type PolicyFactory } from '../policy.js';
 import type { JobInfo, SchedTask } from '../types.js';
+import type { EntryOps } from '../entry-policy.js';
 
 export const weightedFair: PolicyFactory = (settings) => new WeightedFairPolicy(numberSetting(settings, 'alpha', 1));
 
 class WeightedFairPolicy implements Policy {
   readonly name = 'weighted-fair';
-  readonly #groups = new GroupedQueues((t) => [-t.bottomLevelMs, 0]);
+  readonly #groups = new GroupedQueues((t, k) => ((k.a = -t.bottomLevelMs), (k.b = 0)));
   /** Tasks placed per job, counted here (not JobInfo.running, which the driver updates later). */
   readonly #running = new Map<string, number>();
   readonly #alpha: number;
+  /** The entry protocol (entry-policy.ts): the same queues, keyed by the Scheduler's records. */
+  readonly entryOps: EntryOps = {
+    plain: WeightedFairPolicy.prototype,
+    enqueue: (e) => {
+      const job = e.task.job;
+      const g = this.#groups.enqueueEntry(e, job.id, this.#score(job), job.arrivalAt);
+      this.#groups.rescore(g, this.#score(job));
+    },
+    remove: (e) => this.#groups.removeEntry(e),
+    next: () => this.#groups.nextEntry(),
+    placed: (e) => this.#groups.placedEntry(e),
+  };
 
   constructor(alpha: number) {
     this.#alpha = alpha;

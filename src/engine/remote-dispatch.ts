@@ -1,0 +1,160 @@
+/**
+ * Remote dispatch: the engine places attempts on `kairos worker` processes through Redis
+ * Streams (docs/workers.md) instead of starting them in this process.
+ *
+ *   registry: a worker that registers is added to the scheduler (its capacity, pool, labels); a
+ *             draining one is removed (nothing new is placed on it, its running attempts report);
+ *             a dead one (heartbeat key expired) is removed and every attempt in flight on it is
+ *             reported `lost` — counted as an attempt, rescheduled elsewhere, as in recovery —
+ *             and its task stream is deleted so what was queued there never runs.
+ *   start:    the `start` effect (after the tick committed the dispatch) XADDs the attempt to the
+ *             placed worker's stream; the attempt number is the fencing token.
+ *   results:  applied in the engine's tick through TaskFlow.applyResult, which ignores a result
+ *             whose attempt is not the task's current one (a zombie worker's late result) and
+ *             records it as `late_result_ignored`; acknowledged only after the tick's commit.
+ *   kill:     (cancel, timeout) publishes a cancel to the worker; best effort.
+ * Compensation steps still run in the engine process (local executors).
+ */
+import type { ExecResult } from '../exec/types.js';
+import type { SchedulerApi } from '../sched/types.js';
+import type { ResolvedBroker } from '../fleet/broker-options.js';
+import { EngineLink, type ReceivedResult } from '../fleet/engine-link.js';
+import type { ResultMessage, TaskMessage } from '../fleet/protocol.js';
+import type { WorkerRecord } from '../fleet/protocol.js';
+import type { LiveRun, LiveTask } from './live-run.js';
+import type { ResolvedEngineOptions } from './engine-options.js';
+
+interface InFlight {
+  readonly task: LiveTask;
+  readonly attempt: number;
+  readonly workerId: string;
+  readonly incarnation: string;
+}
+
+const NO_INPUTS: Readonly<Record<string, unknown>> = Object.freeze({});
+
+function lost(error: string): ExecResult {
+  return { outcome: 'lost', exitCode: null, signal: null, outputs: {}, error };
+}
+
+/** fn inputs travel by value: upstream outputs are gathered now (in-process they are lazy). */
+function fnInputs(task: LiveTask): Record<string, unknown> {
+  const upstream: Record<string, unknown> = {};
+  for (const p of task.group?.parents ?? task.parents) upstream[p.id] = p.row.outputs ?? {};
+  return { params: task.run.row.params, item: task.row.item ?? null, index: task.row.itemIndex ?? null, upstream };
+}
+
+export class RemoteDispatch {
+  readonly link: EngineLink;
+  readonly #inflight = new Map<string, InFlight>();
+  /** Result entries applied in the tick being committed; acknowledged by `committed()`. */
+  #applied: string[] = [];
+  #active = false;
+
+  constructor(
+    readonly o: ResolvedEngineOptions,
+    broker: ResolvedBroker,
+    readonly scheduler: SchedulerApi,
+    readonly runs: ReadonlyMap<string, LiveRun>,
+    /** Runs `fn` at the start of the engine's next tick. */
+    readonly post: (fn: () => void) => void,
+    /** Applies a result inside a tick (TaskFlow.applyResult: fenced by attempt). */
+    readonly apply: (task: LiveTask, attempt: number, res: ExecResult) => void,
+    readonly error: (err: unknown) => void,
+  ) {
+    this.link = new EngineLink(broker, o.owner, o.logDir, {
+      up: (w) => this.post(() => this.#up(w)),
+      draining: (id) => this.post(() => this.scheduler.removeWorker(id)),
+      gone: (id, incarnation, reason) => this.post(() => this.#gone(id, incarnation, reason)),
+      results: (batch) => this.post(() => this.#results(batch)),
+      error,
+    });
+  }
+
+  /**
+   * Starts watching workers and reading results: called when the engine adopts its first run.
+   * Not before: a server replica also builds an engine but drives no run, and must not take
+   * results off the shared stream (only the lease holder reads it).
+   */
+  activate(): void {
+    if (this.#active) return;
+    this.#active = true;
+    this.link.start();
+  }
+
+  /** Attempts sent and not yet reported. */
+  get inFlight(): number {
+    return this.#inflight.size;
+  }
+
+  /** The `start` effect: sends the task's current attempt to the worker it was placed on. */
+  start(task: LiveTask): void {
+    const row = task.row;
+    const attempt = row.attempt;
+    const workerId = row.worker!;
+    const incarnation = this.link.registry.incarnationOf(workerId);
+    if (incarnation === undefined) {
+      return this.post(() => this.apply(task, attempt, lost(`worker ${workerId} left before the attempt was sent`)));
+    }
+    const bound = task.bound!;
+    const spec = task.spec;
+    const attemptId = `${row.runId}/${row.taskId}#${attempt}`;
+    const msg: TaskMessage = {
+      attemptId, runId: row.runId, taskId: row.taskId, attempt, action: bound.action, env: bound.env, secretEnv: spec.secretEnv,
+      cwd: spec.cwd ?? null, timeoutMs: spec.timeoutMs, killGraceMs: this.o.killGraceMs, maxLogBytes: this.o.maxLogBytes,
+      outputsFromStdout: spec.outputs.stdout, outputFile: spec.outputs.file ?? null,
+      inputs: bound.action.kind === 'fn' ? fnInputs(task) : NO_INPUTS, dispatchedAt: this.o.clock.now(),
+    };
+    this.#inflight.set(attemptId, { task, attempt, workerId, incarnation });
+    const ac = new AbortController();
+    ac.signal.addEventListener('abort', () => this.link.cancel(workerId, attemptId), { once: true });
+    task.abort = ac;
+    this.link.dispatch(workerId, incarnation, msg);
+  }
+
+  /** Called by the engine once the tick's writes are committed: the results they hold are acknowledged. */
+  committed(): void {
+    if (this.#applied.length === 0) return;
+    this.link.ack(this.#applied);
+    this.#applied = [];
+  }
+
+  close(): Promise<void> {
+    return this.link.close(); // also closes the connections of a link never started
+  }
+
+  #up(w: WorkerRecord): void {
+    // Re-adding an id keeps what is placed on it (scheduler contract); a new incarnation's old
+    // attempts were already reported lost by `gone`, which runs first.
+    this.scheduler.addWorker({ id: w.id, pool: w.pool, capacity: w.capacity, speed: 1, labels: w.labels });
+  }
+
+  #gone(id: string, incarnation: string, reason: string): void {
+    if (this.link.registry.incarnationOf(id) === undefined) this.scheduler.removeWorker(id);
+    for (const [attemptId, f] of this.#inflight) {
+      if (f.workerId !== id || f.incarnation !== incarnation) continue;
+      this.#inflight.delete(attemptId);
+      this.apply(f.task, f.attempt, lost(reason));
+    }
+  }
+
+  #results(batch: readonly ReceivedResult[]): void {
+    for (const { id, msgs } of batch) {
+      this.#applied.push(id);
+      for (const msg of msgs) this.#result(msg);
+    }
+  }
+
+  #result(msg: ResultMessage): void {
+    const attemptId = `${msg.runId}/${msg.taskId}#${msg.attempt}`;
+    const f = this.#inflight.get(attemptId);
+    if (f !== undefined) this.#inflight.delete(attemptId);
+    const task = f?.task ?? this.runs.get(msg.runId)?.tasks.get(msg.taskId);
+    if (task === undefined) return; // a run this engine does not drive (finished, or not resumed yet)
+    const res: ExecResult = {
+      outcome: msg.outcome, exitCode: msg.exitCode, signal: msg.signal, outputs: msg.outputs, error: msg.error,
+      ...(msg.usage ? { usage: msg.usage } : {}),
+    };
+    this.apply(task, msg.attempt, res);
+  }
+}

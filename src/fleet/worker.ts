@@ -1,0 +1,342 @@
+/**
+ * `kairos worker`: runs the tasks the engine places on it, with the ordinary executors.
+ *
+ * Modes (the loop's state table):
+ *   starting  -> register (heartbeat key + registry record), subscribe to cancels, then running
+ *   running   -> XREADGROUP from its own task stream while a slot is free; each attempt of an
+ *                entry runs at once; when an attempt ends: its last log piece, then its result is
+ *                queued; once per event-loop turn the queued results go out as ONE entry, then the
+ *                task entries whose attempts all reported are XACKed and XDELed (in this order on
+ *                one connection, so the engine never sees a result before the log before it)
+ *   draining  -> (SIGTERM) marked `draining` in the registry so the engine places nothing more;
+ *                reads nothing new; running attempts finish and report; then leave
+ *   stopped   -> heartbeat key and record deleted, connections closed
+ * A lost lease (heartbeat found another or no incarnation: frozen past the TTL, or Redis lost its
+ * data) aborts what runs — the engine has already rescheduled it; the late results it still sends
+ * are fenced off by attempt number — and starts a new incarnation with a new task stream.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import type { Resources } from '../core/resources.js';
+import type { ExecRequest, ExecResult } from '../exec/types.js';
+import type { ExecutorSet } from '../exec/executor-set.js';
+import { failed } from '../exec/result.js';
+import { resolveBroker } from './broker-options.js';
+import { FleetKeys, WORKER_GROUP } from './keys.js';
+import { decodeTasks, type LogMessage, type ResultMessage, type TaskMessage } from './protocol.js';
+import { connectRedis, ensureGroup, isNoGroup, messageOf, readGroup, sleep } from './redis.js';
+import { WorkerLease } from './worker-lease.js';
+import { LogTail } from './log-tail.js';
+
+export interface FleetWorkerOptions {
+  /** Redis URL of the dispatch fabric. */
+  readonly url: string;
+  /** Key prefix; must match the engine's. Default `kairos`. */
+  readonly prefix?: string;
+  /** Unique worker id. Default `<hostname>-<pid>`. */
+  readonly id?: string;
+  /** Pool name tasks may target with `pool:`. Default `default`. */
+  readonly pool?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Must include `slots` (attempts at once); see capacity.ts for the flag's defaults. */
+  readonly capacity: Resources;
+  /** Runs the attempts: shell, http, and fn for the functions registered in this process. */
+  readonly executors: ExecutorSet;
+  /** Heartbeat key TTL: silent this long = dead, its attempts rerun elsewhere. Default 10,000 ms. */
+  readonly ttlMs?: number;
+  /** Heartbeat period. Default ttlMs / 3. */
+  readonly heartbeatMs?: number;
+  /** Local folder for attempt logs before they are shipped. Default `<tmp>/kairos-worker-<id>`. */
+  readonly stateDir?: string;
+  /** How often running attempts' new log lines are shipped. Default 500 ms. */
+  readonly logShipMs?: number;
+  /** Lifecycle notes (registered, lease lost, draining, errors) for the CLI to print. */
+  readonly onEvent?: (kind: 'registered' | 'lease_lost' | 'draining' | 'stopped' | 'error', detail: string) => void;
+}
+
+/** A task stream entry being worked on: acknowledged once all its attempts reported. */
+interface Entry {
+  readonly id: string;
+  readonly stream: string;
+  left: number;
+}
+
+interface Running {
+  readonly msg: TaskMessage;
+  readonly entry: Entry;
+  readonly incarnation: string;
+  readonly ac: AbortController;
+  /** Shell/http: tailed while running. fn: null until the end (a fn handler rarely logs; see #finish). */
+  tail: LogTail | null;
+  readonly startedAt: number;
+}
+
+type Mode = 'starting' | 'running' | 'draining' | 'stopped';
+
+export class FleetWorker {
+  readonly id: string;
+  readonly #o: FleetWorkerOptions;
+  readonly #keys: FleetKeys;
+  readonly #cmd: Redis;
+  readonly #block: Redis;
+  readonly #sub: Redis;
+  readonly #lease: WorkerLease;
+  readonly #slots: number;
+  readonly #logDir: string;
+  readonly #running = new Map<string, Running>();
+  #mode: Mode = 'starting';
+  #loop: Promise<void> = Promise.resolve();
+  #beat: NodeJS.Timeout | null = null;
+  #ship: NodeJS.Timeout | null = null;
+  #wake: (() => void) | null = null;
+  #renewing = false;
+  /** Results of this event-loop turn and the entries they finish (see #flush). */
+  #outbox: ResultMessage[] = [];
+  #done: Entry[] = [];
+  #flushing: Promise<void> | null = null;
+  /** Attempts finished since start (for the CLI's summary). */
+  completed = 0;
+
+  constructor(o: FleetWorkerOptions) {
+    const b = resolveBroker({ url: o.url, ...(o.prefix ? { prefix: o.prefix } : {}) });
+    this.#o = o;
+    this.id = o.id ?? `${hostname()}-${process.pid}`;
+    this.#keys = new FleetKeys(b.prefix);
+    this.#slots = o.capacity.slots ?? 1;
+    this.#cmd = connectRedis(b.url, `kairos-worker:${this.id}`);
+    this.#block = connectRedis(b.url, `kairos-worker-read:${this.id}`, { blocking: true });
+    this.#sub = connectRedis(b.url, `kairos-worker-ctl:${this.id}`, { blocking: true });
+    for (const r of [this.#cmd, this.#block, this.#sub]) r.on('error', (e: Error) => this.#note('error', `redis: ${e.message}`));
+    const ttlMs = o.ttlMs ?? 10_000;
+    this.#lease = new WorkerLease(this.#cmd, this.#keys, { id: this.id, pool: o.pool ?? 'default', labels: o.labels ?? {}, capacity: o.capacity, ttlMs });
+    this.#logDir = join(o.stateDir ?? join(tmpdir(), `kairos-worker-${this.id}`), 'logs');
+    mkdirSync(this.#logDir, { recursive: true });
+  }
+
+  get mode(): Mode {
+    return this.#mode;
+  }
+
+  get runningCount(): number {
+    return this.#running.size;
+  }
+
+  get incarnation(): string {
+    return this.#lease.record.incarnation;
+  }
+
+  async start(): Promise<void> {
+    await ensureGroup(this.#cmd, this.#lease.stream, WORKER_GROUP);
+    await this.#lease.register();
+    await this.#sub.subscribe(this.#keys.control(this.id));
+    this.#sub.on('message', (_ch: string, text: string) => this.#onControl(text));
+    const ttl = this.#lease.record.ttlMs;
+    this.#beat = setInterval(() => void this.#heartbeat(), this.#o.heartbeatMs ?? Math.max(50, Math.floor(ttl / 3)));
+    this.#ship = setInterval(() => this.#shipRunningLogs(), this.#o.logShipMs ?? 500);
+    this.#mode = 'running';
+    this.#note('registered', `worker ${this.id} (incarnation ${this.incarnation}) pool=${this.#lease.record.pool} slots=${this.#slots}`);
+    this.#loop = this.#readLoop();
+  }
+
+  /** SIGTERM: takes nothing new, lets running attempts finish and report, then leaves. */
+  async drain(): Promise<void> {
+    if (this.#mode !== 'running') return;
+    this.#mode = 'draining';
+    this.#note('draining', `${this.#running.size} attempt(s) still running`);
+    await this.#lease.setDraining().catch((e: Error) => this.#note('error', `draining: ${e.message}`));
+    this.#wake?.();
+    await this.#loop;
+    while (this.#running.size > 0) await new Promise<void>((r) => (this.#wake = r));
+    await this.#shutdown();
+  }
+
+  /** Stops at once: running attempts are aborted (they report `cancelled`, then it leaves). */
+  async stop(): Promise<void> {
+    if (this.#mode === 'stopped') return;
+    this.#mode = 'draining';
+    for (const r of this.#running.values()) r.ac.abort();
+    this.#wake?.();
+    await this.#loop;
+    while (this.#running.size > 0) await new Promise<void>((r) => (this.#wake = r));
+    await this.#shutdown();
+  }
+
+  async #shutdown(): Promise<void> {
+    await this.#flush();
+    if (this.#beat) clearInterval(this.#beat);
+    if (this.#ship) clearInterval(this.#ship);
+    await this.#lease.leave().catch((e: Error) => this.#note('error', `leave: ${e.message}`));
+    this.#mode = 'stopped';
+    this.#note('stopped', `${this.completed} attempt(s) completed`);
+    this.#block.disconnect();
+    this.#sub.disconnect();
+    await this.#cmd.quit().catch(() => this.#cmd.disconnect());
+  }
+
+  async #readLoop(): Promise<void> {
+    while (this.#mode === 'running') {
+      const free = this.#slots - this.#running.size;
+      if (free <= 0 || this.#renewing) {
+        await new Promise<void>((r) => {
+          this.#wake = r;
+          setTimeout(r, 1000); // also re-checks the mode now and then
+        });
+        continue;
+      }
+      const stream = this.#lease.stream;
+      const incarnation = this.incarnation;
+      let reply;
+      try {
+        reply = await readGroup(this.#block, WORKER_GROUP, this.id, free, 1000, [stream]);
+      } catch (err) {
+        // NOGROUP: Redis lost its data (recreate ours), or the engine deleted a previous
+        // incarnation's stream while we read it (leave it deleted).
+        if (isNoGroup(err)) {
+          if (stream === this.#lease.stream) await ensureGroup(this.#cmd, stream, WORKER_GROUP).catch(() => undefined);
+        }
+        else if (this.#mode === 'running') (this.#note('error', `read: ${(err as Error).message}`), await sleep(200));
+        continue;
+      }
+      if (reply === null) continue;
+      // Entries of a previous incarnation (read before a lost lease) were rescheduled: drop them.
+      if (incarnation !== this.incarnation) continue;
+      for (const [, entries] of reply) {
+        for (const entry of entries) {
+          const { items, bad } = decodeTasks(messageOf(entry));
+          if (bad > 0) this.#note('error', `${bad} malformed task(s) in entry ${entry[0]} dropped`);
+          const e: Entry = { id: entry[0], stream, left: items.length };
+          if (items.length === 0) this.#done.push(e), this.#scheduleFlush();
+          for (const msg of items) this.#run(msg, e, incarnation);
+        }
+      }
+    }
+  }
+
+  #run(msg: TaskMessage, entry: Entry, incarnation: string): void {
+    const logPath = `${this.#logDir}/${msg.runId}__${msg.taskId}.${msg.attempt}.log`;
+    const req: ExecRequest = {
+      attemptId: msg.attemptId, runId: msg.runId, taskId: msg.taskId, attempt: msg.attempt, action: msg.action, env: msg.env,
+      secretEnv: msg.secretEnv, cwd: msg.cwd ?? undefined, timeoutMs: msg.timeoutMs, killGraceMs: msg.killGraceMs, logPath,
+      maxLogBytes: msg.maxLogBytes, outputsFromStdout: msg.outputsFromStdout, outputFile: msg.outputFile ?? undefined, inputs: msg.inputs,
+    };
+    const r: Running = { msg, entry, incarnation, ac: new AbortController(), tail: msg.action.kind === 'fn' ? null : new LogTail(logPath), startedAt: Date.now() };
+    this.#running.set(msg.attemptId, r);
+    let p: Promise<ExecResult>;
+    try {
+      p = this.#o.executors.execute(req, r.ac.signal);
+    } catch (err) {
+      p = Promise.resolve(failed(`executor error: ${(err as Error).message}`));
+    }
+    p.then((res) => this.#finish(r, res, logPath), (err: unknown) => this.#finish(r, failed(`executor error: ${(err as Error)?.message ?? String(err)}`), logPath));
+  }
+
+  async #finish(r: Running, res: ExecResult, logPath: string): Promise<void> {
+    const m = r.msg;
+    try {
+      // A fn handler's log file exists only if it called ctx.log(): one stat instead of a tail.
+      if (r.tail === null && existsSync(logPath)) r.tail = new LogTail(logPath);
+      if (r.tail !== null) {
+        await this.#shipLog(r);
+        void unlink(logPath).catch(() => undefined);
+      }
+      const result: ResultMessage = {
+        runId: m.runId, taskId: m.taskId, attempt: m.attempt, workerId: this.id, incarnation: r.incarnation, outcome: res.outcome,
+        exitCode: res.exitCode, signal: res.signal, outputs: res.outputs, error: res.error, ...(res.usage ? { usage: res.usage } : {}),
+        startedAt: r.startedAt, finishedAt: Date.now(),
+      };
+      this.#outbox.push(result);
+      if (--r.entry.left === 0) this.#done.push(r.entry);
+      this.#scheduleFlush();
+      this.completed++;
+    } catch (err) {
+      this.#note('error', `reporting ${m.attemptId}: ${(err as Error).message}`);
+    } finally {
+      this.#running.delete(m.attemptId);
+      const w = this.#wake;
+      this.#wake = null;
+      w?.();
+    }
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushing === null) this.#flushing = new Promise<void>((resolve) => setImmediate(() => void this.#flush().then(resolve)));
+  }
+
+  /**
+   * Sends the queued results as one entry, then acknowledges and deletes the finished task
+   * entries. One connection, in this order: a crash between the two leaves entries pending on a
+   * dead worker's stream, which the engine deletes (their attempts are already reported).
+   */
+  async #flush(): Promise<void> {
+    this.#flushing = null;
+    const results = this.#outbox;
+    const done = this.#done;
+    if (results.length === 0 && done.length === 0) return;
+    this.#outbox = [];
+    this.#done = [];
+    const byStream = new Map<string, string[]>();
+    for (const e of done) byStream.set(e.stream, [...(byStream.get(e.stream) ?? []), e.id]);
+    try {
+      const ops: Promise<unknown>[] = [];
+      if (results.length > 0) ops.push(this.#cmd.xadd(this.#keys.results, '*', 'm', JSON.stringify(results)));
+      for (const [stream, ids] of byStream) ops.push(this.#cmd.xack(stream, WORKER_GROUP, ...ids), this.#cmd.xdel(stream, ...ids));
+      await Promise.all(ops);
+    } catch (err) {
+      this.#note('error', `reporting ${results.length} result(s): ${(err as Error).message}`);
+    }
+  }
+
+  #shipLog(r: Running): Promise<void> {
+    const m = r.msg;
+    return r.tail!.read((chunk) => {
+      const log: LogMessage = { runId: m.runId, taskId: m.taskId, attempt: m.attempt, chunk };
+      void this.#cmd.xadd(this.#keys.logs, '*', 'm', JSON.stringify(log)).catch((e: Error) => this.#note('error', `log: ${e.message}`));
+    });
+  }
+
+  #shipRunningLogs(): void {
+    for (const r of this.#running.values()) if (r.tail !== null) void this.#shipLog(r);
+  }
+
+  #onControl(text: string): void {
+    try {
+      const m = JSON.parse(text) as { cancel?: unknown };
+      if (typeof m.cancel === 'string') this.#running.get(m.cancel)?.ac.abort();
+    } catch {
+      this.#note('error', 'malformed control message dropped');
+    }
+  }
+
+  async #heartbeat(): Promise<void> {
+    if (this.#mode === 'stopped' || this.#renewing) return;
+    let held: boolean;
+    try {
+      held = await this.#lease.beat();
+    } catch (err) {
+      return this.#note('error', `heartbeat: ${(err as Error).message}`); // Redis away: retried next period
+    }
+    if (held) return;
+    this.#renewing = true;
+    try {
+      this.#note('lease_lost', `heartbeat key expired or replaced; aborting ${this.#running.size} attempt(s) (rescheduled by the engine)`);
+      for (const r of this.#running.values()) r.ac.abort();
+      const draining = this.#mode === 'draining';
+      await this.#lease.renew();
+      await ensureGroup(this.#cmd, this.#lease.stream, WORKER_GROUP);
+      if (draining) await this.#lease.setDraining();
+      this.#note('registered', `new incarnation ${this.incarnation}`);
+    } catch (err) {
+      this.#note('error', `re-register: ${(err as Error).message}`);
+    } finally {
+      this.#renewing = false;
+      this.#wake?.();
+    }
+  }
+
+  #note(kind: Parameters<NonNullable<FleetWorkerOptions['onEvent']>>[0], detail: string): void {
+    this.#o.onEvent?.(kind, detail);
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Prometheus metrics of the settings tuners (adaptive concurrency, priority shares, the what-if
+ * policy switch; docs/self-tuning.md), read at scrape time from `engine.selfTuning`. Names are
+ * queried by deploy/grafana/kairos.json (the Tuning row).
+ */
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Engine } from '../engine/engine.js';
+
+export function registerTuningMetrics(engine: Engine, registers: Registry[]): void {
+  const st = engine.selfTuning;
+  new Counter({
+    name: 'kairos_tuning_decisions_total', help: 'Settings changed by the self-tuning components, by tuner (concurrency, shares, policy) and action', labelNames: ['tuner', 'action'], registers,
+    collect() {
+      this.reset();
+      for (const c of st.log.counts()) this.inc({ tuner: c.tuner, action: c.action }, c.count);
+    },
+  });
+  new Gauge({ name: 'kairos_concurrency_limit', help: 'Attempts that may run at once on the local worker (moved by autoConcurrency when on)', registers, collect() { this.set(engine.concurrency); } });
+  new Gauge({
+    name: 'kairos_priority_share', help: 'WRR share per priority level in force (absent under another policy)', labelNames: ['priority'], registers,
+    collect() {
+      this.reset();
+      const c = engine.scheduler.config;
+      if (c.policy !== 'wrr') return;
+      const shares = st.shares?.shares ?? (((c.settings ?? {})['shares'] ?? {}) as Record<string, number>);
+      for (const [priority, v] of Object.entries(shares)) if (typeof v === 'number') this.set({ priority }, v);
+    },
+  });
+  new Gauge({
+    name: 'kairos_priority_wait_objective_seconds', help: 'p95 queue-wait objective per priority level (autoShares)', labelNames: ['priority'], registers,
+    collect() {
+      this.reset();
+      for (const [priority, ms] of Object.entries(st.shares?.objectives ?? {})) this.set({ priority }, ms / 1000);
+    },
+  });
+  new Gauge({
+    name: 'kairos_priority_wait_window_seconds', help: 'p95 queue wait per priority level in the share tuner\'s last window', labelNames: ['priority'], registers,
+    collect() {
+      this.reset();
+      for (const [priority, ms] of Object.entries(st.shares?.state().lastP95Ms ?? {})) if (ms !== null) this.set({ priority }, ms / 1000);
+    },
+  });
+  const policyState = (): Record<string, unknown> | null => st.policy?.state() ?? null;
+  new Gauge({
+    name: 'kairos_whatif_predicted_avg_jct_seconds', help: 'Average JCT the last what-if replay predicts per policy (the current one under its name)', labelNames: ['policy'], registers,
+    collect() {
+      this.reset();
+      const p = (policyState()?.['predicted'] ?? {}) as Record<string, { avgJctMs: number }>;
+      for (const [policy, m] of Object.entries(p)) if (Number.isFinite(m.avgJctMs)) this.set({ policy }, m.avgJctMs / 1000);
+    },
+  });
+  new Gauge({
+    name: 'kairos_whatif_calibration_error', help: '(replayed - recorded) / recorded avg JCT of the current policy in the last what-if replay', registers,
+    collect() {
+      this.reset();
+      const e = policyState()?.['calibrationError'];
+      if (typeof e === 'number') this.set(e);
+    },
+  });
+}

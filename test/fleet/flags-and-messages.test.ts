@@ -1,0 +1,53 @@
+/**
+ * The worker's flags and the fabric's message decoding: table-driven. Malformed input is a clear
+ * error (flags) or a counted, dropped item (stream entries) — never a crash of the loop.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseCapacity, parseLabels } from '../../src/fleet/capacity.js';
+import { decodeLog, decodeResults, decodeTasks, decodeWorker, safeId } from '../../src/fleet/protocol.js';
+import { resolveBroker } from '../../src/fleet/broker-options.js';
+
+test('--capacity: units, custom resources, and errors naming the flag', () => {
+  const c = parseCapacity('cpu=500m,memory=8Gi,slots=16,gpu=2');
+  assert.equal(c.cpu, 0.5);
+  assert.equal(c.memory, 8 * 2 ** 30);
+  assert.equal(c.slots, 16);
+  assert.equal(c.gpu, 2);
+  assert.ok(parseCapacity(undefined).slots! >= 4, 'default slots = 4 x cores');
+  for (const bad of ['cpu', 'cpu=lots', 'memory=8 bananas', 'slots=0', 'slots=1.5', 'gpu=-1', '=3']) {
+    assert.throws(() => parseCapacity(bad), (e: Error & { code?: string }) => e.code === 'PARAM_INVALID' && /--capacity/.test(e.message), bad);
+  }
+});
+
+test('--labels: k=v pairs; a value may contain "="', () => {
+  assert.deepEqual(parseLabels('zone=eu-1,disk=ssd,expr=a=b'), { zone: 'eu-1', disk: 'ssd', expr: 'a=b' });
+  assert.deepEqual(parseLabels(''), {});
+  assert.throws(() => parseLabels('zone'), /--labels/);
+});
+
+test('broker options: URL scheme and prefix are checked', () => {
+  assert.equal(resolveBroker({ url: 'redis://h:1' }).prefix, 'kairos');
+  assert.throws(() => resolveBroker({ url: 'http://h:1' }), /redis:\/\//);
+  assert.throws(() => resolveBroker({ url: 'redis://h', prefix: 'a b' }), /prefix/);
+});
+
+const task = { attemptId: 'r/t#1', runId: 'r', taskId: 't', attempt: 1, action: { kind: 'shell', run: 'true', shell: 'bash' }, env: {}, secretEnv: [] };
+const result = { runId: 'r', taskId: 't', attempt: 1, outcome: 'succeeded', outputs: {} };
+
+test('task and result entries: good items kept, malformed ones counted', () => {
+  assert.deepEqual(decodeTasks(JSON.stringify([task])), { items: [task], bad: 0 });
+  const mixed = decodeTasks(JSON.stringify([task, { ...task, attempt: 0 }, { ...task, runId: '../x' }, null, 3, { ...task, action: null }]));
+  assert.equal(mixed.items.length, 1);
+  assert.equal(mixed.bad, 5);
+  for (const raw of [undefined, '', '{', '{}', 'null', '"x"']) assert.deepEqual(decodeTasks(raw).items, [], String(raw));
+  assert.equal(decodeResults(JSON.stringify([result, { ...result, outcome: 'exploded' }, { ...result, outputs: [] }])).bad, 2);
+});
+
+test('ids that would escape the log folder are refused', () => {
+  for (const bad of ['', '.', '..', 'a/b', 'a\\b', 'a\0b', 'x'.repeat(513)]) assert.equal(safeId(bad), false, JSON.stringify(bad));
+  for (const ok of ['run-1', 't[3]', 'a.b', '..a']) assert.equal(safeId(ok), true, ok);
+  assert.equal(decodeLog(JSON.stringify({ runId: 'r', taskId: '../../etc/passwd', attempt: 1, chunk: 'x' })), null);
+  assert.equal(decodeWorker(JSON.stringify({ id: 'w', incarnation: 'i', pool: 'p', capacity: {}, labels: {} }))?.id, 'w');
+  assert.equal(decodeWorker('{"id":"w"}'), null);
+});
