@@ -23,6 +23,7 @@ import type { ResultMessage, TaskMessage } from '../fleet/protocol.js';
 import type { WorkerRecord } from '../fleet/protocol.js';
 import type { LiveRun, LiveTask } from './live-run.js';
 import type { ResolvedEngineOptions } from './engine-options.js';
+import { WorkerSpeeds } from './worker-speeds.js';
 
 interface InFlight {
   readonly task: LiveTask;
@@ -50,6 +51,9 @@ export class RemoteDispatch {
   /** Result entries applied in the tick being committed; acknowledged by `committed()`. */
   #applied: string[] = [];
   #active = false;
+  /** Live workers' records (to re-add one with a new learned speed). */
+  readonly #records = new Map<string, WorkerRecord>();
+  readonly speeds = new WorkerSpeeds();
 
   constructor(
     readonly o: ResolvedEngineOptions,
@@ -64,7 +68,7 @@ export class RemoteDispatch {
   ) {
     this.link = new EngineLink(broker, o.owner, o.logDir, {
       up: (w) => this.post(() => this.#up(w)),
-      draining: (id) => this.post(() => this.scheduler.removeWorker(id)),
+      draining: (id) => this.post(() => (this.scheduler.removeWorker(id), this.#records.delete(id))),
       gone: (id, incarnation, reason) => this.post(() => this.#gone(id, incarnation, reason)),
       results: (batch) => this.post(() => this.#results(batch)),
       error,
@@ -126,11 +130,12 @@ export class RemoteDispatch {
   #up(w: WorkerRecord): void {
     // Re-adding an id keeps what is placed on it (scheduler contract); a new incarnation's old
     // attempts were already reported lost by `gone`, which runs first.
-    this.scheduler.addWorker({ id: w.id, pool: w.pool, capacity: w.capacity, speed: 1, labels: w.labels });
+    this.#records.set(w.id, w);
+    this.scheduler.addWorker({ id: w.id, pool: w.pool, capacity: w.capacity, speed: this.speeds.speed(w.id), labels: w.labels });
   }
 
   #gone(id: string, incarnation: string, reason: string): void {
-    if (this.link.registry.incarnationOf(id) === undefined) this.scheduler.removeWorker(id);
+    if (this.link.registry.incarnationOf(id) === undefined) this.scheduler.removeWorker(id), this.#records.delete(id);
     for (const [attemptId, f] of this.#inflight) {
       if (f.workerId !== id || f.incarnation !== incarnation) continue;
       this.#inflight.delete(attemptId);
@@ -145,12 +150,22 @@ export class RemoteDispatch {
     }
   }
 
+  /** HEFT's worker speed factors, learned from finished attempts (worker-speeds.ts). */
+  #learnSpeed(workerId: string, task: LiveTask, runtimeMs: number): void {
+    const speed = this.speeds.observe(workerId, task.sched?.estimateMs ?? null, runtimeMs);
+    const w = this.#records.get(workerId);
+    if (speed === null || w === undefined) return;
+    // Re-adding under the same id keeps what is placed there and recomputes what is free.
+    this.scheduler.addWorker({ id: w.id, pool: w.pool, capacity: w.capacity, speed, labels: w.labels });
+  }
+
   #result(msg: ResultMessage): void {
     const attemptId = `${msg.runId}/${msg.taskId}#${msg.attempt}`;
     const f = this.#inflight.get(attemptId);
     if (f !== undefined) this.#inflight.delete(attemptId);
     const task = f?.task ?? this.runs.get(msg.runId)?.tasks.get(msg.taskId);
     if (task === undefined) return; // a run this engine does not drive (finished, or not resumed yet)
+    if (msg.outcome === 'succeeded' && f !== undefined) this.#learnSpeed(f.workerId, task, msg.finishedAt - msg.startedAt);
     const res: ExecResult = {
       outcome: msg.outcome, exitCode: msg.exitCode, signal: msg.signal, outputs: msg.outputs, error: msg.error,
       ...(msg.usage ? { usage: msg.usage } : {}),

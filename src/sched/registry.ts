@@ -14,6 +14,7 @@ import { criticalPath } from './policies/critical-path.js';
 import { heft } from './policies/heft.js';
 import { fair } from './policies/fair.js';
 import { weightedFair } from './policies/weighted-fair.js';
+import { srpt } from './policies/srpt.js';
 
 const factories = new Map<string, PolicyFactory>();
 
@@ -43,3 +44,4 @@ registerPolicy('critical-path', criticalPath);
 registerPolicy('heft', heft);
 registerPolicy('fair', fair);
 registerPolicy('weighted-fair', weightedFair);
+registerPolicy('srpt', srpt);

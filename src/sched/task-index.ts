@@ -64,7 +64,10 @@ export class TaskIndex {
   /** Every live record, in enqueue order. */
   values(): TaskEntry[] {
     if (this.#pending.length > 0) this.#flush();
-    return [...this.#byKey.values()].sort((a, b) => a.enq - b.enq);
+    const out = [...this.#byKey.values()];
+    // Map order is enqueue order unless records were indexed late (fresh ones): sort only then.
+    for (let i = 1; i < out.length; i++) if (out[i - 1]!.enq > out[i]!.enq) return out.sort((a, b) => a.enq - b.enq);
+    return out;
   }
 
   #flush(): void {

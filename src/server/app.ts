@@ -78,6 +78,9 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Kair
     ...engineTuningOptions(config),
     // Replicas take over a dead leader's runs once its heartbeat is 3 periods old: keep it short.
     ...((store as Store).leaderLease ? { heartbeatMs: 1000 } : {}),
+    // Tasks go to `kairos worker` processes; the engine starts reading the fabric only when it
+    // drives its first run, so a replica never takes results meant for the leader.
+    ...(config.broker ? { broker: { url: config.broker } } : {}),
     ...opts.engine,
   });
   const closed = new AbortController();

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Scheduler } from '../../src/sched/scheduler.js';
-import { job, task, worker } from './builders.js';
+import { job, placedKeys, task, worker } from './builders.js';
 import { dominantShare } from '../../src/core/resources.js';
 
 /** One slot; both queues always non-empty; counts dispatches per priority over `slots` rounds. */
@@ -129,4 +129,30 @@ test('weighted-fair: tasks spread in proportion to remaining work^alpha', () => 
     const ids = s.schedule(0).placements.map((p) => p.task.job.id);
     assert.deepEqual([ids.filter((x) => x === 'big').length, ids.filter((x) => x === 'small').length], want, `alpha ${alpha}`);
   }
+});
+
+test('srpt: the job with the least remaining work goes first, re-ranked as work finishes', () => {
+  const s = new Scheduler({ policy: 'srpt' });
+  s.addWorker(worker('w', { capacity: { cpu: 1 } }));
+  const big = job('srpt-big', { arrivalAt: 0, remainingWorkMs: 5000 });
+  const small = job('srpt-small', { arrivalAt: 10, remainingWorkMs: 2000 });
+  for (let i = 0; i < 3; i++) s.enqueue(task(`big${i}`, { job: big }));
+  for (let i = 0; i < 2; i++) s.enqueue(task(`small${i}`, { job: small }));
+  // The later, smaller job runs first; the big job (earlier arrival) waits for it.
+  const order: string[] = [];
+  for (let round = 0; round < 10 && s.queuedCount > 0; round++) {
+    for (const p of s.schedule(round).placements) {
+      order.push(p.task.key);
+      // The driver lowers the job's remaining work as its task finishes, then releases.
+      (p.task.job as { remainingWorkMs: number }).remainingWorkMs -= 1000;
+      s.release(p.task.key);
+    }
+  }
+  assert.deepEqual(order, ['small0', 'small1', 'big0', 'big1', 'big2']);
+  // Once the big job has less left than a newcomer, it keeps its place.
+  const s2 = new Scheduler({ policy: 'srpt' });
+  s2.addWorker(worker('w', { capacity: { cpu: 1 } }));
+  s2.enqueue(task('a', { job: job('srpt-a', { remainingWorkMs: 500 }) }));
+  s2.enqueue(task('b', { job: job('srpt-b', { remainingWorkMs: 400 }) }));
+  assert.deepEqual(placedKeys(s2), ['b']);
 });

@@ -15,6 +15,7 @@ import { whatIf, type PredictedMetrics, type WhatIfReport } from '../../learn/wh
 import type { SchedulerConfig } from '../../sched/types.js';
 import { readConfigFile, ConfigError } from '../../server/config.js';
 import { CliExit } from '../fail.js';
+import { checkedPolicy } from './simulate.js';
 import { openStore, stateDir, STORE_OPTION_HELP } from '../state.js';
 
 interface Opts {
@@ -78,7 +79,7 @@ export function registerWhatIf(program: Command): void {
     .option('--store <url>', STORE_OPTION_HELP)
     .option('--since <duration>', 'how far back to read finished runs (e.g. 30m, 6h, 2d)', '6h')
     .option('--policies <list>', 'alternatives, comma-separated; each name or name:key=value;key=value', DEFAULT_WHATIF_POLICIES)
-    .option('--policy <name>', 'the policy the history ran under (default: from --config, else priority, the server default)')
+    .option('--policy <name>', 'the policy the history ran under, name or name:key=value;... (default: from --config, else priority, the server default)')
     .option('--config <file>', 'the server config file the history ran under (policy, concurrency)')
     .option('--concurrency <n>', 'the engine concurrency the history ran under (default: from --config, else 256)')
     .option('--cpus <n>', 'cpu capacity of the machine the history ran on (default: this machine)')
@@ -100,7 +101,7 @@ export function registerWhatIf(program: Command): void {
           throw e;
         }
       }
-      const current: SchedulerConfig = opts.policy !== undefined ? { ...(fileScheduler ?? {}), policy: opts.policy } : (fileScheduler ?? { policy: 'priority' });
+      const current: SchedulerConfig = opts.policy !== undefined ? { ...(fileScheduler ?? {}), ...checkedPolicy(opts.policy, 'policy').config } : (fileScheduler ?? { policy: 'priority' });
       const candidates = buildCandidates(current, opts.policies.split(','), opts.set);
       const concurrency = positiveInt('concurrency', opts.concurrency) ?? fileConcurrency ?? 256;
       const cpu = positiveInt('cpus', opts.cpus) ?? cpus().length;

@@ -17,17 +17,26 @@ import { numberSetting, type Policy, type PolicyFactory } from '../policy.js';
 import type { JobInfo, SchedTask } from '../types.js';
 import type { EntryOps } from '../entry-policy.js';
 
-export const weightedFair: PolicyFactory = (settings) => new WeightedFairPolicy(numberSetting(settings, 'alpha', 1));
+export const weightedFair: PolicyFactory = (settings) => {
+  const alpha = numberSetting(settings, 'alpha', 1);
+  return new JobQueuesPolicy('weighted-fair', (running, job) => running / Math.max(job.remainingWorkMs, 1) ** alpha,
+    (running, score) => `job holds ${running} tasks, ${score.toExponential(2)} per unit of remaining work^${alpha}`);
+};
 
-class WeightedFairPolicy implements Policy {
-  readonly name = 'weighted-fair';
+/** How a job ranks (lowest first), from the tasks it holds now and its facts. */
+export type JobScore = (running: number, job: JobInfo) => number;
+
+/**
+ * Waiting tasks in one queue per job, the job with the lowest score first (weighted-fair, srpt);
+ * inside a job the longest remaining path first, then FIFO; ties between jobs by arrival.
+ */
+export class JobQueuesPolicy implements Policy {
   readonly #groups = new GroupedQueues((t, k) => ((k.a = -t.bottomLevelMs), (k.b = 0)));
   /** Tasks placed per job, counted here (not JobInfo.running, which the driver updates later). */
   readonly #running = new Map<string, number>();
-  readonly #alpha: number;
   /** The entry protocol (entry-policy.ts): the same queues, keyed by the Scheduler's records. */
   readonly entryOps: EntryOps = {
-    plain: WeightedFairPolicy.prototype,
+    plain: JobQueuesPolicy.prototype,
     enqueue: (e) => {
       const job = e.task.job;
       const g = this.#groups.enqueueEntry(e, job.id, this.#score(job), job.arrivalAt);
@@ -38,9 +47,11 @@ class WeightedFairPolicy implements Policy {
     placed: (e) => this.#groups.placedEntry(e),
   };
 
-  constructor(alpha: number) {
-    this.#alpha = alpha;
-  }
+  constructor(
+    readonly name: string,
+    readonly score: JobScore,
+    readonly describe: (running: number, score: number) => string,
+  ) {}
 
   get size(): number {
     return this.#groups.size;
@@ -51,7 +62,7 @@ class WeightedFairPolicy implements Policy {
   }
 
   #score(job: JobInfo): number {
-    return (this.#running.get(job.id) ?? 0) / Math.max(job.remainingWorkMs, 1) ** this.#alpha;
+    return this.score(this.#running.get(job.id) ?? 0, job);
   }
 
   enqueue(t: SchedTask): void {
@@ -98,6 +109,6 @@ class WeightedFairPolicy implements Policy {
   explain(t: SchedTask): WaitReason | null {
     const g = this.#groups.group(t.job.id);
     if (!g) return null;
-    return { kind: 'share', queue: t.job.id, detail: `job holds ${this.#running.get(t.job.id) ?? 0} tasks, ${g.score.toExponential(2)} per unit of remaining work^${this.#alpha}` };
+    return { kind: 'share', queue: t.job.id, detail: this.describe(this.#running.get(t.job.id) ?? 0, g.score) };
   }
 }
