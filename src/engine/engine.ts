@@ -26,13 +26,12 @@ import { resolveEngineOptions, withLearnedGuards, type EngineOptions, type Resol
 import { startAttempt, startCompensation } from './attempt-runner.js';
 import { RemoteDispatch } from './remote-dispatch.js';
 import { recoverRun } from './recovery.js';
-import { retryBatch } from './stored-ops.js';
-import { claimForDrive, ownerIsDead, startOwnerHeartbeat } from './owner.js';
+import { cancelThroughStore, retryBatch } from './stored-ops.js';
+import { claimForDrive, startOwnerHeartbeat } from './owner.js';
 import { RuntimeEstimates } from './runtime-estimates.js';
 import { createConcurrencyController, type ConcurrencyController } from '../learn/concurrency/index.js';
 import { SelfTuning } from './self-tuning.js';
 import type { TuningDecision } from './tuning-log.js';
-import { cancelRows } from './recovery.js';
 import { EngineTuners, type TunerDecision } from './tuners.js';
 
 export type { SubmitOptions } from './new-run.js';
@@ -164,22 +163,7 @@ export class Engine extends EventEmitter<EngineEvents> {
    */
   async cancelStored(runId: string, reason = 'cancelled by request'): Promise<RunRow> {
     if (this.#runs.has(runId)) return this.cancel(runId, reason);
-    const store = this.options.store;
-    const row = await store.getRun(runId);
-    if (!row) throw new KairosError('RUN_NOT_FOUND', `run '${runId}' does not exist (see \`kairos runs\`)`, { field: 'run' });
-    if (row.state !== 'running') throw new KairosError('ILLEGAL_TRANSITION', `run '${runId}' is ${row.state}; only a running run can be cancelled`);
-    if (!ownerIsDead(row.owner) && row.owner !== this.options.owner) {
-      await store.requestCancel(runId);
-      for (let i = 0; i < 600; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        const now = await store.getRun(runId);
-        if (now && now.state !== 'running' && now.state !== 'compensating') return now;
-      }
-      throw new KairosError('STORE_LOCKED', `run '${runId}': its owner ${row.owner} did not cancel it within 60 s`, { retryable: true });
-    }
-    const owned = await this.#loadOwned(runId);
-    await store.commit(cancelRows(owned, await store.getTasks(runId), reason, this.options.clock.now()));
-    return (await store.getRun(runId))!;
+    return cancelThroughStore(this.options.store, runId, reason, this.options.owner, (id) => this.#loadOwned(id), this.options.clock);
   }
 
   /**

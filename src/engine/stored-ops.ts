@@ -8,8 +8,10 @@ import type { WorkflowSpec } from '../core/model.js';
 import type { Rng } from '../core/clock.js';
 import { KairosError } from '../core/errors.js';
 import type { RunRow, Store, WriteBatch } from '../store/types.js';
+import type { Clock } from '../core/clock.js';
 import { newRun, type SubmitOptions } from './new-run.js';
-import { resetForRetry } from './recovery.js';
+import { cancelRows, resetForRetry } from './recovery.js';
+import { ownerIsDead } from './owner.js';
 
 /** Writes a new run with no owner. One transaction: the run exists whole or not at all. */
 export async function submitStored(store: Store, spec: WorkflowSpec, params: Record<string, unknown>, opts: SubmitOptions, now: number, rng: Rng): Promise<RunRow> {
@@ -37,5 +39,28 @@ export async function retryBatch(store: Store, runId: string, taskId: string | u
 /** Resets a finished run for retry and leaves it to the leader. Returns the reset run row. */
 export async function retryStored(store: Store, runId: string, taskId: string | undefined, now: number): Promise<RunRow> {
   await store.commit(await retryBatch(store, runId, taskId, now));
+  return (await store.getRun(runId))!;
+}
+
+/**
+ * Cancels a run this process does not drive: asks its live owner to (the owner polls for
+ * requests every 0.5 s; this waits up to 60 s for the run to end), or, when the owner is gone,
+ * claims the run (`claim`) and writes the cancellation straight to the store.
+ */
+export async function cancelThroughStore(store: Store, runId: string, reason: string, me: string, claim: (runId: string) => Promise<RunRow>, clock: Clock): Promise<RunRow> {
+  const row = await store.getRun(runId);
+  if (!row) throw new KairosError('RUN_NOT_FOUND', `run '${runId}' does not exist (see \`kairos runs\`)`, { field: 'run' });
+  if (row.state !== 'running') throw new KairosError('ILLEGAL_TRANSITION', `run '${runId}' is ${row.state}; only a running run can be cancelled`);
+  if (!ownerIsDead(row.owner) && row.owner !== me) {
+    await store.requestCancel(runId);
+    for (let i = 0; i < 600; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const now = await store.getRun(runId);
+      if (now && now.state !== 'running' && now.state !== 'compensating') return now;
+    }
+    throw new KairosError('STORE_LOCKED', `run '${runId}': its owner ${row.owner} did not cancel it within 60 s`, { retryable: true });
+  }
+  const owned = await claim(runId);
+  await store.commit(cancelRows(owned, await store.getTasks(runId), reason, clock.now()));
   return (await store.getRun(runId))!;
 }

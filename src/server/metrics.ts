@@ -87,8 +87,6 @@ export class KairosMetrics {
     const tuners = engine.tuners;
     const fromCounts = (name: string, help: string, labelNames: string[], read: () => [Record<string, string>, number][]) =>
       new Counter({ name, help, labelNames, registers, collect() { this.reset(); for (const [l, v] of read()) this.inc(l, v); } });
-    fromCounts('kairos_tuner_decisions_total', 'Decisions of the tuners, by tuner and action', ['tuner', 'action'], () =>
-      Object.entries(tuners.counters.decisions).map(([k, v]) => [{ tuner: k.slice(0, k.indexOf('/')), action: k.slice(k.indexOf('/') + 1) }, v]));
     fromCounts('kairos_anomalies_total', 'Attempts flagged as anomalous, by kind', ['kind'], () => Object.entries(tuners.counters.anomalies).map(([kind, v]) => [{ kind }, v]));
     fromCounts('kairos_anomaly_restarts_total', 'Anomalous attempts killed and rerun', [], () => [[{}, tuners.counters.anomalyRestarts]]);
     fromCounts('kairos_oom_kills_total', 'Attempts killed for memory', [], () => [[{}, tuners.counters.oomKills]]);

@@ -9,10 +9,16 @@ import type { Engine } from '../engine/engine.js';
 export function registerTuningMetrics(engine: Engine, registers: Registry[]): void {
   const st = engine.selfTuning;
   new Counter({
-    name: 'kairos_tuning_decisions_total', help: 'Settings changed by the self-tuning components, by tuner (concurrency, shares, policy) and action', labelNames: ['tuner', 'action'], registers,
+    name: 'kairos_tuning_decisions_total',
+    help: 'Decisions of every self-tuning component, by tuner (concurrency, shares, policy, rightsizing, anomaly, breaker, deadline) and action',
+    labelNames: ['tuner', 'action'], registers,
     collect() {
       this.reset();
       for (const c of st.log.counts()) this.inc({ tuner: c.tuner, action: c.action }, c.count);
+      for (const [k, v] of Object.entries(engine.tuners.counters.decisions)) {
+        const slash = k.indexOf('/');
+        this.inc({ tuner: k.slice(0, slash), action: k.slice(slash + 1) }, v);
+      }
     },
   });
   new Gauge({ name: 'kairos_concurrency_limit', help: 'Attempts that may run at once on the local worker (moved by autoConcurrency when on)', registers, collect() { this.set(engine.concurrency); } });

@@ -185,7 +185,7 @@ test('the circuit breaker stops placing on a failing worker, then probes it back
     const text = await metrics.registry.metrics();
     metrics.close();
     assert.match(text, /kairos_breaker_state\{worker="bad"\} 0/);
-    assert.match(text, /kairos_tuner_decisions_total\{tuner="breaker",action="open"\} 1/);
+    assert.match(text, /kairos_tuning_decisions_total\{tuner="breaker",action="open"\} 1/);
   } finally {
     await t.close();
   }
