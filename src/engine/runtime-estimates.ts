@@ -8,10 +8,8 @@
  * The model persists as JSON in the state folder (written every minute when it changed, and on
  * close, through a temp file and rename), so estimates survive restarts.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { RuntimePredictor } from '../learn/runtime-predictor.js';
-
-const SAVE_EVERY_MS = 60_000;
+import { ModelFile } from './model-file.js';
 /** A cold-start answer (from the workflow's prefix or the global level) is reused this long. */
 const COLD_TTL_MS = 1000;
 /** Bound on cached answers (a workflow with a million distinct task ids must not grow it forever). */
@@ -25,26 +23,15 @@ interface Cached {
 
 export class RuntimeEstimates {
   readonly predictor: RuntimePredictor;
-  readonly #file: string | null;
+  readonly #file: ModelFile<RuntimePredictor>;
   readonly #cache = new Map<string, Cached>();
-  #dirty = false;
-  #timer: NodeJS.Timeout | null = null;
   /** Why the saved model could not be loaded, if it could not (the engine logs it once). */
   readonly loadError: string | null;
 
   constructor(file: string | null) {
-    this.#file = file;
-    let predictor: RuntimePredictor | null = null;
-    let loadError: string | null = null;
-    if (file !== null) {
-      try {
-        predictor = RuntimePredictor.fromJSON(JSON.parse(readFileSync(file, 'utf8')));
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') loadError = `runtime model ${file} ignored: ${(e as Error).message}`;
-      }
-    }
-    this.predictor = predictor ?? new RuntimePredictor();
-    this.loadError = loadError;
+    this.#file = new ModelFile(file, 'runtime model', (json) => RuntimePredictor.fromJSON(json), () => new RuntimePredictor());
+    this.predictor = this.#file.model;
+    this.loadError = this.#file.loadError;
   }
 
   /** Predicted mean runtime (ms) for a signature, or null when nothing at all is known. */
@@ -70,33 +57,15 @@ export class RuntimeEstimates {
     if (!this.predictor.observe(signature, runtimeMs, atMs)) return;
     // Its own prediction changed; cold-start answers of other signatures expire on their own.
     this.#cache.delete(signature);
-    this.#dirty = true;
-    if (this.#file !== null && this.#timer === null) {
-      this.#timer = setTimeout(() => {
-        this.#timer = null;
-        this.save();
-      }, SAVE_EVERY_MS);
-      this.#timer.unref();
-    }
+    this.#file.changed();
   }
 
   /** Writes the model if it changed since the last save. Never throws (a full disk must not stop runs). */
   save(): string | null {
-    if (!this.#dirty || this.#file === null) return null;
-    try {
-      const tmp = `${this.#file}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify(this.predictor.toJSON()));
-      renameSync(tmp, this.#file);
-      this.#dirty = false;
-      return null;
-    } catch (e) {
-      return `runtime model not saved: ${(e as Error).message}`;
-    }
+    return this.#file.save();
   }
 
   close(): string | null {
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = null;
-    return this.save();
+    return this.#file.close();
   }
 }

@@ -22,13 +22,13 @@ import { AnomalyDetector, type Anomaly } from '../learn/anomaly/anomaly-detector
 import { BreakerSet, type BreakerState, type BreakerTransition } from '../learn/breaker/circuit-breaker.js';
 import { DeadlineRisk, type DeadlineDecision, type DeadlineRiskState } from '../learn/deadline/deadline-risk.js';
 import { WaitEstimate } from '../learn/deadline/wait-estimate.js';
-import type { RightSizingRecommendation } from '../learn/rightsizing/recommender.js';
+import { RightSizingRecommender, type RightSizingRecommendation } from '../learn/rightsizing/recommender.js';
 import { afterOom, applied } from '../learn/rightsizing/sizing.js';
 import type { LiveRun, LiveTask } from './live-run.js';
 import type { EngineSchedTask, FlowHooks, TaskFlow } from './task-flow.js';
 import type { RuntimeEstimates } from './runtime-estimates.js';
 import type { ResolvedTunerOptions } from './tuners-options.js';
-import { RightSizingModelFile } from './tuners-model-file.js';
+import { ModelFile } from './model-file.js';
 import { WorkerFences } from './tuners-fences.js';
 import { boostQueued, boostedPriority, remainingOf } from './tuners-deadline.js';
 import { postAlert } from './tuners-webhook.js';
@@ -76,7 +76,8 @@ export class EngineTuners implements FlowHooks {
     anomalies: { runtime: 0, memory: 0 }, anomalyRestarts: 0, oomKills: 0, oomRetries: 0, rightsizingApplied: 0,
     breakerTransitions: { open: 0, half_open: 0, close: 0 }, deadlineAtRisk: 0, deadlineAlerts: { sent: 0, failed: 0 }, priorityBoosts: 0, decisions: {},
   };
-  readonly model: RightSizingModelFile;
+  /** The right-sizing recommender, persisted like the runtime model (model-file.ts). */
+  readonly model: ModelFile<RightSizingRecommender>;
   readonly anomalies: AnomalyDetector;
   readonly breakers: BreakerSet | null;
   readonly deadlines: DeadlineRisk;
@@ -99,7 +100,7 @@ export class EngineTuners implements FlowHooks {
   constructor(options: ResolvedTunerOptions, host: TunerHost) {
     this.options = options;
     this.#h = host;
-    this.model = new RightSizingModelFile(options.model, options.rightsizing);
+    this.model = new ModelFile(options.model, 'right-sizing model', (json) => RightSizingRecommender.fromJSON(json, options.rightsizing), () => new RightSizingRecommender(options.rightsizing));
     this.anomalies = new AnomalyDetector(options.anomaly);
     this.breakers = options.breaker === null ? null : new BreakerSet(options.breaker);
     this.#fences = this.breakers === null ? null : new WorkerFences(host.scheduler, this.breakers.options.probes);
@@ -110,11 +111,11 @@ export class EngineTuners implements FlowHooks {
   }
 
   get rightsizing() {
-    return this.model.recommender;
+    return this.model.model;
   }
 
   recommendations(): RightSizingRecommendation[] {
-    return this.model.recommender.all();
+    return this.model.model.all();
   }
 
   breakerStates(): BreakerState[] {
@@ -140,7 +141,7 @@ export class EngineTuners implements FlowHooks {
     if (boost === 0 && mem === undefined && !this.options.apply) return s;
     let resources = s.resources;
     if (this.options.apply) {
-      const a = applied(resources, this.model.recommender.recommend(task.signature));
+      const a = applied(resources, this.model.model.recommend(task.signature));
       if (a.changed) {
         resources = a.resources;
         this.counters.rightsizingApplied++;
@@ -178,7 +179,7 @@ export class EngineTuners implements FlowHooks {
       const d = task.spec.resources;
       const declared = { ...(d.cpu === undefined ? {} : { cpu: d.cpu }), ...(d.memory === undefined ? {} : { memory: d.memory }) };
       const sample = { wallMs: u.cpuWindowMs ?? now - task.row.startedAt, declared, ...(u.maxRssBytes === undefined ? {} : { peakRssBytes: u.maxRssBytes }), ...(u.cpuMs === undefined ? {} : { cpuMs: u.cpuMs }) };
-      if (this.model.recommender.observe(task.signature, sample, now)) this.model.changed();
+      if (this.model.model.observe(task.signature, sample, now)) this.model.changed();
     }
     return res;
   }
@@ -294,10 +295,10 @@ export class EngineTuners implements FlowHooks {
   #onOom(task: LiveTask, res: ExecResult, killedAt: number, now: number): ExecResult {
     const sig = task.signature;
     this.counters.oomKills++;
-    this.model.recommender.observeOom(sig, killedAt, now);
+    this.model.model.observeOom(sig, killedAt, now);
     this.model.changed();
     const n = this.#ooms.get(task.key) ?? 0;
-    const grown = n < this.options.oomRetries ? afterOom(killedAt, this.model.recommender.recommend(sig), { growth: this.options.oomGrowth, capBytes: this.options.oomCapBytes }) : null;
+    const grown = n < this.options.oomRetries ? afterOom(killedAt, this.model.model.recommend(sig), { growth: this.options.oomGrowth, capBytes: this.options.oomCapBytes }) : null;
     if (grown === null) {
       const why = n >= this.options.oomRetries ? `${n} OOM retries already (limit ${this.options.oomRetries})` : `already at the cap of ${this.options.oomCapBytes} bytes`;
       this.#decide({ tuner: 'rightsizing', subject: task.key, action: 'oom_give_up', reason: `killed for memory at ${killedAt} bytes; ${why}: failed as usual`, data: { killedAt } }, task);
