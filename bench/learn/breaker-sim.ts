@@ -22,6 +22,7 @@ import { Scheduler } from '../../src/sched/scheduler.js';
 import type { SchedTask, WorkerInfo } from '../../src/sched/types.js';
 import { BreakerSet, type BreakerTransition } from '../../src/learn/breaker/circuit-breaker.js';
 import { WorkerFences } from '../../src/engine/tuners-fences.js';
+import { WorkerCapacity } from '../../src/engine/worker-capacity.js';
 import { EventQueue, poppedEvent } from '../../src/sim/event-queue.js';
 import { mean, quantileSorted, sorted } from '../../src/sim/stats.js';
 
@@ -62,9 +63,10 @@ function runOnce(seed: number, tuned: boolean): Outcome {
   const rng = new SeededRng(seed);
   const sched = new Scheduler({ policy: 'fifo' }, { rng: rng.fork() });
   const workers: WorkerInfo[] = Array.from({ length: WORKERS }, (_, i) => ({ id: `w${i}`, pool: 'default', capacity: { cpu: CORES, slots: CORES }, speed: 1, labels: {} }));
-  for (const w of workers) sched.addWorker(w);
+  const capacity = new WorkerCapacity(sched);
+  for (const w of workers) capacity.set(w);
   const breakers = tuned ? new BreakerSet() : null;
-  const fences = tuned ? new WorkerFences(sched, breakers!.options.probes) : null;
+  const fences = tuned ? new WorkerFences(sched, capacity, breakers!.options.probes) : null;
   const moved = (t: BreakerTransition) => {
     fences!.set(t.key, t.to);
     if (trace && seed === 1) console.log(`  ${(t.at / 60_000).toFixed(1)} min ${t.key} ${t.from} -> ${t.to}: ${t.reason}`);

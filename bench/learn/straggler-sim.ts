@@ -24,6 +24,7 @@ import { RuntimePredictor } from '../../src/learn/runtime-predictor.js';
 import { AnomalyDetector } from '../../src/learn/anomaly/anomaly-detector.js';
 import { BreakerSet } from '../../src/learn/breaker/circuit-breaker.js';
 import { WorkerFences } from '../../src/engine/tuners-fences.js';
+import { WorkerCapacity } from '../../src/engine/worker-capacity.js';
 import { EventQueue, poppedEvent } from '../../src/sim/event-queue.js';
 import { mean, quantileSorted, sorted } from '../../src/sim/stats.js';
 
@@ -58,11 +59,12 @@ function runOnce(seed: number, restart: boolean, breaker: boolean, runtimeFactor
   const rng = new SeededRng(seed);
   const sched = new Scheduler({ policy: 'fifo' }, { rng: rng.fork() });
   const workers: WorkerInfo[] = Array.from({ length: WORKERS }, (_, i) => ({ id: `w${i}`, pool: 'default', capacity: { cpu: CORES, slots: CORES }, speed: 1, labels: {} }));
-  for (const w of workers) sched.addWorker(w);
+  const capacity = new WorkerCapacity(sched);
+  for (const w of workers) capacity.set(w);
   const predictor = new RuntimePredictor();
   const detector = new AnomalyDetector({ runtimeFactor });
   const breakers = breaker ? new BreakerSet({ windowMs: 600_000, minRequests: 4 }) : null;
-  const fences = breaker ? new WorkerFences(sched, breakers!.options.probes) : null;
+  const fences = breaker ? new WorkerFences(sched, capacity, breakers!.options.probes) : null;
   const q = new EventQueue<Task>(1024);
   const horizon = HOURS * 3600_000;
   const gap = MEAN_MS / (LOAD * WORKERS * CORES);

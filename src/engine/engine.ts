@@ -25,6 +25,7 @@ import { TaskFlow, type Effect, type EngineSchedTask, type TaskChange } from './
 import { resolveEngineOptions, withLearnedGuards, type EngineOptions, type ResolvedEngineOptions } from './engine-options.js';
 import { startAttempt, startCompensation } from './attempt-runner.js';
 import { RemoteDispatch } from './remote-dispatch.js';
+import { WorkerCapacity } from './worker-capacity.js';
 import { recoverRun } from './recovery.js';
 import { cancelThroughStore, retryBatch } from './stored-ops.js';
 import { claimForDrive, startOwnerHeartbeat } from './owner.js';
@@ -53,6 +54,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly estimates: RuntimeEstimates;
   /** The adaptive concurrency controller when `autoConcurrency` is set (its decisions, with reasons). */
   readonly concurrencyController: ConcurrencyController | null;
+  /** The scheduler's workers: real infos and the tuners' adjustments (worker-capacity.ts). */
+  readonly workers: WorkerCapacity;
   /** Right-sizing, anomalies, per-worker breaker, deadline risk (tuners.ts): decisions, counters. */
   readonly tuners: EngineTuners;
   /** Concurrency, priority shares, what-if policy switch: state and recent decisions (self-tuning.ts). */
@@ -80,8 +83,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.scheduler = new Scheduler(o.scheduler, { rng: o.rng });
     this.#concurrency = o.concurrency;
     this.concurrencyController = o.autoConcurrency === null ? null : createConcurrencyController({ initialLimit: o.concurrency, ...o.autoConcurrency });
-    this.#remote = o.broker === null ? null : new RemoteDispatch(o, o.broker, this.scheduler, this.#runs, (fn) => this.#post(fn), (t, a, r) => this.#onResult(t, a, r), (e) => this.emit('error', e));
-    if (this.#remote === null) this.scheduler.addWorker({ id: 'local', pool: 'default', capacity: { ...o.capacity, slots: o.concurrency }, speed: 1, labels: {} });
+    this.workers = new WorkerCapacity(this.scheduler);
+    this.#remote = o.broker === null ? null : new RemoteDispatch(o, o.broker, this.workers, this.#runs, (fn) => this.#post(fn), (t, a, r) => this.#onResult(t, a, r), (e) => this.emit('error', e));
+    if (this.#remote === null) this.workers.set({ id: 'local', pool: 'default', capacity: { ...o.capacity, slots: o.concurrency }, speed: 1, labels: {} });
     // The flow reads the time of the tick it runs in: one clock read per tick, not per transition.
     const tickClock = { now: () => this.#tickNow };
     this.estimates = new RuntimeEstimates(o.runtimeModel);
@@ -93,7 +97,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#flow.honourPools = this.#remote !== null;
     this.selfTuning = new SelfTuning(this, o);
     this.#flow.onAttemptEnd = this.selfTuning.concurrencyFeed();
-    this.tuners = new EngineTuners(o.tuners, { scheduler: this.scheduler, flow: this.#flow, estimates: this.estimates, clock: o.clock, runs: this.#runs, post: (fn) => this.#post(fn), emit: (d) => this.emit('tuner', d) });
+    this.tuners = new EngineTuners(o.tuners, { scheduler: this.scheduler, workers: this.workers, flow: this.#flow, estimates: this.estimates, clock: o.clock, runs: this.#runs, post: (fn) => this.#post(fn), emit: (d) => this.emit('tuner', d) });
   }
 
   get runs(): ReadonlyMap<string, LiveRun> {
@@ -230,7 +234,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (!Number.isInteger(n) || n < 1) throw new KairosError('LIMIT_EXCEEDED', `concurrency must be an integer >= 1, got ${n}`, { field: 'concurrency' });
     this.#concurrency = n;
     // Re-adding a worker under its id keeps its placed tasks and recomputes what is free.
-    if (this.#remote === null) this.scheduler.addWorker({ id: 'local', pool: 'default', capacity: { ...this.options.capacity, slots: n }, speed: 1, labels: {} });
+    if (this.#remote === null) this.workers.set({ id: 'local', pool: 'default', capacity: { ...this.options.capacity, slots: n }, speed: 1, labels: {} });
     this.#requestTick();
   }
 

@@ -16,13 +16,13 @@
  * Compensation steps still run in the engine process (local executors).
  */
 import type { ExecResult } from '../exec/types.js';
-import type { SchedulerApi } from '../sched/types.js';
 import type { ResolvedBroker } from '../fleet/broker-options.js';
 import { EngineLink, type ReceivedResult } from '../fleet/engine-link.js';
 import type { ResultMessage, TaskMessage } from '../fleet/protocol.js';
 import type { WorkerRecord } from '../fleet/protocol.js';
 import type { LiveRun, LiveTask } from './live-run.js';
 import type { ResolvedEngineOptions } from './engine-options.js';
+import type { WorkerCapacity } from './worker-capacity.js';
 import { WorkerSpeeds } from './worker-speeds.js';
 
 interface InFlight {
@@ -58,7 +58,8 @@ export class RemoteDispatch {
   constructor(
     readonly o: ResolvedEngineOptions,
     broker: ResolvedBroker,
-    readonly scheduler: SchedulerApi,
+    /** The scheduler's worker list (worker-capacity.ts): registrations, speeds, removals. */
+    readonly workers: WorkerCapacity,
     readonly runs: ReadonlyMap<string, LiveRun>,
     /** Runs `fn` at the start of the engine's next tick. */
     readonly post: (fn: () => void) => void,
@@ -68,7 +69,7 @@ export class RemoteDispatch {
   ) {
     this.link = new EngineLink(broker, o.owner, o.logDir, {
       up: (w) => this.post(() => this.#up(w)),
-      draining: (id) => this.post(() => (this.scheduler.removeWorker(id), this.#records.delete(id))),
+      draining: (id) => this.post(() => (this.workers.remove(id), this.#records.delete(id))),
       gone: (id, incarnation, reason) => this.post(() => this.#gone(id, incarnation, reason)),
       results: (batch) => this.post(() => this.#results(batch)),
       error,
@@ -131,11 +132,11 @@ export class RemoteDispatch {
     // Re-adding an id keeps what is placed on it (scheduler contract); a new incarnation's old
     // attempts were already reported lost by `gone`, which runs first.
     this.#records.set(w.id, w);
-    this.scheduler.addWorker({ id: w.id, pool: w.pool, capacity: w.capacity, speed: this.speeds.speed(w.id), labels: w.labels });
+    this.workers.set({ id: w.id, pool: w.pool, capacity: w.capacity, speed: this.speeds.speed(w.id), labels: w.labels });
   }
 
   #gone(id: string, incarnation: string, reason: string): void {
-    if (this.link.registry.incarnationOf(id) === undefined) this.scheduler.removeWorker(id), this.#records.delete(id);
+    if (this.link.registry.incarnationOf(id) === undefined) this.workers.remove(id), this.#records.delete(id);
     for (const [attemptId, f] of this.#inflight) {
       if (f.workerId !== id || f.incarnation !== incarnation) continue;
       this.#inflight.delete(attemptId);
@@ -153,10 +154,7 @@ export class RemoteDispatch {
   /** HEFT's worker speed factors, learned from finished attempts (worker-speeds.ts). */
   #learnSpeed(workerId: string, task: LiveTask, runtimeMs: number): void {
     const speed = this.speeds.observe(workerId, task.sched?.estimateMs ?? null, runtimeMs);
-    const w = this.#records.get(workerId);
-    if (speed === null || w === undefined) return;
-    // Re-adding under the same id keeps what is placed there and recomputes what is free.
-    this.scheduler.addWorker({ id: w.id, pool: w.pool, capacity: w.capacity, speed, labels: w.labels });
+    if (speed !== null) this.workers.update(workerId, { speed });
   }
 
   #result(msg: ResultMessage): void {

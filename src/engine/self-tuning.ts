@@ -10,6 +10,7 @@ import type { Engine } from './engine.js';
 import type { ResolvedEngineOptions } from './engine-options.js';
 import { ShareTuning, type ShareTuningState } from './share-tuning.js';
 import { fromConcurrency, TuningLog } from './tuning-log.js';
+import { createConcurrencyController, type ConcurrencyController } from '../learn/concurrency/index.js';
 
 /** What the what-if auto mode reports about itself (whatif-auto.ts implements it). */
 export interface PolicyTunerView {
@@ -44,19 +45,48 @@ export class SelfTuning {
 
   /**
    * The task flow's `onAttemptEnd` when `autoConcurrency` is on (null otherwise): every finished
-   * attempt feeds the controller (latency from start, success, attempts in flight), its limit is
-   * applied to the local worker at once, and each change is a `tuning` decision.
+   * attempt feeds the controller of its pool (latency from start, success, attempts in flight),
+   * its limit is applied at once, and each change is a `tuning` decision. Embedded: one pool, the
+   * local worker, whose limit is the engine's `concurrency`. With remote workers: one controller
+   * per pool, created at the pool's first finished attempt, capping the pool's total slots
+   * (worker-capacity.ts splits the limit over its workers).
    */
-  concurrencyFeed(): ((latencyMs: number, ok: boolean, now: number) => void) | null {
+  concurrencyFeed(): ((latencyMs: number, ok: boolean, now: number, worker: string | null) => void) | null {
     const e = this.engine;
     const c = e.concurrencyController;
     if (c === null) return null;
+    if (e.options.broker !== null) return (latencyMs, ok, now, worker) => this.#poolFeed(latencyMs, ok, now, worker);
     return (latencyMs, ok, now) => {
       const before = c.decisions.length;
       c.observe({ latencyMs, ok, inflight: e.scheduler.runningCount, atMs: now });
       if (c.limit !== e.concurrency) e.setConcurrency(c.limit);
       if (c.decisions.length !== before) e.emit('tuning', fromConcurrency(c.decisions[c.decisions.length - 1]!));
     };
+  }
+
+  /** Per-pool controllers (remote workers), by pool name. */
+  readonly pools = new Map<string, ConcurrencyController>();
+
+  #poolFeed(latencyMs: number, ok: boolean, now: number, worker: string | null): void {
+    const e = this.engine;
+    const pool = worker === null ? undefined : e.workers.real(worker)?.pool;
+    if (pool === undefined) return; // the worker left: its pool is fed by the next attempts
+    let c = this.pools.get(pool);
+    if (c === undefined) {
+      // Starts at the pool's registered slots (as the local limit starts at `concurrency`).
+      const spec = e.options.autoConcurrency!;
+      const initialLimit = Math.min(Math.max(e.workers.poolSlots(pool), spec.minLimit ?? 1), spec.maxLimit ?? 1000);
+      c = createConcurrencyController({ ...spec, initialLimit });
+      this.pools.set(pool, c);
+    }
+    let inflight = 0;
+    for (const w of e.scheduler.workers()) if (w.pool === pool) inflight += e.scheduler.allocated(w.id).slots ?? 0;
+    const before = c.decisions.length;
+    c.observe({ latencyMs, ok, inflight, atMs: now });
+    if (c.decisions.length === before) return;
+    e.workers.setPoolLimit(pool, c.limit);
+    const d = fromConcurrency(c.decisions[c.decisions.length - 1]!);
+    e.emit('tuning', { ...d, reason: `pool ${pool}: ${d.reason}` });
   }
 
   /** Hook: after each scheduling round of the engine's tick. */

@@ -60,8 +60,8 @@ export class TaskFlow {
   readonly effects: Effect[] = [];
   /** False while nobody listens to task changes: then no change object is built (hot path). */
   observed = false;
-  /** Called for every finished attempt (latency from start, success): the tuners' feed. */
-  onAttemptEnd: ((latencyMs: number, ok: boolean, now: number) => void) | null = null;
+  /** Called for every finished attempt (latency from start, success, the worker it ran on): the tuners' feed. */
+  onAttemptEnd: ((latencyMs: number, ok: boolean, now: number, worker: string | null) => void) | null = null;
   /** Tasks' `pool:`/`selector:` reach the scheduler only with remote workers; embedded mode's one local worker runs everything. */
   honourPools = false;
   /** The tuners' hooks, when the engine has tuners. */
@@ -225,7 +225,7 @@ export class TaskFlow {
     ar.exitCode = res.exitCode;
     ar.error = res.error;
     this.writes.attempt(ar);
-    if (this.onAttemptEnd !== null && row.startedAt !== null) this.onAttemptEnd(now - row.startedAt, res.outcome === 'succeeded', now);
+    if (this.onAttemptEnd !== null && row.startedAt !== null) this.onAttemptEnd(now - row.startedAt, res.outcome === 'succeeded', now, row.worker);
     const retries = task.spec.retries;
     switch (res.outcome) {
       case 'succeeded':

@@ -1,73 +1,46 @@
 /**
- * Applies the circuit breaker's states to placement without touching the scheduler's internals:
- * a worker is re-added under its id (which keeps its placed tasks and their accounting) with
+ * Applies the circuit breaker's states to placement, as an adjustment of the worker's capacity
+ * (worker-capacity.ts, source `breaker`), which keeps its placed tasks and their accounting:
  *   - open: every capacity dimension 0 — nothing fits, running attempts finish undisturbed;
  *   - half-open: its real capacity but `slots` = what it runs now + the allowed probes;
- *   - closed: its real capacity back.
- * Works for any worker id (the local one, remote workers). Whoever else re-adds the worker
- * (setConcurrency, a remote worker's re-registration) replaces the fenced info; `refresh` notices
- * (the info object is not the one installed here), takes the new info as the real one, and fences
- * it again — so a fence may lapse for at most one check period.
+ *   - closed: the adjustment removed.
+ * Works for any worker id (the local one, remote workers). Because every update of a worker goes
+ * through WorkerCapacity, a re-registration, a speed change or a new concurrency keeps the fence.
  */
 import type { SchedulerApi, WorkerInfo } from '../sched/types.js';
 import type { BreakerStateName } from '../learn/breaker/circuit-breaker.js';
-
-interface Fence {
-  real: WorkerInfo;
-  installed: WorkerInfo;
-  state: Exclude<BreakerStateName, 'closed'>;
-}
+import type { WorkerCapacity } from './worker-capacity.js';
 
 export class WorkerFences {
   readonly #scheduler: SchedulerApi;
+  readonly #workers: WorkerCapacity;
   readonly #probes: number;
-  readonly #fences = new Map<string, Fence>();
+  readonly #fenced = new Set<string>();
 
-  constructor(scheduler: SchedulerApi, probes: number) {
+  constructor(scheduler: SchedulerApi, workers: WorkerCapacity, probes: number) {
     this.#scheduler = scheduler;
+    this.#workers = workers;
     this.#probes = probes;
   }
 
   /** Applies a breaker state to worker `id`; false when no such worker is registered. */
   set(id: string, state: BreakerStateName): boolean {
-    const current = this.#scheduler.workers().find((w) => w.id === id);
-    const f = this.#fences.get(id);
-    if (current === undefined) {
-      this.#fences.delete(id);
-      return false;
-    }
-    const real = f !== undefined && f.installed === current ? f.real : current;
-    if (state === 'closed') {
-      this.#fences.delete(id);
-      if (f !== undefined) this.#scheduler.addWorker(real);
-      return true;
-    }
-    const installed = state === 'open' ? { ...real, capacity: zero(real.capacity) } : this.#probing(real);
-    this.#fences.set(id, { real, installed, state });
-    this.#scheduler.addWorker(installed);
-    return true;
-  }
-
-  /** Re-fences workers someone else re-added since (see the file comment). */
-  refresh(): void {
-    for (const [id, f] of this.#fences) {
-      const current = this.#scheduler.workers().find((w) => w.id === id);
-      if (current === undefined) this.#fences.delete(id);
-      else if (current !== f.installed) {
-        this.#fences.delete(id);
-        this.set(id, f.state);
-      }
-    }
+    if (state === 'closed') this.#fenced.delete(id);
+    else this.#fenced.add(id);
+    const f = state === 'closed' ? null : state === 'open' ? (w: WorkerInfo) => ({ ...w, capacity: zero(w.capacity) }) : this.#probing(id);
+    const known = this.#workers.adjust(id, 'breaker', f);
+    if (!known) this.#fenced.delete(id);
+    return known;
   }
 
   isFenced(id: string): boolean {
-    return this.#fences.has(id);
+    return this.#fenced.has(id);
   }
 
-  #probing(real: WorkerInfo): WorkerInfo {
-    const running = this.#scheduler.allocated(real.id).slots ?? 0;
-    const slots = Math.min(real.capacity.slots ?? Infinity, Math.max(0, running) + this.#probes);
-    return { ...real, capacity: { ...real.capacity, slots } };
+  /** Half-open: the probes are counted from what runs on the worker when the state is entered. */
+  #probing(id: string): (w: WorkerInfo) => WorkerInfo {
+    const running = Math.max(0, this.#scheduler.allocated(id).slots ?? 0);
+    return (w) => ({ ...w, capacity: { ...w.capacity, slots: Math.min(w.capacity.slots ?? Infinity, running + this.#probes) } });
   }
 }
 

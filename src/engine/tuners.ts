@@ -30,6 +30,7 @@ import type { RuntimeEstimates } from './runtime-estimates.js';
 import type { ResolvedTunerOptions } from './tuners-options.js';
 import { ModelFile } from './model-file.js';
 import { WorkerFences } from './tuners-fences.js';
+import type { WorkerCapacity } from './worker-capacity.js';
 import { boostQueued, boostedPriority, remainingOf } from './tuners-deadline.js';
 import { postAlert } from './tuners-webhook.js';
 
@@ -59,6 +60,7 @@ export interface TunerCounters {
 
 export interface TunerHost {
   readonly scheduler: SchedulerApi;
+  readonly workers: WorkerCapacity;
   readonly flow: TaskFlow;
   readonly estimates: RuntimeEstimates;
   readonly clock: Clock;
@@ -103,7 +105,7 @@ export class EngineTuners implements FlowHooks {
     this.model = new ModelFile(options.model, 'right-sizing model', (json) => RightSizingRecommender.fromJSON(json, options.rightsizing), () => new RightSizingRecommender(options.rightsizing));
     this.anomalies = new AnomalyDetector(options.anomaly);
     this.breakers = options.breaker === null ? null : new BreakerSet(options.breaker);
-    this.#fences = this.breakers === null ? null : new WorkerFences(host.scheduler, this.breakers.options.probes);
+    this.#fences = this.breakers === null ? null : new WorkerFences(host.scheduler, host.workers, this.breakers.options.probes);
     this.deadlines = new DeadlineRisk(options.deadline);
     host.flow.hooks = this;
     this.#timer = setInterval(() => this.#busy() && host.post(() => this.check()), options.checkEveryMs);
@@ -218,7 +220,6 @@ export class EngineTuners implements FlowHooks {
     const now = this.#h.clock.now();
     if (this.breakers !== null) {
       for (const t of this.breakers.tick(now)) this.#breakerMoved(t);
-      this.#fences!.refresh();
     }
     for (const task of this.#running) {
       if (task.row.state !== 'running' || task.row.startedAt === null) continue;

@@ -21,6 +21,13 @@ export function registerTuningMetrics(engine: Engine, registers: Registry[]): vo
       }
     },
   });
+  new Gauge({
+    name: 'kairos_pool_concurrency_limit', help: 'Concurrency limit per pool of remote workers (autoConcurrency with a broker; absent until the pool finishes attempts)', labelNames: ['pool'], registers,
+    collect() {
+      this.reset();
+      for (const [pool, c] of st.pools) this.set({ pool }, c.limit);
+    },
+  });
   new Gauge({ name: 'kairos_concurrency_limit', help: 'Attempts that may run at once on the local worker (moved by autoConcurrency when on)', registers, collect() { this.set(engine.concurrency); } });
   new Gauge({
     name: 'kairos_priority_share', help: 'WRR share per priority level in force (absent under another policy)', labelNames: ['priority'], registers,

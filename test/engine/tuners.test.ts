@@ -155,7 +155,7 @@ test('the circuit breaker stops placing on a failing worker, then probes it back
   };
   const t = testEngine({ executors: { fn: executor }, tuners: { breaker: { enabled: true, consecutiveFailures: 2, minRequests: 100, coolDownMs: 400, probes: 2 }, checkEveryMs: 50 } });
   engine = t.engine;
-  t.engine.scheduler.addWorker({ id: 'bad', pool: 'default', capacity: { cpu: 8, memory: 8 * 2 ** 30, slots: 4 }, speed: 1, labels: {} });
+  t.engine.workers.set({ id: 'bad', pool: 'default', capacity: { cpu: 8, memory: 8 * 2 ** 30, slots: 4 }, speed: 1, labels: {} });
   try {
     const tasks = Array.from({ length: 40 }, (_, i) => `  t${i}:\n    fn: ok\n    resources: {cpu: 1}\n    retries: {max: 5, backoff: fixed, initial: 10ms}`).join('\n');
     const wf = spec(`name: spread\ntasks:\n${tasks}\n`);
