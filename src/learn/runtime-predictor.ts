@@ -20,6 +20,7 @@
 import { RuntimeEstimator, type DecayConfig, type Estimate, type RuntimeEstimatorJSON, type RuntimeFeatures } from './runtime-estimator.js';
 import { LruMap } from './lru-map.js';
 import { isValidSignature, prefixesOf } from './signature.js';
+import { QuantileCalibration, type QuantileCalibrationJSON } from './quantile-calibration.js';
 
 export type { RuntimeFeatures } from './runtime-estimator.js';
 
@@ -50,6 +51,11 @@ export interface RuntimePredictorOptions {
   readonly minRegressionCount?: number;
   /** Log-variance a regression must explain to be used (default 0.5). */
   readonly minRegressionR2?: number;
+  /**
+   * Step of the online calibration of p90/p99 (quantile-calibration.ts; default 0.02); 0 turns
+   * it off, leaving the histograms' quantiles as they are.
+   */
+  readonly calibrationRate?: number;
 }
 
 type Resolved = Required<RuntimePredictorOptions>;
@@ -62,6 +68,7 @@ export const RUNTIME_PREDICTOR_DEFAULTS: Resolved = Object.freeze({
   minPrefixCount: 3,
   minRegressionCount: 8,
   minRegressionR2: 0.5,
+  calibrationRate: 0.02,
 });
 
 export const RUNTIME_PREDICTOR_VERSION = 1;
@@ -76,6 +83,14 @@ export interface RuntimePredictorJSON {
   /** Least to most recently used. */
   readonly prefixes: readonly (readonly [string, RuntimeEstimatorJSON])[];
   readonly signatures: readonly (readonly [string, RuntimeEstimatorJSON])[];
+  /** The quantile calibration (absent in snapshots written before it existed: starts at 1). */
+  readonly calibration?: QuantileCalibrationJSON;
+}
+
+interface Issued {
+  readonly source: Exclude<PredictionSource, 'none'>;
+  readonly p90Ms: number;
+  readonly p99Ms: number;
 }
 
 export class RuntimePredictor {
@@ -84,12 +99,21 @@ export class RuntimePredictor {
   readonly #signatures: LruMap<string, RuntimeEstimator>;
   readonly #prefixes: LruMap<string, RuntimeEstimator>;
   #global = new RuntimeEstimator();
+  #calibration: QuantileCalibration;
+  /**
+   * The raw quantiles last issued per signature: an observation is scored against the prediction
+   * that was actually made for it (made at dispatch, before the runs of its wave were learned),
+   * not against what the model would say by the time it ends. Not persisted.
+   */
+  readonly #issued: LruMap<string, Issued>;
 
   constructor(options: RuntimePredictorOptions = {}) {
     this.options = resolve(options);
     this.#cfg = this.options;
     this.#signatures = new LruMap(this.options.maxSignatures);
     this.#prefixes = new LruMap(this.options.maxPrefixes);
+    this.#issued = new LruMap(this.options.maxSignatures);
+    this.#calibration = new QuantileCalibration(this.options.calibrationRate);
   }
 
   /**
@@ -100,16 +124,40 @@ export class RuntimePredictor {
   observe(signature: string, runtimeMs: number, atMs: number, features?: RuntimeFeatures): boolean {
     if (!isValidSignature(signature) || !(runtimeMs >= 0 && runtimeMs <= MAX_RUNTIME_MS) || !Number.isFinite(atMs)) return false;
     const feats = features !== undefined && features !== null && typeof features === 'object' ? features : undefined;
+    // Calibrate the quantiles against what would have been predicted for this very runtime.
+    const issued = this.#issued.get(signature);
+    if (issued !== undefined) this.#calibration.observe(issued.source, issued.p90Ms, issued.p99Ms, runtimeMs);
+    else {
+      const raw = this.#raw(signature, feats);
+      if (raw !== null) this.#calibration.observe(raw.source, raw.p90Ms, raw.p99Ms, runtimeMs);
+    }
     upsert(this.#signatures, signature).observe(runtimeMs, atMs, this.#cfg, feats);
     for (const p of prefixesOf(signature)) upsert(this.#prefixes, p).observe(runtimeMs, atMs, this.#cfg, feats);
     this.#global.observe(runtimeMs, atMs, this.#cfg, feats);
     return true;
   }
 
-  /** The prediction for `signature`, from the most specific level that has data; null if none. */
+  /**
+   * The prediction for `signature`, from the most specific level that has data; null if none.
+   * p90 and p99 are calibrated online (quantile-calibration.ts) so that they cover their share.
+   */
   predict(signature: string, features?: RuntimeFeatures): RuntimePrediction | null {
     if (!isValidSignature(signature)) return null;
     const feats = features !== undefined && features !== null && typeof features === 'object' ? features : undefined;
+    const raw = this.#raw(signature, feats);
+    if (raw === null) return null;
+    this.#issued.set(signature, { source: raw.source, p90Ms: raw.p90Ms, p99Ms: raw.p99Ms });
+    const [f90, f99] = this.#calibration.factors(raw.source);
+    const p90Ms = Math.max(raw.p50Ms, raw.p90Ms * f90);
+    return { ...raw, p90Ms, p99Ms: Math.max(p90Ms, raw.p99Ms * f99) };
+  }
+
+  /** The quantile calibration's current factors per level (for reports). */
+  get calibration(): QuantileCalibration {
+    return this.#calibration;
+  }
+
+  #raw(signature: string, feats: RuntimeFeatures | undefined): RuntimePrediction | null {
     const own = this.#signatures.get(signature);
     if (own !== undefined) {
       const e = own.estimate(this.#cfg, feats);
@@ -145,6 +193,7 @@ export class RuntimePredictor {
       global: this.#global.toJSON(),
       prefixes: [...this.#prefixes.entries()].map(([k, e]) => [k, e.toJSON()] as const),
       signatures: [...this.#signatures.entries()].map(([k, e]) => [k, e.toJSON()] as const),
+      calibration: this.#calibration.toJSON(),
     };
   }
 
@@ -169,6 +218,7 @@ export class RuntimePredictor {
       }
     };
     p.#global = load('global', '', j.global);
+    if (p.options.calibrationRate > 0) p.#calibration = QuantileCalibration.fromJSON(j.calibration, p.options.calibrationRate);
     for (const row of j.prefixes) {
       if (!Array.isArray(row)) throw new Error('runtime predictor snapshot: a prefixes row is not [key, estimator]');
       p.#prefixes.set(row[0], load('prefix', row[0], row[1]));
@@ -214,6 +264,7 @@ function resolve(o: RuntimePredictorOptions): Resolved {
   for (const k of ['minPrefixCount', 'minRegressionCount'] as const) {
     if (!(r[k] >= 0) || !Number.isFinite(r[k])) throw new RangeError(`RuntimePredictor option ${k} must be a number >= 0 (got ${String(r[k])})`);
   }
+  if (!(r.calibrationRate >= 0 && r.calibrationRate < 1)) throw new RangeError(`RuntimePredictor option calibrationRate must be in [0, 1) (got ${String(r.calibrationRate)})`);
   if (!(r.minRegressionR2 >= 0 && r.minRegressionR2 <= 1)) throw new RangeError(`RuntimePredictor option minRegressionR2 must be in [0, 1] (got ${String(r.minRegressionR2)})`);
   return Object.freeze(r);
 }

@@ -2,12 +2,14 @@
 // levels, snapshot round trip, LRU bound, and a property test (no NaN / negative predictions).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { SeededRng } from '../../src/core/clock.js';
 import fc from 'fast-check';
 import { RuntimePredictor, type RuntimePrediction } from '../../src/learn/runtime-predictor.js';
 import { DecayedHistogram, bucketOf } from '../../src/learn/decayed-histogram.js';
 import { prefixesOf } from '../../src/learn/signature.js';
 
-const NO_TIME_DECAY = { halfLifeMs: Infinity };
+// The histogram's own quantiles (calibration off): the exact values below are the estimator's.
+const NO_TIME_DECAY = { halfLifeMs: Infinity, calibrationRate: 0 };
 
 function must(p: RuntimePrediction | null): RuntimePrediction {
   assert.ok(p !== null, 'expected a prediction');
@@ -31,7 +33,7 @@ test('hand-computed: ten values 100..1000 without decay give mean 550, p50 500, 
   // Each value sits in its own bucket (ratio 1.1), weight 1 each, total 10. p50: cumulative weight
   // reaches 5 exactly at the 5th value (500); p90 at the 9th (900); p99 needs 9.9, inside the
   // 10th bucket, whose only value is 1000.
-  const p = new RuntimePredictor({ halfLifeObservations: Infinity, halfLifeMs: Infinity });
+  const p = new RuntimePredictor({ halfLifeObservations: Infinity, halfLifeMs: Infinity, calibrationRate: 0 });
   for (let v = 100; v <= 1000; v += 100) p.observe('x/y', v, 0);
   const r = must(p.predict('x/y'));
   assert.equal(r.meanMs, 550);
@@ -226,4 +228,39 @@ test('property: arbitrary observation sequences never give NaN, negative or unor
     }),
     { numRuns: 300 },
   );
+});
+
+test('online calibration pulls p90/p99 coverage to nominal where the raw quantiles undercover', () => {
+  // Each run of a signature is drawn around a level that drifts upward: the history's quantiles
+  // lag behind, so raw p90/p99 cover less than 90% / 99%. Scored as in the engine: predict at
+  // dispatch, observe at the end.
+  const coverage = (rate: number): [number, number] => {
+    const p = new RuntimePredictor({ calibrationRate: rate, halfLifeMs: Infinity });
+    const rng = new SeededRng(7);
+    let c90 = 0;
+    let c99 = 0;
+    let n = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const sig = `wf/t${i % 20}`;
+      const actual = (1000 + i / 10) * Math.exp(0.4 * (rng.next() + rng.next() + rng.next() - 1.5));
+      const pred = p.predict(sig);
+      if (pred !== null && i >= 2000) {
+        n++;
+        if (actual <= pred.p90Ms) c90++;
+        if (actual <= pred.p99Ms) c99++;
+      }
+      p.observe(sig, actual, i);
+    }
+    return [c90 / n, c99 / n];
+  };
+  const [raw90, raw99] = coverage(0);
+  const [cal90, cal99] = coverage(0.02);
+  assert.ok(Math.abs(cal90 - 0.9) < Math.abs(raw90 - 0.9), `p90 coverage raw ${raw90} calibrated ${cal90}`);
+  assert.ok(Math.abs(cal90 - 0.9) < 0.02, `p90 coverage ${cal90}`);
+  assert.ok(cal99 >= raw99 && cal99 > 0.975, `p99 coverage raw ${raw99} calibrated ${cal99}`);
+  // The calibration is persisted with the model.
+  const p = new RuntimePredictor();
+  for (let i = 0; i < 500; i++) p.observe('a/b', i % 2 === 0 ? 100 : 10_000, i);
+  const q = RuntimePredictor.fromJSON(JSON.parse(JSON.stringify(p.toJSON())));
+  assert.deepEqual(q.calibration.factors('signature'), p.calibration.factors('signature'));
 });
