@@ -33,7 +33,8 @@ function inputsOf(task: LiveTask): Record<string, unknown> {
 
 const NO_INPUTS: Readonly<Record<string, unknown>> = Object.freeze({});
 
-function request(task: LiveTask, o: ResolvedEngineOptions, action: Action, env: Record<string, string>, attempt: number, logName: string): ExecRequest {
+/** The request for one attempt of a bound task; also what remote dispatch sends (fleet/protocol.ts). */
+export function execRequest(task: LiveTask, o: ResolvedEngineOptions, action: Action, env: Record<string, string>, attempt: number, logName: string): ExecRequest {
   const row = task.row;
   const spec = task.spec;
   return {
@@ -68,7 +69,7 @@ export function startAttempt(task: LiveTask, o: ResolvedEngineOptions, done: (at
   const bound = task.bound!;
   const ac = new AbortController();
   task.abort = ac;
-  const req = request(task, o, bound.action, bound.env, attempt, `${task.row.taskId}.${attempt}.log`);
+  const req = execRequest(task, o, bound.action, bound.env, attempt, `${task.row.taskId}.${attempt}.log`);
   run(o, extend === undefined ? req : extend(task, req), ac.signal, (res) => done(attempt, res));
 }
 
@@ -79,7 +80,7 @@ export function startCompensation(task: LiveTask, o: ResolvedEngineOptions, writ
   if (!b.ok || b.value.compensate === null) return done(failed(b.ok ? 'no compensate step' : b.error));
   const startedAt = o.clock.now();
   const ar = { runId: row.runId, taskId: row.taskId, attempt: 1, kind: 'compensate' as const, status: 'running' as const, worker: 'local', startedAt, finishedAt: null, exitCode: null, error: null };
-  const req = request(task, o, b.value.compensate.action, b.value.compensate.env, 1, `${row.taskId}.compensate.log`);
+  const req = execRequest(task, o, b.value.compensate.action, b.value.compensate.env, 1, `${row.taskId}.compensate.log`);
   run(o, req, new AbortController().signal, (res) => {
     writes.attempt({ ...ar, status: res.outcome === 'lost' ? 'failed' : res.outcome, finishedAt: o.clock.now(), exitCode: res.exitCode, error: res.error });
     done(res);

@@ -18,10 +18,11 @@
 import type { ExecResult } from '../exec/types.js';
 import type { ResolvedBroker } from '../fleet/broker-options.js';
 import { EngineLink, type ReceivedResult } from '../fleet/engine-link.js';
-import type { ResultMessage, TaskMessage } from '../fleet/protocol.js';
+import { toTaskMessage, type ResultMessage } from '../fleet/protocol.js';
 import type { WorkerRecord } from '../fleet/protocol.js';
 import type { LiveRun, LiveTask } from './live-run.js';
 import type { ResolvedEngineOptions } from './engine-options.js';
+import { execRequest } from './attempt-runner.js';
 import type { WorkerCapacity } from './worker-capacity.js';
 import { WorkerSpeeds } from './worker-speeds.js';
 
@@ -32,17 +33,8 @@ interface InFlight {
   readonly incarnation: string;
 }
 
-const NO_INPUTS: Readonly<Record<string, unknown>> = Object.freeze({});
-
 function lost(error: string): ExecResult {
   return { outcome: 'lost', exitCode: null, signal: null, outputs: {}, error };
-}
-
-/** fn inputs travel by value: upstream outputs are gathered now (in-process they are lazy). */
-function fnInputs(task: LiveTask): Record<string, unknown> {
-  const upstream: Record<string, unknown> = {};
-  for (const p of task.group?.parents ?? task.parents) upstream[p.id] = p.row.outputs ?? {};
-  return { params: task.run.row.params, item: task.row.item ?? null, index: task.row.itemIndex ?? null, upstream };
 }
 
 export class RemoteDispatch {
@@ -102,14 +94,9 @@ export class RemoteDispatch {
       return this.post(() => this.apply(task, attempt, lost(`worker ${workerId} left before the attempt was sent`)));
     }
     const bound = task.bound!;
-    const spec = task.spec;
-    const attemptId = `${row.runId}/${row.taskId}#${attempt}`;
-    const msg: TaskMessage = {
-      attemptId, runId: row.runId, taskId: row.taskId, attempt, action: bound.action, env: bound.env, secretEnv: spec.secretEnv,
-      cwd: spec.cwd ?? null, timeoutMs: spec.timeoutMs, killGraceMs: this.o.killGraceMs, maxLogBytes: this.o.maxLogBytes,
-      outputsFromStdout: spec.outputs.stdout, outputFile: spec.outputs.file ?? null,
-      inputs: bound.action.kind === 'fn' ? fnInputs(task) : NO_INPUTS, dispatchedAt: this.o.clock.now(),
-    };
+    const req = execRequest(task, this.o, bound.action, bound.env, attempt, `${row.taskId}.${attempt}.log`);
+    const attemptId = req.attemptId;
+    const msg = toTaskMessage(req, this.o.clock.now());
     this.#inflight.set(attemptId, { task, attempt, workerId, incarnation });
     const ac = new AbortController();
     ac.signal.addEventListener('abort', () => this.link.cancel(workerId, attemptId), { once: true });

@@ -6,8 +6,9 @@
  * malformed entry (the reader acknowledges and drops it, with an error event): a bad message
  * must never stop the loop that reads the good ones behind it.
  */
-import type { Action, AttemptOutcome } from '../core/model.js';
+import type { AttemptOutcome } from '../core/model.js';
 import type { Resources } from '../core/resources.js';
+import type { ExecRequest } from '../exec/types.js';
 
 /** A worker as the registry holds it. */
 export interface WorkerRecord {
@@ -27,26 +28,29 @@ export interface WorkerRecord {
   readonly startedAt: number;
 }
 
-/** Everything a worker needs to run one attempt: the ExecRequest minus what cannot travel. */
-export interface TaskMessage {
-  readonly attemptId: string;
-  readonly runId: string;
-  readonly taskId: string;
-  /** The fencing token: the engine ignores a result whose attempt is not the task's current one. */
-  readonly attempt: number;
-  readonly action: Action;
-  readonly env: Readonly<Record<string, string>>;
-  readonly secretEnv: readonly string[];
+/**
+ * Everything a worker needs to run one attempt: the engine's ExecRequest minus what cannot travel
+ * (the engine's log path, the live-usage callback), with `undefined` written as null (JSON). The
+ * attempt number is the fencing token: the engine ignores a result whose attempt is not the
+ * task's current one. fn `inputs` (params, item, index, upstream outputs) travel by value.
+ */
+export type TaskMessage = Omit<ExecRequest, 'logPath' | 'onUsage' | 'cwd' | 'outputFile'> & {
   readonly cwd: string | null;
-  readonly timeoutMs: number | null;
-  readonly killGraceMs: number;
-  readonly maxLogBytes: number;
-  readonly outputsFromStdout: boolean;
   readonly outputFile: string | null;
-  /** fn tasks only: params, item, index, upstream outputs (computed eagerly, unlike in-process). */
-  readonly inputs: Readonly<Record<string, unknown>>;
   /** When the engine dispatched it (epoch ms). */
   readonly dispatchedAt: number;
+};
+
+/** The message for `req` (JSON.stringify evaluates the lazy `inputs.upstream` getter). */
+export function toTaskMessage(req: ExecRequest, dispatchedAt: number): TaskMessage {
+  const { logPath: _log, onUsage: _usage, cwd, outputFile, ...rest } = req;
+  return { ...rest, cwd: cwd ?? null, outputFile: outputFile ?? null, dispatchedAt };
+}
+
+/** The request a worker runs for `msg`, its log written to `logPath`. */
+export function fromTaskMessage(msg: TaskMessage, logPath: string): ExecRequest {
+  const { dispatchedAt: _at, cwd, outputFile, ...rest } = msg;
+  return { ...rest, cwd: cwd ?? undefined, outputFile: outputFile ?? undefined, logPath };
 }
 
 export interface ResultMessage {

@@ -21,12 +21,12 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Resources } from '../core/resources.js';
-import type { ExecRequest, ExecResult } from '../exec/types.js';
+import type { ExecResult } from '../exec/types.js';
 import type { ExecutorSet } from '../exec/executor-set.js';
 import { failed } from '../exec/result.js';
 import { resolveBroker } from './broker-options.js';
 import { FleetKeys, WORKER_GROUP } from './keys.js';
-import { decodeTasks, type LogMessage, type ResultMessage, type TaskMessage } from './protocol.js';
+import { decodeTasks, fromTaskMessage, type LogMessage, type ResultMessage, type TaskMessage } from './protocol.js';
 import { connectRedis, ensureGroup, isNoGroup, messageOf, readGroup, sleep } from './redis.js';
 import { WorkerLease } from './worker-lease.js';
 import { LogTail } from './log-tail.js';
@@ -217,11 +217,7 @@ export class FleetWorker {
 
   #run(msg: TaskMessage, entry: Entry, incarnation: string): void {
     const logPath = `${this.#logDir}/${msg.runId}__${msg.taskId}.${msg.attempt}.log`;
-    const req: ExecRequest = {
-      attemptId: msg.attemptId, runId: msg.runId, taskId: msg.taskId, attempt: msg.attempt, action: msg.action, env: msg.env,
-      secretEnv: msg.secretEnv, cwd: msg.cwd ?? undefined, timeoutMs: msg.timeoutMs, killGraceMs: msg.killGraceMs, logPath,
-      maxLogBytes: msg.maxLogBytes, outputsFromStdout: msg.outputsFromStdout, outputFile: msg.outputFile ?? undefined, inputs: msg.inputs,
-    };
+    const req = fromTaskMessage(msg, logPath);
     const r: Running = { msg, entry, incarnation, ac: new AbortController(), tail: msg.action.kind === 'fn' ? null : new LogTail(logPath), startedAt: Date.now() };
     this.#running.set(msg.attemptId, r);
     let p: Promise<ExecResult>;

@@ -32,7 +32,6 @@ import type { KairosContext } from './context.js';
 import { ApiError, toErrorResponse } from './errors.js';
 import { EventHub } from './event-hub.js';
 import { KairosMetrics } from './metrics.js';
-import { resumeUnfinished } from './lifecycle.js';
 import { Leadership, type LeadershipOptions } from './leadership.js';
 import { ErrorResponse, Run, Task, WorkflowSummary } from './schemas.js';
 import { hashToken } from './tokens.js';
@@ -77,7 +76,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Kair
     concurrency: config.concurrency,
     ...engineTuningOptions(config),
     // Replicas take over a dead leader's runs once its heartbeat is 3 periods old: keep it short.
-    ...((store as Store).leaderLease ? { heartbeatMs: 1000 } : {}),
+    ...(store.leaderLease ? { heartbeatMs: 1000 } : {}),
     // Tasks go to `kairos worker` processes; the engine starts reading the fabric only when it
     // drives its first run, so a replica never takes results meant for the leader.
     ...(config.broker ? { broker: { url: config.broker } } : {}),
@@ -116,7 +115,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Kair
     app.addSchema(s);
   }
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? ajvBody : ajvText).compile(schema));
-  leadership = new Leadership({ store, engine, log: app.log, ...opts.leadership });
+  leadership = new Leadership({ store, engine, log: app.log, adoptAtStart: config.resumeOnStart, ...opts.leadership });
   app.decorate('kairos', k);
   app.decorateRequest('principal', null as never);
 
@@ -169,12 +168,8 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Kair
     if (await k.auth.isOpen()) {
       app.log.warn('no API tokens exist: the server is OPEN to anyone who can reach it; create one with `kairos token create --role admin`');
     }
-    if (leadership.shared) {
-      await leadership.start();
-      app.log.info({ role: leadership.role }, leadership.isLeader ? 'scheduler leader: this server drives runs' : 'replica: serving the API; another server drives runs');
-    } else if (config.resumeOnStart) {
-      await resumeUnfinished(k, app.log);
-    }
+    await leadership.start();
+    if (leadership.shared) app.log.info({ role: leadership.role }, leadership.isLeader ? 'scheduler leader: this server drives runs' : 'replica: serving the API; another server drives runs');
   });
   app.addHook('preClose', async () => {
     closed.abort();

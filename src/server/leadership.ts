@@ -17,7 +17,8 @@
  * acquire + the run owners' staleness (3 x heartbeat; the dead leader's pid is recognised at
  * once on the same host).
  *
- * A store without a lease (SQLite: one process) makes this server the leader from the start.
+ * A store without a lease (SQLite: one process) makes this server the leader from the start; it
+ * adopts once, at start (the runs its previous life left unfinished), when `adoptAtStart`.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Engine } from '../engine/engine.js';
@@ -34,6 +35,8 @@ export interface LeadershipOptions {
   readonly adoptMs?: number;
   /** The leader lost its lease. Default: log and exit the process with status 1. */
   readonly onLost?: () => void;
+  /** Without a lease: take over the unfinished runs at start (config `resumeOnStart`). Default true. */
+  readonly adoptAtStart?: boolean;
 }
 
 export class Leadership {
@@ -48,7 +51,7 @@ export class Leadership {
 
   constructor(o: LeadershipOptions) {
     this.#o = {
-      checkMs: 1000, adoptMs: 2000,
+      checkMs: 1000, adoptMs: 2000, adoptAtStart: true,
       onLost: () => {
         o.log.fatal('lost the scheduler lease: stopping at once so that two servers never drive the same runs');
         process.exit(1);
@@ -75,9 +78,9 @@ export class Leadership {
     return this.#lease !== null;
   }
 
-  /** First acquire attempt, then the periodic loop. */
+  /** First acquire attempt, then the periodic loop (without a lease: the adoption at start). */
   async start(): Promise<void> {
-    if (this.#lease === null) return;
+    if (this.#lease === null) return this.#o.adoptAtStart ? this.adopt() : undefined;
     await this.#step();
     const tick = (): void => {
       this.#timer = setTimeout(() => void this.#step().finally(() => !this.#stopped && tick()), this.#o.checkMs);

@@ -1,8 +1,8 @@
 /**
  * Start and stop of a server process.
  *
- * Start: every unfinished run in the store whose owner process is dead (this server's previous
- * life, killed or stopped) is resumed: succeeded tasks never rerun, interrupted attempts rerun.
+ * Start: the unfinished runs whose owner is gone (this server's previous life, killed or stopped)
+ * are taken over by leadership.ts: succeeded tasks never rerun, interrupted attempts rerun.
  *
  * Graceful stop (SIGTERM/SIGINT), as a state table:
  *   serving   -> draining   submits and retries answer 503 SHUTTING_DOWN, /healthz 503; the
@@ -13,26 +13,10 @@
  * Every decision is already in the store (the engine commits before it acts), so nothing is
  * left to persist at the end but the store's own close.
  */
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { ownerIsDead } from '../engine/owner.js';
+import type { FastifyInstance } from 'fastify';
 import type { KairosContext } from './context.js';
 
 const DRAIN_POLL_MS = 100;
-
-export async function resumeUnfinished(k: KairosContext, log: FastifyBaseLogger): Promise<number> {
-  let resumed = 0;
-  for (const run of await k.store.unfinishedRuns()) {
-    if (k.engine.runs.has(run.id) || !ownerIsDead(run.owner)) continue;
-    try {
-      await k.engine.resume(run.id);
-      resumed++;
-    } catch (err) {
-      log.warn({ run: run.id, err: (err as Error).message }, 'could not resume run');
-    }
-  }
-  if (resumed > 0) log.info({ resumed }, 'resumed unfinished runs');
-  return resumed;
-}
 
 /** Stops admitting, lets running attempts finish for up to `graceMs`, then closes the server. */
 export async function shutdown(app: FastifyInstance & { kairos: KairosContext }, graceMs = app.kairos.config.shutdownGraceMs): Promise<void> {

@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCapacity, parseLabels } from '../../src/fleet/capacity.js';
-import { decodeLog, decodeResults, decodeTasks, decodeWorker, safeId } from '../../src/fleet/protocol.js';
+import { decodeLog, decodeResults, decodeTasks, decodeWorker, fromTaskMessage, safeId, toTaskMessage } from '../../src/fleet/protocol.js';
+import type { ExecRequest } from '../../src/exec/types.js';
 import { resolveBroker } from '../../src/fleet/broker-options.js';
 
 test('--capacity: units, custom resources, and errors naming the flag', () => {
@@ -50,4 +51,29 @@ test('ids that would escape the log folder are refused', () => {
   assert.equal(decodeLog(JSON.stringify({ runId: 'r', taskId: '../../etc/passwd', attempt: 1, chunk: 'x' })), null);
   assert.equal(decodeWorker(JSON.stringify({ id: 'w', incarnation: 'i', pool: 'p', capacity: {}, labels: {} }))?.id, 'w');
   assert.equal(decodeWorker('{"id":"w"}'), null);
+});
+
+test('a task message carries the ExecRequest over JSON: undefined as null, upstream outputs by value, no engine log path', () => {
+  let reads = 0;
+  const req: ExecRequest = {
+    attemptId: 'r1/t#2', runId: 'r1', taskId: 't', attempt: 2, action: { kind: 'fn', fn: 'f', args: null },
+    env: { A: '1' }, secretEnv: ['A'], cwd: undefined, timeoutMs: 5000, killGraceMs: 100, logPath: '/engine/logs/r1/t.2.log',
+    maxLogBytes: 1024, outputsFromStdout: true, outputFile: undefined,
+    inputs: { params: { p: 1 }, get upstream() { reads++; return { a: { x: 1 } }; } },
+    onUsage: () => undefined,
+  };
+  const wire = JSON.stringify([toTaskMessage(req, 42)]);
+  assert.equal(reads, 1, 'the lazy upstream getter is read when the message is encoded');
+  const decoded = decodeTasks(wire);
+  assert.equal(decoded.bad, 0);
+  const msg = decoded.items[0];
+  assert.equal(msg!.cwd, null);
+  assert.equal(msg!.dispatchedAt, 42);
+  assert.ok(!('logPath' in msg!) && !('onUsage' in msg!));
+  const back = fromTaskMessage(msg!, '/worker/tmp/r1__t.2.log');
+  assert.deepEqual(back, {
+    attemptId: 'r1/t#2', runId: 'r1', taskId: 't', attempt: 2, action: { kind: 'fn', fn: 'f', args: null }, env: { A: '1' }, secretEnv: ['A'],
+    cwd: undefined, timeoutMs: 5000, killGraceMs: 100, maxLogBytes: 1024, outputsFromStdout: true, outputFile: undefined,
+    inputs: { params: { p: 1 }, upstream: { a: { x: 1 } } }, logPath: '/worker/tmp/r1__t.2.log',
+  });
 });

@@ -9,13 +9,13 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type KairosServer } from '../../src/server/app.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import type { Store } from '../../src/store/types.js';
 import { startPostgres, type PgServer } from '../store/pg-harness.js';
+import { freePort } from '../../bench/engine/redis.js';
 
 let pg: PgServer;
 const dirs: string[] = [];
@@ -81,6 +81,33 @@ async function assertExactlyOnce(store: Store, runId: string): Promise<{ lost: n
   return { lost };
 }
 
+test('SQLite, one server: a restarted server takes over the run its previous life left running', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kairos-restart-'));
+  dirs.push(dir);
+  const start = async () => {
+    const app = await createServer({ config: { stateDir: dir, logLevel: 'silent' }, engine: { killGraceMs: 300, capacity: { cpu: 4, memory: 2 ** 33 } } });
+    await app.ready();
+    return app;
+  };
+  const first = await start();
+  await call(first, 'POST', '/workflows', LONG);
+  const id = (await call(first, 'POST', '/runs', { workflow: 'slow' })).body.id as string;
+  await until('middle to run', async () => (await first.kairos.store.getTasks(id)).find((t) => t.taskId === 'middle' && t.state === 'running'));
+  await first.close(); // kills the attempt; its row stays running
+  const second = await start();
+  try {
+    assert.equal(second.kairos.leadership.role, 'leader');
+    const final = await until('the run to finish after the restart', async () => {
+      const r = await second.kairos.store.getRun(id);
+      return r && r.state !== 'running' ? r : null;
+    });
+    assert.equal(final.state, 'succeeded');
+    assert.equal((await assertExactlyOnce(second.kairos.store, id)).lost, 1);
+  } finally {
+    await second.close();
+  }
+});
+
 test('one leader drives; a replica accepts submits, wakes the leader, and refuses scheduler actions', async () => {
   const url = pg.url(await pg.createDatabase());
   const a = await replica(url, 'replica-a');
@@ -133,17 +160,6 @@ test('when the leader stops, the replica takes the lease and finishes the run in
     await b.close();
   }
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 test('kill -9 of the leader process: a replica takes over within seconds and the runs finish once', async () => {
   const url = pg.url(await pg.createDatabase());
