@@ -33,13 +33,48 @@ interface InFlight {
   readonly incarnation: string;
 }
 
+/**
+ * `task.abort` of a remote attempt: aborting publishes a cancel to its worker. Not an
+ * AbortController: building one (its AbortSignal and listener) per dispatched task was ~3% of a
+ * fleet engine's CPU and a good part of its garbage; the engine only ever calls `abort()`. The
+ * signal is made on first read.
+ */
+class RemoteAbort implements AbortController {
+  #ac: AbortController | null = null;
+  #sent = false;
+
+  constructor(
+    readonly link: EngineLink,
+    readonly workerId: string,
+    readonly attemptId: string,
+  ) {}
+
+  get signal(): AbortSignal {
+    this.#ac ??= new AbortController();
+    if (this.#sent) this.#ac.abort();
+    return this.#ac.signal;
+  }
+
+  abort(reason?: unknown): void {
+    if (this.#sent) return;
+    this.#sent = true;
+    this.#ac?.abort(reason);
+    this.link.cancel(this.workerId, this.attemptId);
+  }
+}
+
 function lost(error: string): ExecResult {
   return { outcome: 'lost', exitCode: null, signal: null, outputs: {}, error };
 }
 
 export class RemoteDispatch {
   readonly link: EngineLink;
-  readonly #inflight = new Map<string, InFlight>();
+  /**
+   * Attempts sent and not yet reported, by run id then task id (a task has one attempt in flight
+   * at most): a result finds its record from the ids it carries, with no key string built.
+   */
+  readonly #inflight = new Map<string, Map<string, InFlight>>();
+  #inflightCount = 0;
   /** Result entries applied in the tick being committed; acknowledged by `committed()`. */
   #applied: string[] = [];
   #active = false;
@@ -81,7 +116,7 @@ export class RemoteDispatch {
 
   /** Attempts sent and not yet reported. */
   get inFlight(): number {
-    return this.#inflight.size;
+    return this.#inflightCount;
   }
 
   /** The `start` effect: sends the task's current attempt to the worker it was placed on. */
@@ -95,13 +130,12 @@ export class RemoteDispatch {
     }
     const bound = task.bound!;
     const req = execRequest(task, this.o, bound.action, bound.env, attempt, `${row.taskId}.${attempt}.log`);
-    const attemptId = req.attemptId;
-    const msg = toTaskMessage(req, this.o.clock.now());
-    this.#inflight.set(attemptId, { task, attempt, workerId, incarnation });
-    const ac = new AbortController();
-    ac.signal.addEventListener('abort', () => this.link.cancel(workerId, attemptId), { once: true });
-    task.abort = ac;
-    this.link.dispatch(workerId, incarnation, msg);
+    let byTask = this.#inflight.get(row.runId);
+    if (byTask === undefined) this.#inflight.set(row.runId, (byTask = new Map()));
+    if (!byTask.has(row.taskId)) this.#inflightCount++;
+    byTask.set(row.taskId, { task, attempt, workerId, incarnation });
+    task.abort = new RemoteAbort(this.link, workerId, req.attemptId);
+    this.link.dispatch(workerId, incarnation, toTaskMessage(req, this.o.clock.now()));
   }
 
   /** Called by the engine once the tick's writes are committed: the results they hold are acknowledged. */
@@ -124,10 +158,12 @@ export class RemoteDispatch {
 
   #gone(id: string, incarnation: string, reason: string): void {
     if (this.link.registry.incarnationOf(id) === undefined) this.workers.remove(id), this.#records.delete(id);
-    for (const [attemptId, f] of this.#inflight) {
-      if (f.workerId !== id || f.incarnation !== incarnation) continue;
-      this.#inflight.delete(attemptId);
-      this.apply(f.task, f.attempt, lost(reason));
+    for (const byTask of this.#inflight.values()) {
+      for (const f of byTask.values()) {
+        if (f.workerId !== id || f.incarnation !== incarnation) continue;
+        this.#forget(f.task);
+        this.apply(f.task, f.attempt, lost(reason));
+      }
     }
   }
 
@@ -144,10 +180,19 @@ export class RemoteDispatch {
     if (speed !== null) this.workers.update(workerId, { speed });
   }
 
+  #forget(task: LiveTask): void {
+    const byTask = this.#inflight.get(task.row.runId);
+    if (byTask === undefined || !byTask.delete(task.row.taskId)) return;
+    this.#inflightCount--;
+    if (byTask.size === 0) this.#inflight.delete(task.row.runId);
+  }
+
   #result(msg: ResultMessage): void {
-    const attemptId = `${msg.runId}/${msg.taskId}#${msg.attempt}`;
-    const f = this.#inflight.get(attemptId);
-    if (f !== undefined) this.#inflight.delete(attemptId);
+    // The in-flight record of this very attempt; a late result of an earlier attempt leaves the
+    // current one's record alone (applyResult fences the result off).
+    let f = this.#inflight.get(msg.runId)?.get(msg.taskId);
+    if (f !== undefined && f.attempt === msg.attempt) this.#forget(f.task);
+    else f = undefined;
     const task = f?.task ?? this.runs.get(msg.runId)?.tasks.get(msg.taskId);
     if (task === undefined) return; // a run this engine does not drive (finished, or not resumed yet)
     if (msg.outcome === 'succeeded' && f !== undefined) this.#learnSpeed(f.workerId, task, msg.finishedAt - msg.startedAt);

@@ -15,7 +15,7 @@
  * data) aborts what runs — the engine has already rescheduled it; the late results it still sends
  * are fenced off by attempt number — and starts a new incarnation with a new task stream.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,12 +69,23 @@ interface Running {
   readonly entry: Entry;
   readonly incarnation: string;
   readonly ac: AbortController;
-  /** Shell/http: tailed while running. fn: null until the end (a fn handler rarely logs; see #finish). */
+  /** Shell/http: tailed while running. fn: null until the end (a fn handler rarely logs; see #fnEnded). */
   tail: LogTail | null;
   readonly startedAt: number;
+  readonly logPath: string;
+}
+
+/** A fn attempt that ended, its result not yet queued: did its handler log? (see #fnEnded) */
+interface FnEnded {
+  readonly r: Running;
+  readonly res: ExecResult;
+  /** The log file's name in the fn log folder. */
+  readonly name: string;
 }
 
 type Mode = 'starting' | 'running' | 'draining' | 'stopped';
+
+const EMPTY: ReadonlySet<string> = new Set();
 
 export class FleetWorker {
   readonly id: string;
@@ -86,6 +97,8 @@ export class FleetWorker {
   readonly #lease: WorkerLease;
   readonly #slots: number;
   readonly #logDir: string;
+  /** fn attempts' logs: a folder of their own, listed once per flush (see #fnEnded). */
+  readonly #fnLogDir: string;
   readonly #running = new Map<string, Running>();
   #mode: Mode = 'starting';
   #loop: Promise<void> = Promise.resolve();
@@ -96,6 +109,7 @@ export class FleetWorker {
   /** Results of this event-loop turn and the entries they finish (see #flush). */
   #outbox: ResultMessage[] = [];
   #done: Entry[] = [];
+  #fnEnded: FnEnded[] = [];
   #flushing: Promise<void> | null = null;
   /** Attempts finished since start (for the CLI's summary). */
   completed = 0;
@@ -113,7 +127,8 @@ export class FleetWorker {
     const ttlMs = o.ttlMs ?? 10_000;
     this.#lease = new WorkerLease(this.#cmd, this.#keys, { id: this.id, pool: o.pool ?? 'default', labels: o.labels ?? {}, capacity: o.capacity, ttlMs });
     this.#logDir = join(o.stateDir ?? join(tmpdir(), `kairos-worker-${this.id}`), 'logs');
-    mkdirSync(this.#logDir, { recursive: true });
+    this.#fnLogDir = join(this.#logDir, 'fn');
+    mkdirSync(this.#fnLogDir, { recursive: true });
   }
 
   get mode(): Mode {
@@ -216,9 +231,10 @@ export class FleetWorker {
   }
 
   #run(msg: TaskMessage, entry: Entry, incarnation: string): void {
-    const logPath = `${this.#logDir}/${msg.runId}__${msg.taskId}.${msg.attempt}.log`;
+    const fn = msg.action.kind === 'fn';
+    const logPath = `${fn ? this.#fnLogDir : this.#logDir}/${msg.runId}__${msg.taskId}.${msg.attempt}.log`;
     const req = fromTaskMessage(msg, logPath);
-    const r: Running = { msg, entry, incarnation, ac: new AbortController(), tail: msg.action.kind === 'fn' ? null : new LogTail(logPath), startedAt: Date.now() };
+    const r: Running = { msg, entry, incarnation, ac: new AbortController(), tail: fn ? null : new LogTail(logPath), startedAt: Date.now(), logPath };
     this.#running.set(msg.attemptId, r);
     let p: Promise<ExecResult>;
     try {
@@ -226,35 +242,65 @@ export class FleetWorker {
     } catch (err) {
       p = Promise.resolve(failed(`executor error: ${(err as Error).message}`));
     }
-    p.then((res) => this.#finish(r, res, logPath), (err: unknown) => this.#finish(r, failed(`executor error: ${(err as Error)?.message ?? String(err)}`), logPath));
+    p.then((res) => this.#ended(r, res), (err: unknown) => this.#ended(r, failed(`executor error: ${(err as Error)?.message ?? String(err)}`)));
   }
 
-  async #finish(r: Running, res: ExecResult, logPath: string): Promise<void> {
-    const m = r.msg;
+  #ended(r: Running, res: ExecResult): void {
+    if (r.tail !== null) return void this.#shipThenReport(r, res);
+    this.#fnEnded.push({ r, res, name: r.logPath.slice(this.#fnLogDir.length + 1) });
+    this.#scheduleFlush();
+  }
+
+  /**
+   * fn attempts that ended since the last flush. A fn handler's log file exists only if it called
+   * ctx.log() (the executor opens it on the first line and has closed it when the attempt ends):
+   * ONE listing of the fn log folder per flush tells which — not a stat per attempt, which was a
+   * third of a no-op worker's CPU (bench/fleet/commit-share.ts, FLEET_WORKER_PROF). The folder
+   * is usually empty: shipped logs are deleted.
+   */
+  #fnResults(): void {
+    const ended = this.#fnEnded;
+    if (ended.length === 0) return;
+    this.#fnEnded = [];
+    let logged: ReadonlySet<string>;
     try {
-      // A fn handler's log file exists only if it called ctx.log(): one stat instead of a tail.
-      if (r.tail === null && existsSync(logPath)) r.tail = new LogTail(logPath);
-      if (r.tail !== null) {
-        await this.#shipLog(r);
-        void unlink(logPath).catch(() => undefined);
-      }
-      const result: ResultMessage = {
-        runId: m.runId, taskId: m.taskId, attempt: m.attempt, workerId: this.id, incarnation: r.incarnation, outcome: res.outcome,
-        exitCode: res.exitCode, signal: res.signal, outputs: res.outputs, error: res.error, ...(res.usage ? { usage: res.usage } : {}),
-        startedAt: r.startedAt, finishedAt: Date.now(),
-      };
-      this.#outbox.push(result);
-      if (--r.entry.left === 0) this.#done.push(r.entry);
-      this.#scheduleFlush();
-      this.completed++;
-    } catch (err) {
-      this.#note('error', `reporting ${m.attemptId}: ${(err as Error).message}`);
-    } finally {
-      this.#running.delete(m.attemptId);
-      const w = this.#wake;
-      this.#wake = null;
-      w?.();
+      const names = readdirSync(this.#fnLogDir);
+      logged = names.length === 0 ? EMPTY : new Set(names);
+    } catch {
+      logged = EMPTY; // the folder is gone (cleaned up under us): nothing was logged there since
     }
+    for (const e of ended) {
+      if (!logged.has(e.name)) this.#report(e.r, e.res);
+      else (e.r.tail = new LogTail(e.r.logPath)), void this.#shipThenReport(e.r, e.res);
+    }
+  }
+
+  /** The attempt's last log piece, then its result (the engine never sees a result before its log). */
+  async #shipThenReport(r: Running, res: ExecResult): Promise<void> {
+    try {
+      await this.#shipLog(r);
+      void unlink(r.logPath).catch(() => undefined);
+    } catch (err) {
+      this.#note('error', `shipping the log of ${r.msg.attemptId}: ${(err as Error).message}`);
+    }
+    this.#report(r, res);
+  }
+
+  /** Queues the result for the next flush and frees the attempt's slot. */
+  #report(r: Running, res: ExecResult): void {
+    const m = r.msg;
+    const result: ResultMessage = {
+      runId: m.runId, taskId: m.taskId, attempt: m.attempt, workerId: this.id, incarnation: r.incarnation, outcome: res.outcome,
+      exitCode: res.exitCode, signal: res.signal, outputs: res.outputs, error: res.error, startedAt: r.startedAt, finishedAt: Date.now(),
+    };
+    this.#outbox.push(res.usage === undefined ? result : { ...result, usage: res.usage });
+    if (--r.entry.left === 0) this.#done.push(r.entry);
+    this.#scheduleFlush();
+    this.completed++;
+    this.#running.delete(m.attemptId);
+    const w = this.#wake;
+    this.#wake = null;
+    w?.();
   }
 
   #scheduleFlush(): void {
@@ -268,13 +314,18 @@ export class FleetWorker {
    */
   async #flush(): Promise<void> {
     this.#flushing = null;
+    this.#fnResults();
     const results = this.#outbox;
     const done = this.#done;
     if (results.length === 0 && done.length === 0) return;
     this.#outbox = [];
     this.#done = [];
     const byStream = new Map<string, string[]>();
-    for (const e of done) byStream.set(e.stream, [...(byStream.get(e.stream) ?? []), e.id]);
+    for (const e of done) {
+      const ids = byStream.get(e.stream);
+      if (ids === undefined) byStream.set(e.stream, [e.id]);
+      else ids.push(e.id);
+    }
     try {
       const ops: Promise<unknown>[] = [];
       if (results.length > 0) ops.push(this.#cmd.xadd(this.#keys.results, '*', 'm', JSON.stringify(results)));

@@ -76,4 +76,8 @@ test('a task message carries the ExecRequest over JSON: undefined as null, upstr
     cwd: undefined, timeoutMs: 5000, killGraceMs: 100, maxLogBytes: 1024, outputsFromStdout: true, outputFile: undefined,
     inputs: { params: { p: 1 }, upstream: { a: { x: 1 } } }, logPath: '/worker/tmp/r1__t.2.log',
   });
+  // An optional field travels when set (the tuners' memory limit), and stays absent when not.
+  const limited = decodeTasks(JSON.stringify([toTaskMessage({ ...req, memoryLimitBytes: 2048 }, 42)])).items[0]!;
+  assert.equal(fromTaskMessage(limited, '/x.log').memoryLimitBytes, 2048);
+  assert.ok(!('memoryLimitBytes' in back));
 });

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { PostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/postgres-store.js';
 import { PG_MIGRATIONS } from '../../src/store/postgres/migrations.js';
+import { jsonbSafe } from '../../src/store/postgres/json-rows.js';
 import { emptyBatch, type AttemptRow, type EventRow } from '../../src/store/types.js';
 import { runRow, storeConformance, taskRow } from './conformance.js';
 import { startPostgres, type PgServer } from './pg-harness.js';
@@ -42,6 +43,9 @@ test('postgres: migrations are recorded, idempotent, and data survives reopening
   await again.close();
   const applied = await server.sql('SELECT version, name FROM kairos.schema_migrations ORDER BY version', db);
   assert.deepEqual(applied.rows, PG_MIGRATIONS.map((m) => ({ version: m.version, name: m.name })));
+  // Half-empty task pages: a task's updates stay on its page (HOT, no new index entries).
+  const opts = await server.sql(`SELECT reloptions FROM pg_class WHERE oid = 'kairos.tasks'::regclass`, db);
+  assert.deepEqual(opts.rows[0].reloptions, ['fillfactor=50']);
 });
 
 test('postgres: stores migrating one new database at once all succeed (advisory lock), in several schemas', async () => {
@@ -199,6 +203,64 @@ test('postgres: a 1,000-row batch is one transaction of a few statements, and at
   assert.equal(pool.totalCount >= 0, true); // the caller's pool stays open after close()
   await pool.query('SELECT 1');
   await pool.end();
+});
+
+test('postgres: a fleet tick (task upserts, attempts, events) is ONE statement, atomic; odd text still stored', async () => {
+  const db = await server.createDatabase();
+  const { pool, statements } = countingPool(server.url(db));
+  const store = await PostgresStore.open({ pool, log: () => undefined });
+  const seed = emptyBatch();
+  seed.newRuns.push(runRow('r'));
+  for (let i = 0; i < 3; i++) seed.newTasks.push(taskRow('r', `t${i}`, { state: 'queued' }));
+  await store.commit(seed);
+  const attempt = (taskId: string, error: string | null): AttemptRow => ({
+    runId: 'r', taskId, attempt: 1, kind: 'run', status: error === null ? 'succeeded' : 'failed', worker: 'w', startedAt: 1, finishedAt: 2, exitCode: null, error,
+  });
+
+  const tick = emptyBatch();
+  tick.tasks.push(taskRow('r', 't0', { state: 'succeeded', attempt: 1, outputs: { b: 1, a: [2, 'x\u0000y'] } }), taskRow('r', 't1', { state: 'running', attempt: 1, worker: 'w' }));
+  tick.attempts.push(attempt('t0', null));
+  tick.events.push({ runId: 'r', taskId: 't0', at: 3, type: 'late_result_ignored', data: { attempt: 0 } });
+  let before = statements();
+  await store.commit(tick);
+  assert.equal(statements() - before, 1, 'one statement: no BEGIN/COMMIT');
+  const by = new Map((await store.getTasks('r')).map((t) => [t.taskId, t]));
+  assert.equal(by.get('t1')!.state, 'running');
+  assert.deepEqual(by.get('t0')!.outputs, { b: 1, a: [2, 'x\u0000y'] }); // NUL inside a json value is kept
+  assert.equal((await store.getAttempts('r')).length, 1);
+  assert.deepEqual((await store.getEvents('r')).map((e) => e.type), ['late_result_ignored']);
+
+  // Atomic: an event the table refuses (no time) leaves the task updates and attempt out too.
+  const bad = emptyBatch();
+  bad.tasks.push(taskRow('r', 't2', { state: 'running', attempt: 1 }));
+  bad.attempts.push(attempt('t1', 'x'));
+  bad.events.push({ runId: 'r', taskId: 't2', at: null as unknown as number, type: 'x', data: null });
+  await assert.rejects(store.commit(bad), /null value/);
+  assert.equal((await store.getTasks('r')).find((t) => t.taskId === 't2')!.state, 'queued');
+  assert.equal((await store.getAttempts('r')).length, 1);
+
+  // Text jsonb cannot carry (a lone surrogate) takes the column-array path: stored as before.
+  const odd = emptyBatch();
+  odd.tasks.push(taskRow('r', 't2', { state: 'failed', attempt: 1, error: 'bad \ud800 half' }));
+  odd.attempts.push(attempt('t2', 'nul\u0000 and \udc00'));
+  before = statements();
+  await store.commit(odd);
+  assert.ok(statements() - before > 1, 'a transaction of several statements');
+  assert.equal((await store.getTasks('r')).find((t) => t.taskId === 't2')!.error, 'bad \ufffd half');
+  assert.equal((await store.getAttempts('r', 't2'))[0]!.error, 'nul\ufffd and \ufffd');
+  await store.close();
+  await pool.end();
+});
+
+test('postgres: which JSON texts jsonb can carry', () => {
+  const safe = (v: unknown) => jsonbSafe(JSON.stringify(v));
+  assert.equal(safe(['a\u0000b']), false, 'NUL');
+  assert.equal(safe(['x\ud800']), false, 'a lone high surrogate');
+  assert.equal(safe(['\udfff']), false, 'a lone low surrogate');
+  assert.equal(safe(['\ud83d\ude00 \u001f é']), true, 'a pair, a control character, non-ASCII');
+  assert.equal(safe(['a\\u0000']), true, 'a backslash and the letters u0000');
+  assert.equal(safe([JSON.stringify({ k: '\u0000\ud800' })]), true, 'nested JSON text (escaped twice)');
+  assert.equal(safe(['\\\u0000']), false, 'a backslash, then NUL');
 });
 
 test('postgres: concurrent claims, workflow saves and unawaited commits', async () => {

@@ -4,7 +4,8 @@
  * both). See docs/operations.md, "PostgreSQL store".
  *
  * Invariants:
- * - `commit` writes a batch in ONE transaction (write-batch.ts); commits are applied in call
+ * - `commit` writes a batch in ONE transaction (write-batch.ts) — the steady-state tick of a fleet
+ *   engine as one statement, atomic on its own (`oneStatement`); commits are applied in call
  *   order, like the embedded store's synchronous ones, even when callers do not await each other.
  * - Every other operation is a single statement (atomic on its own): claimRun is a conditional
  *   UPDATE (the row lock makes concurrent claimers see each other), takeCancelRequests an UPDATE
@@ -16,7 +17,7 @@ import { migrate, type SearchMode } from './migrations.js';
 import { resolveOptions, type PostgresStoreOptions, type ResolvedOptions } from './options.js';
 import { attemptFromRaw, eventFromRaw, runFromRaw, taskFromRaw, tokenFromRaw, workflowFromRaw } from './rows.js';
 import { query, sqlState, transaction } from './sql.js';
-import { BatchStatements, writeBatch } from './write-batch.js';
+import { BatchStatements, oneStatement, writeBatch } from './write-batch.js';
 
 export type { PostgresStoreOptions } from './options.js';
 
@@ -71,7 +72,11 @@ export class PostgresStore implements Store {
   }
 
   commit(batch: WriteBatch): Promise<void> {
-    const done = this.#commits.then(() => transaction(this.#o.pool, (c) => writeBatch(c, this.#batch, batch)));
+    const done = this.#commits.then(async () => {
+      const one = oneStatement(this.#batch, batch);
+      if (one === null) await transaction(this.#o.pool, (c) => writeBatch(c, this.#batch, batch));
+      else await query(this.#o.pool, one.text, one.values, one.name);
+    });
     this.#commits = done.catch(() => undefined);
     return done;
   }

@@ -1,6 +1,8 @@
 /**
- * Mapping between PostgreSQL rows and the Store's row objects. Writes go column-wise: each batched
- * statement takes one array per column and `unnest`s them, so a statement's text and parameter
+ * Mapping between PostgreSQL rows and the Store's row objects. Writes: one field getter per
+ * written column (in the column order of write-batch.ts), giving the value stored — json columns
+ * as their JSON text, free text without NUL. write-batch.ts sends them as jsonb tuples or, as a
+ * fallback, one array per column (json-rows.ts); either way a statement's text and parameter
  * count never depend on the row count (one prepared statement serves every batch size).
  */
 import type { AttemptRow, EventRow, RunRow, TaskRow, TokenRow, WorkflowRow } from '../types.js';
@@ -62,6 +64,8 @@ export interface SpecPart {
   readonly part: number;
   readonly tasks: string;
 }
+
+export const SPEC_PART: readonly ((p: SpecPart) => unknown)[] = [(p) => p.runId, (p) => p.part, (p) => p.tasks];
 
 export function specParts(r: RunRow): SpecPart[] {
   const out: SpecPart[] = [];

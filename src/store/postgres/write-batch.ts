@@ -1,78 +1,146 @@
 /**
- * Group commit: a WriteBatch in one transaction, one statement per table and kind of write
- * (`INSERT ... SELECT FROM unnest($1::text[], ...)`, the tasks' upsert with ON CONFLICT DO UPDATE,
- * the runs' UPDATE ... FROM unnest), so a batch of any size costs at most 8 round trips
- * (BEGIN, 6 statements, COMMIT) instead of one per row. Statements are prepared once per
- * connection (named), their text being independent of the row count. Batches larger than
- * ROWS_PER_STATEMENT rows in one table are sent in slices of that size, within the same
- * transaction, to bound the size of one message.
+ * Group commit: a WriteBatch in one transaction, one statement per table and kind of write, so a
+ * batch of any size costs at most 8 round trips (BEGIN, 6 statements, COMMIT) instead of one per
+ * row. Statements are prepared once per connection (named), their text being independent of the
+ * row count. Batches larger than ROWS_PER_STATEMENT rows in one table are sent in slices of that
+ * size, within the same transaction, to bound the size of one message.
+ *
+ * Every kind of write has two prepared forms (json-rows.ts): rows as one jsonb parameter of
+ * tuples (the normal path), or one array per column (a batch jsonb cannot carry). Tasks are
+ * upserted (ON CONFLICT DO UPDATE), runs updated with UPDATE ... FROM.
  *
  * Measured on the test server (PostgreSQL 15 on this 2-core machine, fsync off, so this is the
  * statement cost without the disk): a tick of 100 task updates + 100 events commits in ~1.9 ms
- * (~50,000 task transitions/s), a 1-row commit in ~0.4 ms, 20,000 new tasks in ~150 ms.
+ * (~50,000 task transitions/s), a 1-row commit in ~0.4 ms, 20,000 new tasks in ~150 ms (column
+ * arrays); the jsonb path: docs/benchmarks.md, "Fleet throughput".
  */
 import type pg from 'pg';
 import type { AttemptRow, EventRow, RunRow, TaskRow, WriteBatch } from '../types.js';
 import type { ResolvedOptions } from './options.js';
-import { ATTEMPT, EVENT, RUN_INSERT, RUN_UPDATE, TASK, columns, lastPerKey, specParts, type SpecPart } from './rows.js';
+import { ATTEMPT, EVENT, RUN_INSERT, RUN_UPDATE, SPEC_PART, TASK, columns, lastPerKey, specParts } from './rows.js';
 import { inChunks, query } from './sql.js';
+import { selectTuples, tuplesJson, unnestArrays, type ColumnType, type Field } from './json-rows.js';
 
 /** Rows of one table per statement. */
 export const ROWS_PER_STATEMENT = 10_000;
 /** Spec parts per statement (a part holds RUN_SPEC_PART tasks, up to a few hundred kB of JSON). */
 const PARTS_PER_STATEMENT = 16;
 
-const TASK_COLUMNS =
-  'run_id, task_id, spec_id, item_index, item, state, attempt, ready_at, started_at, finished_at, retry_at, worker, outputs, error, reason, done_seq';
-const TASK_TYPES = 'text[], text[], text[], int4[], json[], text[], int4[], int8[], int8[], int8[], int8[], text[], json[], text[], json[], int4[]';
-const ATTEMPT_COLUMNS = 'run_id, task_id, kind, attempt, status, worker, started_at, finished_at, exit_code, error';
-const ATTEMPT_TYPES = 'text[], text[], text[], int4[], text[], text[], int8[], int8[], int4[], text[]';
-const RUN_COLUMNS =
-  'id, workflow, namespace, priority, state, params, spec, labels, search_text, created_at, started_at, finished_at, deadline_at, error, owner, owner_seen_at, paused';
-const RUN_TYPES = 'text[], text[], text[], float8[], text[], json[], json[], json[], text[], int8[], int8[], int8[], int8[], text[], text[], int8[], bool[]';
+/** A table's written columns and their types, in the order of rows.ts's field getters. */
+interface Table {
+  readonly names: readonly string[];
+  readonly types: readonly ColumnType[];
+}
 
-/** `unnest($1::a[], $2::b[], ...)`: the casts fix the parameter types of the prepared statement. */
-function unnest(types: string): string {
-  return `unnest(${types.split(',').map((t, i) => `$${i + 1}::${t.trim()}`).join(', ')})`;
+const table = (spec: string): Table => {
+  const cols = spec.split(',').map((c) => c.trim().split(/\s+/) as [string, ColumnType]);
+  return { names: cols.map((c) => c[0]), types: cols.map((c) => c[1]) };
+};
+
+const RUNS = table(`id text, workflow text, namespace text, priority float8, state text, params json, spec json, labels json,
+  search_text text, created_at int8, started_at int8, finished_at int8, deadline_at int8, error text, owner text, owner_seen_at int8, paused bool`);
+const RUN_CHANGES = table('id text, state text, started_at int8, finished_at int8, error text, owner text, owner_seen_at int8, paused bool');
+const SPEC_PARTS = table('run_id text, part int4, tasks json');
+const TASKS = table(`run_id text, task_id text, spec_id text, item_index int4, item json, state text, attempt int4, ready_at int8,
+  started_at int8, finished_at int8, retry_at int8, worker text, outputs json, error text, reason json, done_seq int4`);
+const ATTEMPTS = table('run_id text, task_id text, kind text, attempt int4, status text, worker text, started_at int8, finished_at int8, exit_code int4, error text');
+const EVENTS = table('run_id text, task_id text, at int8, type text, data json');
+
+const TASK_UPSERT = ` ON CONFLICT (run_id, task_id) DO UPDATE SET
+  state = EXCLUDED.state, attempt = EXCLUDED.attempt, ready_at = EXCLUDED.ready_at, started_at = EXCLUDED.started_at,
+  finished_at = EXCLUDED.finished_at, retry_at = EXCLUDED.retry_at, worker = EXCLUDED.worker, outputs = EXCLUDED.outputs,
+  error = EXCLUDED.error, reason = EXCLUDED.reason, done_seq = EXCLUDED.done_seq`;
+
+/** One kind of write: its two prepared forms (the statement texts and their names). */
+export interface Write {
+  readonly json: string;
+  readonly arrays: string;
+  readonly jsonName: string;
+  readonly arraysName: string;
 }
 
 /** The statements of one schema, with their prepared-statement names. */
 export class BatchStatements {
-  readonly insertRuns: string;
-  readonly insertSpecParts: string;
-  readonly updateRuns: string;
-  readonly insertTasks: string;
-  readonly upsertTasks: string;
-  readonly insertAttempts: string;
-  readonly insertEvents: string;
+  readonly insertRuns: Write;
+  readonly updateRuns: Write;
+  readonly insertSpecParts: Write;
+  readonly insertTasks: Write;
+  readonly upsertTasks: Write;
+  readonly insertAttempts: Write;
+  readonly insertEvents: Write;
   readonly #prefix: string;
+  /** The one-statement forms of a tick (see `oneStatement`), by which writes they combine. */
+  readonly #combined = new Map<string, { text: string; name: string }>();
 
   constructor(o: ResolvedOptions) {
     const s = o.s;
-    this.#prefix = `kairos_${(o.key >>> 0).toString(36)}_`;
-    this.insertRuns = `INSERT INTO ${s}.runs (${RUN_COLUMNS}) SELECT * FROM ${unnest(RUN_TYPES)}`;
-    this.insertSpecParts = `INSERT INTO ${s}.run_spec_tasks (run_id, part, tasks) SELECT * FROM ${unnest('text[], int4[], json[]')}`;
-    this.updateRuns = `UPDATE ${s}.runs r SET state = u.state, started_at = u.started_at, finished_at = u.finished_at,
-      error = u.error, owner = u.owner, owner_seen_at = u.owner_seen_at, paused = u.paused
-      FROM ${unnest('text[], text[], int8[], int8[], text[], text[], int8[], bool[]')}
-        AS u(id, state, started_at, finished_at, error, owner, owner_seen_at, paused)
-      WHERE r.id = u.id`;
-    // WITH ORDINALITY + ORDER BY: identity ids follow the batch's order (tasks and events are read
-    // back in insertion order).
-    const ordered = (types: string, cols: string) =>
-      `SELECT ${cols} FROM ${unnest(types)} WITH ORDINALITY AS u(${cols}, ord) ORDER BY ord`;
-    this.insertTasks = `INSERT INTO ${s}.tasks (${TASK_COLUMNS}) ${ordered(TASK_TYPES, TASK_COLUMNS)}`;
-    this.upsertTasks = `${this.insertTasks} ON CONFLICT (run_id, task_id) DO UPDATE SET
-      state = EXCLUDED.state, attempt = EXCLUDED.attempt, ready_at = EXCLUDED.ready_at, started_at = EXCLUDED.started_at,
-      finished_at = EXCLUDED.finished_at, retry_at = EXCLUDED.retry_at, worker = EXCLUDED.worker, outputs = EXCLUDED.outputs,
-      error = EXCLUDED.error, reason = EXCLUDED.reason, done_seq = EXCLUDED.done_seq`;
-    this.insertAttempts = `INSERT INTO ${s}.attempts (${ATTEMPT_COLUMNS}) ${ordered(ATTEMPT_TYPES, ATTEMPT_COLUMNS)}`;
-    this.insertEvents = `INSERT INTO ${s}.events (run_id, task_id, at, type, data) ${ordered('text[], text[], int8[], text[], json[]', 'run_id, task_id, at, type, data')}`;
+    const prefix = (this.#prefix = `kairos_${(o.key >>> 0).toString(36)}_`);
+    const write = (name: string, json: string, arrays: string): Write => ({ json, arrays, jsonName: `${prefix}${name}_j`, arraysName: `${prefix}${name}` });
+    // Inserts keep the batch's order (ORDER BY ord): identity ids follow it, and tasks and events
+    // are read back in insertion order.
+    const insert = (name: string, into: string, t: Table, tail = ''): Write => {
+      const cols = t.names.join(', ');
+      return write(name,
+        `INSERT INTO ${s}.${into} (${cols}) ${selectTuples(t.types, t.names)}${tail}`,
+        `INSERT INTO ${s}.${into} (${cols}) SELECT ${cols} FROM ${unnestArrays(t.types)} WITH ORDINALITY AS u(${cols}, ord) ORDER BY ord${tail}`);
+    };
+    this.insertRuns = insert('insertRuns', 'runs', RUNS);
+    const set = RUN_CHANGES.names.slice(1).map((c) => `${c} = u.${c}`).join(', ');
+    this.updateRuns = write('updateRuns',
+      `UPDATE ${s}.runs r SET ${set} FROM (${selectTuples(RUN_CHANGES.types, RUN_CHANGES.names)}) u WHERE r.id = u.id`,
+      `UPDATE ${s}.runs r SET ${set} FROM ${unnestArrays(RUN_CHANGES.types)} AS u(${RUN_CHANGES.names.join(', ')}) WHERE r.id = u.id`);
+    this.insertSpecParts = insert('insertSpecParts', 'run_spec_tasks', SPEC_PARTS);
+    this.insertTasks = insert('insertTasks', 'tasks', TASKS);
+    this.upsertTasks = insert('upsertTasks', 'tasks', TASKS, TASK_UPSERT);
+    this.insertAttempts = insert('insertAttempts', 'attempts', ATTEMPTS);
+    this.insertEvents = insert('insertEvents', 'events', EVENTS);
   }
 
-  name(statement: keyof BatchStatements & string): string {
-    return this.#prefix + statement;
+  /**
+   * `writes` (jsonb forms) as ONE statement: all but the last in data-modifying CTEs, parameter i
+   * of the combination being write i's `$1`. Only for writes to different tables that do not
+   * read each other's rows (CTEs share one snapshot).
+   */
+  combined(writes: readonly Write[]): { text: string; name: string } {
+    const key = writes.map((w) => w.jsonName.slice(this.#prefix.length)).join('+');
+    let c = this.#combined.get(key);
+    if (c === undefined) {
+      const texts = writes.map((w, i) => w.json.replace('$1::jsonb', `$${i + 1}::jsonb`));
+      const ctes = texts.slice(0, -1).map((t, i) => `w${i} AS (${t})`);
+      c = { text: `WITH ${ctes.join(', ')} ${texts[texts.length - 1]}`, name: `${this.#prefix}c_${key}` };
+      this.#combined.set(key, c);
+    }
+    return c;
   }
+}
+
+/**
+ * The steady-state tick of a fleet engine — task upserts with attempt and event inserts, nothing
+ * else — as ONE statement (data-modifying CTEs) when every part fits one jsonb parameter: one
+ * round trip and no BEGIN/COMMIT instead of four (a statement is atomic on its own). Each part
+ * writes a different table and none reads another's rows, so sharing one snapshot changes
+ * nothing. Null for any other batch (runs, new tasks, large or column-array parts): written as a
+ * transaction by writeBatch.
+ */
+export function oneStatement(q: BatchStatements, b: WriteBatch): { text: string; name: string; values: string[] } | null {
+  if (b.newRuns.length > 0 || b.runs.length > 0 || b.newTasks.length > 0) return null;
+  const writes: Write[] = [];
+  const values: string[] = [];
+  const part = <T>(w: Write, rows: readonly T[], fields: readonly Field<T>[]): boolean => {
+    if (rows.length === 0) return true;
+    if (rows.length > ROWS_PER_STATEMENT) return false;
+    const json = tuplesJson(rows, fields);
+    if (json === null) return false;
+    writes.push(w);
+    values.push(json);
+    return true;
+  };
+  // Events and attempts in CTEs, the task upsert last (a statement's main part may be the upsert).
+  if (!part(q.insertEvents, b.events, EVENT) || !part(q.insertAttempts, b.attempts, ATTEMPT)) return null;
+  if (!part(q.upsertTasks, lastPerKey(b.tasks, taskKey), TASK)) return null;
+  if (writes.length === 0) return null;
+  if (writes.length === 1) return { text: writes[0]!.json, name: writes[0]!.jsonName, values };
+  return { ...q.combined(writes), values };
 }
 
 const taskKey = (t: TaskRow): string => `${t.runId}\u0000${t.taskId}`;
@@ -80,27 +148,19 @@ const runKey = (r: RunRow): string => r.id;
 
 /** Writes the batch on `c`, which the caller has put in a transaction. */
 export async function writeBatch(c: pg.PoolClient, q: BatchStatements, b: WriteBatch): Promise<void> {
-  const run = (stmt: 'insertRuns' | 'insertSpecParts' | 'updateRuns' | 'insertTasks' | 'upsertTasks' | 'insertAttempts' | 'insertEvents', cols: unknown[][]) =>
-    query(c, q[stmt], cols, q.name(stmt));
+  /** `rows` in slices of `size`, each as one jsonb parameter when it can be, else column arrays. */
+  const write = <T>(w: Write, rows: readonly T[], fields: readonly Field<T>[], size = ROWS_PER_STATEMENT) =>
+    inChunks(rows, size, (slice) => {
+      const json = tuplesJson(slice, fields);
+      return json === null ? query(c, w.arrays, columns(slice, fields), w.arraysName) : query(c, w.json, [json], w.jsonName);
+    });
   if (b.newRuns.length > 0) {
-    await inChunks(b.newRuns, ROWS_PER_STATEMENT, (rows) => run('insertRuns', columns<RunRow>(rows, RUN_INSERT)));
-    const parts = b.newRuns.flatMap(specParts);
-    await inChunks(parts, PARTS_PER_STATEMENT, (rows) =>
-      run('insertSpecParts', columns<SpecPart>(rows, [(p) => p.runId, (p) => p.part, (p) => p.tasks])));
+    await write(q.insertRuns, b.newRuns, RUN_INSERT);
+    await write(q.insertSpecParts, b.newRuns.flatMap(specParts), SPEC_PART, PARTS_PER_STATEMENT);
   }
-  if (b.runs.length > 0) {
-    await inChunks(lastPerKey(b.runs, runKey), ROWS_PER_STATEMENT, (rows) => run('updateRuns', columns<RunRow>(rows, RUN_UPDATE)));
-  }
-  if (b.newTasks.length > 0) {
-    await inChunks(b.newTasks, ROWS_PER_STATEMENT, (rows) => run('insertTasks', columns<TaskRow>(rows, TASK)));
-  }
-  if (b.tasks.length > 0) {
-    await inChunks(lastPerKey(b.tasks, taskKey), ROWS_PER_STATEMENT, (rows) => run('upsertTasks', columns<TaskRow>(rows, TASK)));
-  }
-  if (b.attempts.length > 0) {
-    await inChunks(b.attempts, ROWS_PER_STATEMENT, (rows) => run('insertAttempts', columns<AttemptRow>(rows, ATTEMPT)));
-  }
-  if (b.events.length > 0) {
-    await inChunks(b.events, ROWS_PER_STATEMENT, (rows) => run('insertEvents', columns<EventRow>(rows, EVENT)));
-  }
+  if (b.runs.length > 0) await write(q.updateRuns, lastPerKey(b.runs, runKey), RUN_UPDATE);
+  if (b.newTasks.length > 0) await write(q.insertTasks, b.newTasks, TASK);
+  if (b.tasks.length > 0) await write(q.upsertTasks, lastPerKey(b.tasks, taskKey), TASK);
+  if (b.attempts.length > 0) await write(q.insertAttempts, b.attempts, ATTEMPT);
+  if (b.events.length > 0) await write(q.insertEvents, b.events, EVENT);
 }

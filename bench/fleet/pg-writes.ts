@@ -1,0 +1,122 @@
+/**
+ * The PostgreSQL store's share of a remote task, without the engine, Redis or workers: the
+ * writes a fleet engine commits for N no-op tasks — one batch inserting the run and its N tasks,
+ * then ticks of B tasks, each committing B dispatched rows (write-ahead) and, for the previous
+ * tick's tasks, B finished rows and B attempts (the steady state of bench/fleet/commit-share.ts).
+ * Prints, per round, the client's CPU (the engine's share: building and sending statements),
+ * PostgreSQL's (every server process) per task, and the share of task updates that were HOT
+ * (heap-only: no new index entries). Each round runs on a fresh database. `--fillfactor a,b,...`
+ * alternates rounds over tasks-table fill factors (the store's migration sets 50), so machine
+ * noise spreads over all of them:
+ *
+ *   node --import tsx bench/fleet/pg-writes.ts [tasks=20000] [tick=400] [rounds=3] [--fillfactor 50,100]
+ *
+ * To compare two versions of the store, run the same command in a checkout of each, alternately.
+ */
+import { startPostgres } from '../../test/store/pg-harness.js';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import { emptyBatch, type AttemptRow, type TaskRow, type RunRow } from '../../src/store/types.js';
+import { parentOf, treeCpuMs } from './proc-cpu.js';
+
+const argv = process.argv.slice(2);
+const ffAt = argv.indexOf('--fillfactor');
+const FILL = ffAt >= 0 ? argv[ffAt + 1]!.split(',').map(Number) : [null];
+const pos = argv.filter((a, i) => !a.startsWith('--') && (ffAt < 0 || i !== ffAt + 1));
+const [N, TICK, ROUNDS] = [Number(pos[0] ?? 20_000), Number(pos[1] ?? 400), Number(pos[2] ?? 3)];
+const pg = await startPostgres();
+const postmaster = parentOf(Number((await pg.sql('SELECT pg_backend_pid() AS p')).rows[0].p))!;
+
+function run(id: string, now: number): { run: RunRow; tasks: TaskRow[] } {
+  const tasks: TaskRow[] = [];
+  const specTasks = [];
+  for (let i = 0; i < N; i++) {
+    tasks.push({
+      runId: id, taskId: `t${i}`, specId: null, itemIndex: null, item: null, state: 'queued', attempt: 0, readyAt: now, startedAt: null,
+      finishedAt: null, retryAt: null, worker: null, outputs: null, error: null, reason: null, doneSeq: null,
+    });
+    specTasks.push({ id: `t${i}`, needs: [], action: { kind: 'fn', fn: 'noop', args: null }, env: {}, secretEnv: [], timeoutMs: null, priority: 50 });
+  }
+  const spec = { name: 'bench', namespace: 'default', priority: 50, deadline: null, params: [], labels: {}, tasks: specTasks };
+  const row: RunRow = {
+    id, workflow: 'bench', namespace: 'default', priority: 50, state: 'running', params: {}, spec: spec as unknown as RunRow['spec'], labels: {},
+    createdAt: now, startedAt: now, finishedAt: null, deadlineAt: null, error: null, owner: 'bench', ownerSeenAt: now, paused: false,
+  };
+  return { run: row, tasks };
+}
+
+interface Round {
+  client: number;
+  server: number;
+  ms: number;
+  /** Share of task updates that were HOT. */
+  hot: number;
+}
+
+async function round(fill: number | null): Promise<Round> {
+  const db = await pg.createDatabase();
+  const store = await PostgresStore.open({ connectionString: pg.url(db), log: () => undefined });
+  if (fill !== null) await pg.sql(`ALTER TABLE kairos.tasks SET (fillfactor = ${fill})`, db);
+  const now = Date.now();
+  const { run: row, tasks } = run(`run-${db}`, now);
+  const pg0 = treeCpuMs(postmaster);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const first = emptyBatch();
+  first.newRuns.push(row);
+  first.newTasks.push(...tasks);
+  await store.commit(first);
+  let previous: TaskRow[] = [];
+  const attempts = new Map<TaskRow, AttemptRow>();
+  for (let i = 0; i <= N; i += TICK) {
+    const b = emptyBatch();
+    for (const t of previous) {
+      t.state = 'succeeded';
+      t.finishedAt = now + 2;
+      t.outputs = { at: now + 1 };
+      b.tasks.push(t);
+      const a = attempts.get(t)!;
+      a.status = 'succeeded';
+      a.finishedAt = now + 2;
+      a.exitCode = null;
+      b.attempts.push(a);
+    }
+    previous = tasks.slice(i, i + TICK);
+    for (const t of previous) {
+      t.state = 'running';
+      t.attempt = 1;
+      t.worker = 'w1';
+      t.startedAt = now + 1;
+      b.tasks.push(t);
+      attempts.set(t, { runId: t.runId, taskId: t.taskId, attempt: 1, kind: 'run', status: 'running', worker: 'w1', startedAt: now + 1, finishedAt: null, exitCode: null, error: null });
+    }
+    await store.commit(b);
+  }
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const server = treeCpuMs(postmaster) - pg0;
+  await store.close(); // its server processes exit and report their table statistics
+  let hot = NaN;
+  for (let i = 0; i < 20 && !(hot >= 0); i++) {
+    const r = (await pg.sql(`SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'tasks'`, db)).rows[0];
+    if (Number(r?.n_tup_upd) > 0) hot = Number(r.n_tup_hot_upd) / Number(r.n_tup_upd);
+    else await new Promise((res) => setTimeout(res, 100));
+  }
+  return { client: (cpu.user + cpu.system) / N, server: (server * 1000) / N, ms, hot };
+}
+
+const label = (fill: number | null) => (fill === null ? 'store as migrated' : `fillfactor ${fill}`);
+const results = new Map<string, Round[]>();
+await round(FILL[0]!); // warm-up (JIT, server caches)
+for (let r = 0; r < ROUNDS; r++) {
+  for (const fill of FILL) {
+    const m = await round(fill);
+    const v = label(fill);
+    (results.get(v) ?? results.set(v, []).get(v)!).push(m);
+    console.log(`${v}: client ${m.client.toFixed(1)} µs/task, postgres ${m.server.toFixed(1)} µs/task, HOT ${(m.hot * 100).toFixed(0)}%, ${Math.round((N / m.ms) * 1000)} tasks/s`);
+  }
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+for (const [v, ms] of results) {
+  console.log(`${v}, median of ${ms.length}: client ${median(ms.map((m) => m.client)).toFixed(1)} µs/task, postgres ${median(ms.map((m) => m.server)).toFixed(1)} µs/task, HOT ${(median(ms.map((m) => m.hot)) * 100).toFixed(0)}%`);
+}
+await pg.stop();

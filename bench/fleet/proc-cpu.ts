@@ -1,0 +1,55 @@
+/**
+ * CPU time of other processes on this machine (Linux /proc), for the fleet benchmarks: on a
+ * 2-core machine the workers, PostgreSQL and Redis share the core the engine does not use, so
+ * their CPU per task bounds the throughput as much as the engine's does.
+ *
+ * A process group here is a list of pids plus, optionally, a parent whose children are counted
+ * too (PostgreSQL's postmaster: one backend process per connection). utime + stime, and for a
+ * parent also cutime + cstime (its children that already exited). Clock ticks of 10 ms: read it
+ * over seconds, not milliseconds.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+const TICK_MS = 10; // USER_HZ = 100 on Linux
+
+/** The fields of /proc/<pid>/stat after the command name (which may hold spaces). */
+function statFields(pid: number): string[] | null {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return s.slice(s.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null; // exited
+  }
+}
+
+/** CPU ms of `pid` (utime + stime; with `reaped`, also its exited children's). */
+export function cpuMsOf(pid: number, reaped = false): number {
+  const f = statFields(pid);
+  if (f === null) return 0;
+  // After the name: state(0) ppid(1) ... utime(11) stime(12) cutime(13) cstime(14)
+  const ticks = Number(f[11]) + Number(f[12]) + (reaped ? Number(f[13]) + Number(f[14]) : 0);
+  return ticks * TICK_MS;
+}
+
+export function parentOf(pid: number): number | null {
+  const f = statFields(pid);
+  return f === null ? null : Number(f[1]);
+}
+
+/** Live children of `ppid`. */
+export function childrenOf(ppid: number): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const f = statFields(Number(d));
+    if (f !== null && Number(f[1]) === ppid) out.push(Number(d));
+  }
+  return out;
+}
+
+/** CPU ms of a process tree one level deep: the parent (and its reaped children) plus its live children. */
+export function treeCpuMs(parent: number): number {
+  let ms = cpuMsOf(parent, true);
+  for (const c of childrenOf(parent)) ms += cpuMsOf(c);
+  return ms;
+}
