@@ -1,18 +1,21 @@
 /**
  * Where the engine's time goes (not part of the headline benchmark). Runs the Kairos shapes
  * with the Store swapped or wrapped — the engine takes any `Store`, so no source is changed:
- *   sqlite   the real SqliteStore file (as run.ts), commit() timed: share of wall time in SQLite
- *   memory   SqliteStore(':memory:'): same SQL, no file, no WAL, no fsync
+ *   sqlite   the real SqliteStore file as run.ts uses it (default `writer: 'inline'`): every
+ *            commit on the engine's thread, each tick awaiting its commit
+ *   thread   the real file with `writer: 'thread'`: writes on the SQLite writer thread, commits
+ *            pipelined (started before timing); "in commit" is then the wall time from posting a
+ *            batch to its acknowledgement, and "posting" the engine thread's share of it
+ *   memory   SqliteStore(':memory:'): same SQL inline, no file, no WAL, no fsync
  *   null     commit() does nothing: the engine's own cost, the ceiling any store can reach
- *   lean     the real file, but attempt rows are written once, when they finish (the batch drops
- *            `running` attempt rows): what proposal "one attempt write per attempt" would save
- * and prints rows written per task, commits (ticks) and the commit share.
+ * and prints rows written per task, commits and the commit share. "µs/task CPU" is the whole
+ * process (both threads); "main CPU" is the engine's thread alone (the worker's CPU excluded).
  *
  *   node --import tsx bench/engine/diagnose.ts [--size 20000] [--runs 3] [--concurrency 256] [--unbounded]
  *        [--shape independent,dag] [--store sqlite,memory,null]
  * Add `--cpu-prof --cpu-prof-dir=DIR` before the script path to profile one configuration.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../../src/engine/engine.js';
@@ -23,25 +26,37 @@ import type { WorkflowSpec } from '../../src/core/model.js';
 import { independent, parentChildren } from './shapes.js';
 import { fixed, int, median, table } from './stats.js';
 
-type StoreKind = 'sqlite' | 'memory' | 'null' | 'lean';
+type StoreKind = 'sqlite' | 'thread' | 'memory' | 'null';
 
-interface Sample { ms: number; commitMs: number; commits: number; rows: Record<keyof WriteBatch, number>; cpuUs: number }
+interface Sample { ms: number; commitMs: number; postMs: number; commits: number; rows: Record<keyof WriteBatch, number>; cpuUs: number; mainCpuUs: number }
+
+/** CPU time of the main thread alone (Linux: utime + stime of its /proc stat, 10 ms ticks), µs; NaN elsewhere. */
+function mainThreadCpuUs(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10_000;
+  } catch {
+    return NaN;
+  }
+}
 
 /** Wraps a store: times `commit` and counts what it writes. */
 function timed(inner: Store, kind: StoreKind, s: Sample): Store {
   return new Proxy(inner, {
-    get(target, prop, receiver) {
+    get(target, prop) {
       if (prop === 'commit') {
         return async (b: WriteBatch) => {
-          const t0 = performance.now();
-          if (kind === 'lean') b = { ...b, attempts: b.attempts.filter((a) => a.status !== 'running') };
-          if (kind !== 'null') await target.commit(b);
-          s.commitMs += performance.now() - t0;
-          s.commits++;
           for (const k of Object.keys(s.rows) as (keyof WriteBatch)[]) s.rows[k] += b[k].length;
+          s.commits++;
+          const t0 = performance.now();
+          const done = kind === 'null' ? null : target.commit(b);
+          s.postMs += performance.now() - t0;
+          await done;
+          s.commitMs += performance.now() - t0;
         };
       }
-      const v = Reflect.get(target, prop, receiver);
+      const v = Reflect.get(target, prop);
       return typeof v === 'function' ? v.bind(target) : v;
     },
   });
@@ -49,18 +64,22 @@ function timed(inner: Store, kind: StoreKind, s: Sample): Store {
 
 async function once(spec: WorkflowSpec, kind: StoreKind, concurrency: number): Promise<Sample> {
   const dir = mkdtempSync(join(tmpdir(), 'kairos-diag-'));
-  const inner = new SqliteStore(kind === 'sqlite' || kind === 'lean' ? join(dir, 'kairos.db') : ':memory:');
-  const s: Sample = { ms: 0, commitMs: 0, commits: 0, rows: { newRuns: 0, runs: 0, newTasks: 0, tasks: 0, attempts: 0, events: 0 }, cpuUs: 0 };
+  const file = kind === 'sqlite' || kind === 'thread';
+  const inner = new SqliteStore(file ? join(dir, 'kairos.db') : ':memory:', { writer: kind === 'thread' ? 'thread' : 'inline' });
+  await inner.startWriter();
+  const s: Sample = { ms: 0, commitMs: 0, postMs: 0, commits: 0, rows: { newRuns: 0, runs: 0, newTasks: 0, tasks: 0, attempts: 0, events: 0 }, cpuUs: 0, mainCpuUs: 0 };
   const store = timed(inner, kind, s);
   const engine = new Engine({ store, stateDir: dir, executors: localExecutors(new Map([['noop', () => undefined]])), concurrency });
   try {
     const c0 = process.cpuUsage();
+    const m0 = mainThreadCpuUs();
     const t0 = performance.now();
     const row = await engine.submit(spec);
     const end = await engine.wait(row.id);
     s.ms = performance.now() - t0;
     const c = process.cpuUsage(c0);
     s.cpuUs = c.user + c.system;
+    s.mainCpuUs = mainThreadCpuUs() - m0;
     if (end.state !== 'succeeded') throw new Error(`run ended ${end.state}`);
     return s;
   } finally {
@@ -81,7 +100,7 @@ const bounded = !argv.includes('--unbounded');
 const pick = <T extends string>(name: string, all: readonly T[]): readonly T[] =>
   argv.includes(name) ? (argv[argv.indexOf(name) + 1]!.split(',') as T[]) : all;
 const shapes = pick('--shape', ['independent', 'dag'] as const);
-const stores = pick('--store', ['sqlite', 'memory', 'null', 'lean'] as const);
+const stores = pick('--store', ['sqlite', 'thread', 'memory', 'null'] as const);
 
 const rows: string[][] = [];
 for (const shape of shapes) {
@@ -92,12 +111,12 @@ for (const shape of shapes) {
     for (let i = 0; i < runs; i++) ss.push(await once(make(), kind, concurrency));
     const m = (f: (s: Sample) => number) => median(ss.map(f));
     rows.push([
-      shape, kind, int(m((s) => (size / s.ms) * 1000)), fixed(m((s) => (s.ms * 1000) / size)), fixed(m((s) => s.cpuUs / size)),
-      fixed(m((s) => (s.commitMs * 1000) / size)), `${fixed(m((s) => (s.commitMs / s.ms) * 100), 0)}%`, int(m((s) => s.commits)),
+      shape, kind, int(m((s) => (size / s.ms) * 1000)), fixed(m((s) => (s.ms * 1000) / size)), fixed(m((s) => s.cpuUs / size)), fixed(m((s) => s.mainCpuUs / size)),
+      fixed(m((s) => (s.postMs * 1000) / size)), fixed(m((s) => (s.commitMs * 1000) / size)), `${fixed(m((s) => (s.commitMs / s.ms) * 100), 0)}%`, int(m((s) => s.commits)),
       fixed(m((s) => (s.rows.newTasks + s.rows.tasks + s.rows.attempts + s.rows.events + s.rows.runs) / size), 2),
       `${fixed(m((s) => s.rows.tasks / size), 2)} / ${fixed(m((s) => s.rows.attempts / size), 2)} / ${fixed(m((s) => s.rows.events / size), 2)}`,
     ]);
   }
 }
 console.log(`Diagnosis: ${size} tasks, ${bounded ? `concurrency ${concurrency}` : 'unbounded (no slot per task)'}, median of ${runs}`);
-console.log(table(['shape', 'store', 'tasks/s', 'µs/task wall', 'µs/task CPU', 'µs/task in commit', 'commit share', 'commits', 'rows/task', 'task upd / attempt / event rows per task'], rows));
+console.log(table(['shape', 'store', 'tasks/s', 'µs/task wall', 'µs/task CPU', 'main CPU', 'µs/task posting', 'µs/task in commit', 'commit share', 'commits', 'rows/task', 'task upd / attempt / event rows per task'], rows));

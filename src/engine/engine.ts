@@ -8,6 +8,10 @@
  *   4. only then carry out the effects: start attempts, kill, arm retry timers (write-ahead).
  * A crash between 3 and 4 loses no decision: recovery finds the attempts `running` and reruns
  * them as `lost`. A result whose attempt number is not the task's current one is ignored.
+ *
+ * Pipelined commit (stores with `pipelinedCommit`, i.e. SQLite's writer thread; embedded mode
+ * only; commit-pipeline.ts): step 3 posts the batch and the tick ends; the next ticks run while
+ * the writer commits, and step 4 happens when the commit is acknowledged.
  */
 import { EventEmitter } from 'node:events';
 import type { WorkflowSpec } from '../core/model.js';
@@ -22,6 +26,7 @@ import type { LiveRun, LiveTask } from './live-run.js';
 import { PendingWrites } from './pending-writes.js';
 import { continueCompensation, onRunSettled } from './run-finish.js';
 import { TaskFlow, type Effect, type EngineSchedTask, type TaskChange } from './task-flow.js';
+import { CommitPipeline } from './commit-pipeline.js';
 import { resolveEngineOptions, withLearnedGuards, type EngineOptions, type ResolvedEngineOptions } from './engine-options.js';
 import { startAttempt, startCompensation } from './attempt-runner.js';
 import { RemoteDispatch } from './remote-dispatch.js';
@@ -68,6 +73,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   #inbox: (() => void)[] = [];
   #tickQueued = false;
   #ticking = false;
+  /** A tick was requested while one was running: run another when it ends. */
+  #tickAgain = false;
   #finished: LiveRun[] = [];
   readonly #timers = new Set<NodeJS.Timeout>();
   #heartbeat: NodeJS.Timeout | null = null;
@@ -75,6 +82,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   #tickNow = 0;
   #concurrency: number;
   #systemPaused = false;
+  /** Ticks post their batch and go on (see the header); null: each tick awaits its commit. */
+  readonly #pipeline: CommitPipeline<LiveRun> | null;
 
   constructor(options: EngineOptions) {
     super();
@@ -95,6 +104,12 @@ export class Engine extends EventEmitter<EngineEvents> {
       (run) => this.#runSettled(run),
     );
     this.#flow.honourPools = this.#remote !== null;
+    // Remote dispatch acknowledges the results of "the tick being committed": one commit per tick.
+    this.#pipeline = o.store.pipelinedCommit !== true || this.#remote !== null ? null : new CommitPipeline(o.store, {
+      take: () => ({ batch: this.#writes.take(), effects: this.#flow.effects.splice(0), finished: this.#finished.splice(0) }),
+      committed: (finished, effects) => (finished.forEach((run) => this.#retire(run)), effects.forEach((e) => this.#carryOut(e))),
+      error: (err) => this.emit('error', err),
+    });
     this.selfTuning = new SelfTuning(this, o);
     this.#flow.onAttemptEnd = this.selfTuning.concurrencyFeed();
     this.tuners = new EngineTuners(o.tuners, { scheduler: this.scheduler, workers: this.workers, flow: this.#flow, estimates: this.estimates, clock: o.clock, runs: this.#runs, post: (fn) => this.#post(fn), emit: (d) => this.emit('tuner', d) });
@@ -259,8 +274,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     const saveError = [this.estimates.close(), this.tuners.close()].find((e) => e !== null) ?? null;
     if (saveError !== null) this.emit('error', new Error(saveError));
-    if (opts.kill) for (const run of this.#runs.values()) for (const t of run.tasks.values()) t.abort?.abort();
+    const kill = () => {
+      if (opts.kill) for (const run of this.#runs.values()) for (const t of run.tasks.values()) t.abort?.abort();
+    };
+    kill();
+    // The ticks that ran have their writes committed (and their effects carried out) before close returns.
     while (this.#ticking) await new Promise((r) => setImmediate(r));
+    await this.#pipeline?.drain();
+    kill();
     await this.#remote?.close();
   }
 
@@ -296,7 +317,10 @@ export class Engine extends EventEmitter<EngineEvents> {
   async #tick(): Promise<void> {
     this.#tickQueued = false;
     if (this.#closed) return;
-    if (this.#ticking) return void this.#requestTickLater();
+    // Not re-polled with setImmediate while a tick awaits its commit: that spun the event loop
+    // (2 immediates per turn) for the whole commit and was most of a remote fleet engine's CPU
+    // (bench/fleet/commit-share.ts). The tick in progress runs the next one when it ends.
+    if (this.#ticking) return void (this.#tickAgain = true);
     this.#ticking = true;
     try {
       this.#flow.observed = this.listenerCount('task') > 0;
@@ -310,6 +334,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         this.selfTuning.onRound(now, round.placements);
         for (const e of round.expired) this.#flow.apply((e.task as EngineSchedTask).live, { type: 'cancel', reason: e.detail });
       }
+      if (this.#pipeline !== null) return this.#pipeline.flush();
       const batch = this.#writes.take();
       const effects = this.#flow.effects.splice(0);
       const finished = this.#finished.splice(0);
@@ -321,12 +346,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.emit('error', err);
     } finally {
       this.#ticking = false;
-      if (this.#inbox.length > 0) this.#requestTick();
+      if (this.#inbox.length > 0 || this.#tickAgain) (this.#tickAgain = false), this.#requestTick();
     }
-  }
-
-  #requestTickLater(): void {
-    setImmediate(() => this.#requestTick());
   }
 
   #retire(run: LiveRun): void {
@@ -339,6 +360,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     const task = e.task;
     switch (e.kind) {
       case 'start':
+        // A pipelined commit's starts run after later ticks (commit-pipeline.ts), which may have
+        // cancelled the task: start only while its attempt is the one running.
+        if (task.row.state !== 'running' || task.row.attempt !== e.attempt) break;
         if (this.#remote !== null) this.#remote.start(task);
         else startAttempt(task, this.options, (attempt, res) => this.#post(() => this.#onResult(task, attempt, res)), this.tuners.extend);
         break;

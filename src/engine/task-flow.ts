@@ -22,7 +22,8 @@ const PAUSED_RUN = Object.freeze({ kind: 'paused', scope: 'run' } as const);
 
 /** What the engine must do once the tick's writes are durable. */
 export type Effect =
-  | { readonly kind: 'start'; readonly task: LiveTask }
+  /** `attempt`: the attempt the commit made durable (a start never runs a later one). */
+  | { readonly kind: 'start'; readonly task: LiveTask; readonly attempt: number }
   | { readonly kind: 'kill'; readonly task: LiveTask }
   | { readonly kind: 'retry_timer'; readonly task: LiveTask; readonly at: number }
   | { readonly kind: 'compensate'; readonly task: LiveTask };
@@ -101,7 +102,7 @@ export class TaskFlow {
           this.#enqueue(task, now);
           break;
         case 'execute':
-          this.effects.push({ kind: 'start', task });
+          this.effects.push({ kind: 'start', task, attempt: row.attempt });
           break;
         case 'release':
           if (task.placed) {

@@ -139,6 +139,13 @@ export interface TokenRow {
 }
 
 export interface Store {
+  /**
+   * True when `commit` copies the batch before it returns (later changes to the rows it was given
+   * do not reach the store) and commits resolve in the order they were called: the engine may
+   * then run its next tick while a commit is in flight (pipelined group commit; the effects of a
+   * tick still wait for their own commit). Absent or false: the engine awaits each commit first.
+   */
+  readonly pipelinedCommit?: boolean;
   /** Applies every migration not yet applied; safe to call on every start. */
   migrate(): Promise<void>;
   /** Writes the whole batch in one transaction, or nothing. */

@@ -1,13 +1,54 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { storeConformance, runRow } from './conformance.js';
+import { storeConformance, runRow, taskRow } from './conformance.js';
 import { emptyBatch } from '../../src/store/types.js';
 
 storeConformance('sqlite', async () => new SqliteStore(':memory:'));
+
+// The same suite with writes on the writer thread (`writer: 'thread'`) and reads on the main
+// connection: each test's reads must see the writes it made before them.
+const threadDir = mkdtempSync(join(tmpdir(), 'kairos-store-thread-'));
+after(() => rmSync(threadDir, { recursive: true, force: true }));
+let threadDbs = 0;
+storeConformance('sqlite writer thread', async () => {
+  const s = new SqliteStore(join(threadDir, `s${threadDbs++}.db`), { writer: 'thread' });
+  assert.equal(await s.startWriter(), true, 'writes go through the writer thread');
+  return s;
+});
+
+test('sqlite writer thread: commit takes its snapshot when called; reads wait for posted writes', async () => {
+  const s = new SqliteStore(join(threadDir, 'snapshot.db'), { writer: 'thread' });
+  try {
+    assert.equal(await s.startWriter(), true);
+    const b = emptyBatch();
+    const run = runRow('r1');
+    b.newRuns.push(run);
+    b.newTasks.push(taskRow('r1', 'a'));
+    const committed = s.commit(b);
+    // The engine mutates its live rows right after commit returns (its next tick): not written.
+    run.state = 'failed';
+    b.newTasks[0]!.state = 'running';
+    // Not awaited: the read still sees the commit posted before it.
+    assert.equal((await s.getRun('r1'))!.state, 'running');
+    assert.equal((await s.getTasks('r1'))[0]!.state, 'pending');
+    await committed;
+    // Commits are applied in call order, so the last of several in-flight writes wins.
+    const t = taskRow('r1', 'a');
+    const writes = ['ready', 'queued', 'succeeded'].map((state) => {
+      const u = emptyBatch();
+      u.tasks.push({ ...t, state: state as 'ready' });
+      return s.commit(u);
+    });
+    assert.equal((await s.getTasks('r1'))[0]!.state, 'succeeded');
+    await Promise.all(writes);
+  } finally {
+    await s.close();
+  }
+});
 
 test('sqlite: state survives reopening the file, and migrations are idempotent', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kairos-store-'));
@@ -39,5 +80,33 @@ test('sqlite: two stores opening one new file at once both migrate safely', asyn
     for (const s of stores) await s.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('sqlite writer thread: a huge batch written inline never overtakes writes in flight', async () => {
+  const s = new SqliteStore(join(threadDir, 'huge.db'), { writer: 'thread' });
+  try {
+    assert.equal(await s.startWriter(), true);
+    const b = emptyBatch();
+    b.newRuns.push(runRow('r1'));
+    b.newTasks.push(taskRow('r1', 'a'));
+    const first = s.commit(b);
+    // Above the thread's batch limit (50,000 rows): written on the main connection once the thread has caught up.
+    const huge = emptyBatch();
+    huge.tasks.push(taskRow('r1', 'a', { state: 'succeeded' }));
+    for (let i = 0; i < 50_000; i++) huge.events.push({ runId: 'r1', taskId: null, at: i, type: 'tick', data: null });
+    const second = s.commit(huge);
+    const last = emptyBatch();
+    last.events.push({ runId: 'r1', taskId: 'a', at: 99, type: 'after', data: null });
+    const third = s.commit(last);
+    const order: number[] = [];
+    await Promise.all([first.then(() => order.push(1)), second.then(() => order.push(2)), third.then(() => order.push(3))]);
+    assert.deepEqual(order, [1, 2, 3], 'commits resolve in call order');
+    assert.equal((await s.getTasks('r1'))[0]!.state, 'succeeded');
+    const events = await s.getEvents('r1');
+    assert.equal(events.length, 50_001);
+    assert.equal(events.at(-1)!.type, 'after');
+  } finally {
+    await s.close();
   }
 });

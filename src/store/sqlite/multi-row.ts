@@ -11,16 +11,16 @@ export class MultiRowStatement<T> {
   readonly #db: Database.Database;
   readonly #sql: (valuesList: string) => string;
   readonly #columns: number;
-  readonly #bind: (row: T, out: unknown[]) => void;
+  readonly #bind: ((row: T, out: unknown[]) => void) | null;
   readonly #chunk: number;
   readonly #cache = new Map<number, Database.Statement>();
   readonly #tuple: string;
 
   /**
    * `sql` receives the `(?,?,..),(?,?,..)` list and returns the whole statement; `bind` pushes
-   * one row's `columns` parameters, in order, onto `out`.
+   * one row's `columns` parameters, in order, onto `out` (not needed when rows come bound: runFlat).
    */
-  constructor(db: Database.Database, columns: number, sql: (valuesList: string) => string, bind: (row: T, out: unknown[]) => void, chunk = 64) {
+  constructor(db: Database.Database, columns: number, sql: (valuesList: string) => string, bind: ((row: T, out: unknown[]) => void) | null = null, chunk = 64) {
     this.#db = db;
     this.#columns = columns;
     this.#sql = sql;
@@ -42,10 +42,24 @@ export class MultiRowStatement<T> {
     for (let i = 0; i < rows.length; i += this.#chunk) {
       const n = Math.min(this.#chunk, rows.length - i);
       const params: unknown[] = [];
-      params.length = 0;
+      if (this.#bind === null) throw new Error('multi-row: no bind function; use runFlat');
       for (let j = 0; j < n; j++) this.#bind(rows[i + j]!, params);
-      if (params.length !== n * this.#columns) throw new Error(`multi-row bind produced ${params.length} parameters for ${n} rows of ${this.#columns}`);
-      this.#statement(n).run(params);
+      this.runFlat(params);
+    }
+  }
+
+  /** Writes rows already bound into one flat array (`columns` values a row, in order). */
+  runFlat(params: readonly unknown[]): void {
+    const cols = this.#columns;
+    if (params.length % cols !== 0) throw new Error(`multi-row: ${params.length} parameters is not a whole number of rows of ${cols}`);
+    const step = this.#chunk * cols;
+    if (params.length <= step) {
+      if (params.length > 0) this.#statement(params.length / cols).run(params);
+      return;
+    }
+    for (let i = 0; i < params.length; i += step) {
+      const part = params.slice(i, i + step);
+      this.#statement(part.length / cols).run(part);
     }
   }
 }

@@ -1,78 +1,87 @@
 /**
- * The embedded Store on SQLite through better-sqlite3, in WAL mode. better-sqlite3 is
- * synchronous, so `commit` finishes its transaction before the returned promise exists; the
- * async interface is for the PostgreSQL adapter's sake.
+ * The embedded Store on SQLite through better-sqlite3, in WAL mode.
+ *
+ * Writes: better-sqlite3 is synchronous, so by default (`writer: 'inline'`) a commit runs on the
+ * caller's thread and is done before its promise exists. With `writer: 'thread'` (files only)
+ * every write goes to the process's SQLite writer thread (writer-client.ts), which commits on its
+ * own connection: `commit` encodes the batch before it returns (batch-codec.ts: the snapshot —
+ * later changes to the rows do not reach the store) and resolves once the transaction is
+ * committed, in call order, so the engine pipelines its ticks (`pipelinedCommit`). Until the
+ * thread is up (~0.5 s under tsx) writes run inline, so a short-lived process never waits for it.
+ *
+ * Reads run on the main thread's connection (WAL: readers never wait for the writer). Read your
+ * writes: a read first waits for every write posted before it, so e.g. `getRun` after an awaited
+ * or not-yet-acknowledged `commit` sees that commit.
  *
  * Durability: WAL with synchronous=NORMAL survives a crash of the process (kill -9: the WAL is
  * in the OS's hands) but may lose the last transactions on power loss; `durability: 'full'`
  * sets synchronous=FULL for that. Several processes may share one database file: busy_timeout
  * makes a writer wait for another's transaction instead of failing.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AttemptRow, EventRow, RunFilter, RunRow, Store, TaskRow, TokenRow, WorkflowRow, WriteBatch } from '../types.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
-import {
-  attemptFromRaw, bindAttempt, bindEvent, bindTask, eventFromRaw, runFromRaw, runToParams, runUpdateParams,
-  taskFromRaw, tokenFromRaw, workflowFromRaw, RUN_SPEC_PART,
-} from './rows.js';
-import { MultiRowStatement } from './multi-row.js';
+import { attemptFromRaw, eventFromRaw, runFromRaw, taskFromRaw, tokenFromRaw, workflowFromRaw } from './rows.js';
+import { batchRows, encodeBatch } from './batch-codec.js';
+import { ATTEMPT_COLUMNS, callWriter, openConnection, RUN_COLUMNS, SqliteWriter, TASK_COLUMNS, type Durability, type WriterOp } from './sqlite-writer.js';
+import { WriterThread } from './writer-client.js';
 
 export interface SqliteStoreOptions {
   /** 'normal' (default): safe against process crashes; 'full': also against power loss. */
-  readonly durability?: 'normal' | 'full';
+  readonly durability?: Durability;
+  /**
+   * Where writes run: 'inline' (default) on the caller's thread, or 'thread' on the process's
+   * writer thread (files only). The thread takes the commits off the engine's thread (~8-12 µs
+   * of its CPU per task) but was slower in wall time on the shared 2-core machine: 9,700-11,600
+   * vs 14,400-15,800 no-op tasks/s inline (bench/engine/diagnose.ts, docs/benchmarks.md).
+   */
+  readonly writer?: 'thread' | 'inline';
 }
 
-const RUN_COLUMNS =
-  'id, workflow, namespace, priority, state, params, spec, labels, created_at, started_at, finished_at, deadline_at, error, owner, owner_seen_at, paused';
-const ATTEMPT_COLUMNS = 'run_id, task_id, kind, attempt, status, worker, started_at, finished_at, exit_code, error';
-const TASK_COLUMNS =
-  'run_id, task_id, spec_id, item_index, item, state, attempt, ready_at, started_at, finished_at, retry_at, worker, outputs, error, reason, done_seq';
+const noop = () => undefined;
+
+/**
+ * Bigger batches are written inline (after the writes in flight): copying a 1,000,000-task
+ * submit to the thread took its peak RSS from 1,361 to 1,831 MiB and submit → first start from
+ * ~10 to 42 s (bench/engine/run.ts --memory). 50,000 keeps the benchmark's 20,000-task submit
+ * on the thread.
+ */
+const THREAD_MAX_ROWS = 50_000;
 
 export class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #stmts: ReturnType<SqliteStore['prepareStatements']>;
-  readonly #commitTx: Database.Transaction<(batch: WriteBatch) => void>;
+  readonly #path: string;
+  readonly #durability: Durability;
+  #inline: SqliteWriter | null = null;
+  /** The writer thread once this store writes through it; null while writing inline. */
+  #thread: WriterThread | null = null;
+  #handle = 0;
+  readonly #wantThread: boolean;
+  /** Writes posted to the thread and not yet acknowledged; the last one's promise. */
+  #inFlight = 0;
+  #last: Promise<unknown> = Promise.resolve();
+
+  /**
+   * With the writer thread, commits are copied when called and resolve in order: the engine
+   * pipelines them. Inline, a commit is done before it returns, so pipelining would only split
+   * batches.
+   */
+  get pipelinedCommit(): boolean {
+    return this.#wantThread;
+  }
 
   /** `path` is a file path or ':memory:'. */
   constructor(path: string, options: SqliteStoreOptions = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.#db = new Database(path);
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
-    this.#db.pragma('busy_timeout = 10000');
-    this.#db.pragma('foreign_keys = OFF');
+    this.#path = path;
+    this.#durability = options.durability ?? 'normal';
+    this.#wantThread = path !== ':memory:' && options.writer === 'thread';
+    this.#db = openConnection(path, this.#durability);
     this.#migrateSync();
     this.#stmts = this.prepareStatements();
-    const s = this.#stmts;
-    const db = this.#db;
-    const insertTasks = new MultiRowStatement<TaskRow>(db, 16, (v) => `INSERT INTO tasks (${TASK_COLUMNS}) VALUES ${v}`, bindTask);
-    // Updates of known tasks as one multi-row upsert: the conflict target always matches.
-    const updateTasks = new MultiRowStatement<TaskRow>(
-      db, 16,
-      (v) => `INSERT INTO tasks (${TASK_COLUMNS}) VALUES ${v} ON CONFLICT(run_id, task_id) DO UPDATE SET
-        state=excluded.state, attempt=excluded.attempt, ready_at=excluded.ready_at, started_at=excluded.started_at,
-        finished_at=excluded.finished_at, retry_at=excluded.retry_at, worker=excluded.worker, outputs=excluded.outputs,
-        error=excluded.error, reason=excluded.reason, done_seq=excluded.done_seq`,
-      bindTask,
-    );
-    const insertAttempts = new MultiRowStatement<AttemptRow>(db, 10, (v) => `INSERT INTO attempts (${ATTEMPT_COLUMNS}) VALUES ${v}`, bindAttempt);
-    const insertEvents = new MultiRowStatement<EventRow>(db, 5, (v) => `INSERT INTO events (run_id, task_id, at, type, data) VALUES ${v}`, bindEvent);
-    this.#commitTx = db.transaction((b: WriteBatch) => {
-      for (const r of b.newRuns) {
-        s.insertRun.run(runToParams(r));
-        const tasks = r.spec.tasks;
-        for (let i = 0, part = 0; i < tasks.length; i += RUN_SPEC_PART, part++) {
-          s.insertSpecPart.run(r.id, part, JSON.stringify(tasks.slice(i, i + RUN_SPEC_PART)));
-        }
-      }
-      for (const r of b.runs) s.updateRun.run(runUpdateParams(r));
-      insertTasks.run(b.newTasks);
-      updateTasks.run(b.tasks);
-      insertAttempts.run(b.attempts);
-      insertEvents.run(b.events);
-    });
   }
 
   #migrateSync(): void {
@@ -91,54 +100,115 @@ export class SqliteStore implements Store {
   private prepareStatements() {
     const db = this.#db;
     return {
-      insertSpecPart: db.prepare('INSERT INTO run_spec_tasks (run_id, part, tasks) VALUES (?, ?, ?)'),
       specParts: db.prepare('SELECT tasks FROM run_spec_tasks WHERE run_id = ? ORDER BY part').pluck(),
-      insertRun: db.prepare(`INSERT INTO runs (${RUN_COLUMNS}) VALUES (${RUN_COLUMNS.split(',').map(() => '?').join(',')})`),
-      // A known run's update never rewrites its spec and params (a 1,000,000-task spec is 300 MB of JSON).
-      updateRun: db.prepare(
-        'UPDATE runs SET state=?, started_at=?, finished_at=?, error=?, owner=?, owner_seen_at=?, paused=? WHERE id=?',
-      ),
       getRun: db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`),
       getTasks: db.prepare(`SELECT ${TASK_COLUMNS} FROM tasks WHERE run_id = ? ORDER BY id`),
       getAttempts: db.prepare(`SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE run_id = ? ORDER BY task_id, kind, attempt`),
       getTaskAttempts: db.prepare(`SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE run_id = ? AND task_id = ? ORDER BY kind, attempt`),
       getEvents: db.prepare('SELECT * FROM events WHERE run_id = ? ORDER BY id'),
       unfinished: db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE state IN ('running', 'compensating') ORDER BY created_at`),
-      claim: db.prepare(
-        `UPDATE runs SET owner = ?, owner_seen_at = ? WHERE id = ? AND (owner IS NULL OR owner = ? OR owner_seen_at IS NULL OR owner_seen_at < ?)`,
-      ),
-      heartbeat: db.prepare(`UPDATE runs SET owner_seen_at = ? WHERE owner = ? AND state IN ('running', 'compensating')`),
-      requestCancel: db.prepare('UPDATE runs SET cancel_requested = 1 WHERE id = ?'),
-      cancelRequests: db.prepare('SELECT id FROM runs WHERE owner = ? AND cancel_requested = 1').pluck(),
-      clearCancel: db.prepare('UPDATE runs SET cancel_requested = 0 WHERE id = ?'),
-      maxWorkflowVersion: db.prepare('SELECT MAX(version) FROM workflows WHERE name = ?').pluck(),
-      insertWorkflow: db.prepare('INSERT INTO workflows (name, version, namespace, spec, source, created_at) VALUES (?,?,?,?,?,?)'),
       getWorkflowLatest: db.prepare('SELECT * FROM workflows WHERE name = ? ORDER BY version DESC LIMIT 1'),
       getWorkflowVersion: db.prepare('SELECT * FROM workflows WHERE name = ? AND version = ?'),
       listWorkflows: db.prepare(
         'SELECT w.* FROM workflows w JOIN (SELECT name, MAX(version) v FROM workflows GROUP BY name) m ON w.name = m.name AND w.version = m.v ORDER BY w.name',
       ),
-      insertToken: db.prepare('INSERT INTO tokens (id, hash, role, namespace, name, created_at, revoked_at) VALUES (?,?,?,?,?,?,?)'),
       findToken: db.prepare('SELECT * FROM tokens WHERE hash = ?'),
       listTokens: db.prepare('SELECT * FROM tokens ORDER BY created_at, id'),
-      revokeToken: db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
     };
   }
 
+  /**
+   * Starts the writer thread now and resolves once writes go through it (benchmarks call this
+   * before timing). Without it the thread starts on the first write.
+   */
+  async startWriter(): Promise<boolean> {
+    if (!this.#wantThread || !this.#db.open) return false;
+    const t = WriterThread.shared();
+    await t.whenReady();
+    return this.#useThread();
+  }
+
+  /** True when writes go to the thread (opening this store's connection there on first use). */
+  #useThread(): boolean {
+    if (this.#thread !== null) {
+      if (this.#thread.usable) return true;
+      this.#thread = null; // it died: the writes in flight were rejected; inline until a new thread is up
+      return false;
+    }
+    if (!this.#wantThread || !this.#db.open) return false;
+    const t = WriterThread.shared();
+    if (!t.usable) return false;
+    this.#thread = t;
+    this.#handle = t.newHandle();
+    void this.#track(t.request({ kind: 'open', handle: this.#handle, path: this.#path, durability: this.#durability })).catch(noop);
+    return true;
+  }
+
+  #track<T>(p: Promise<T>): Promise<T> {
+    this.#inFlight++;
+    this.#last = p;
+    const done = () => void this.#inFlight--;
+    p.then(done, done);
+    return p;
+  }
+
+  /** Runs a write op on the thread, or inline (a rejected promise on failure either way). */
+  #write<T>(op: WriterOp, args: unknown[]): Promise<T> {
+    if (this.#useThread()) return this.#track(this.#thread!.request({ kind: 'call', handle: this.#handle, op, args }) as Promise<T>);
+    try {
+      this.#inline ??= new SqliteWriter(this.#db);
+      return Promise.resolve(callWriter(this.#inline, op, args) as T);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Waits for every write posted so far (read your writes); free when none is in flight. */
+  #settled(): Promise<unknown> | null {
+    return this.#inFlight === 0 ? null : this.#last.then(noop, noop);
+  }
+
   async migrate(): Promise<void> {
+    await this.#settled();
     this.#migrateSync();
   }
 
-  async commit(batch: WriteBatch): Promise<void> {
-    this.#commitTx.immediate(batch);
+  commit(batch: WriteBatch): Promise<void> {
+    const rows = batchRows(batch);
+    if (rows === 0) return this.#afterWrites();
+    if (rows <= THREAD_MAX_ROWS && this.#useThread()) {
+      let encoded;
+      try {
+        encoded = encodeBatch(batch);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      return this.#track(this.#thread!.request({ kind: 'call', handle: this.#handle, op: 'commit', args: [encoded] }) as Promise<void>);
+    }
+    try {
+      // Inline (a huge batch, or no thread): after every write posted before it, bound 64 rows at a time.
+      this.#thread?.drainSync();
+      this.#inline ??= new SqliteWriter(this.#db);
+      this.#inline.commitRows(batch);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#afterWrites();
+  }
+
+  /** Resolves after every write posted so far has resolved (commits resolve in call order). */
+  #afterWrites(): Promise<void> {
+    return this.#inFlight === 0 ? Promise.resolve() : this.#last.then(noop, noop);
   }
 
   async getRun(id: string): Promise<RunRow | null> {
+    await this.#settled();
     const raw = this.#stmts.getRun.get(id);
     return raw ? this.#run(raw) : null;
   }
 
   async listRuns(filter: RunFilter = {}): Promise<RunRow[]> {
+    await this.#settled();
     const where: string[] = [];
     const args: unknown[] = [];
     if (filter.state) (where.push('state = ?'), args.push(filter.state));
@@ -161,79 +231,84 @@ export class SqliteStore implements Store {
   }
 
   async getTasks(runId: string): Promise<TaskRow[]> {
+    await this.#settled();
     return (this.#stmts.getTasks.all(runId) as any[]).map(taskFromRaw);
   }
 
   async getAttempts(runId: string, taskId?: string): Promise<AttemptRow[]> {
+    await this.#settled();
     const rows = taskId === undefined ? this.#stmts.getAttempts.all(runId) : this.#stmts.getTaskAttempts.all(runId, taskId);
     return (rows as any[]).map(attemptFromRaw);
   }
 
   async getEvents(runId: string): Promise<EventRow[]> {
+    await this.#settled();
     return (this.#stmts.getEvents.all(runId) as any[]).map(eventFromRaw);
   }
 
   async unfinishedRuns(): Promise<RunRow[]> {
+    await this.#settled();
     return (this.#stmts.unfinished.all() as any[]).map((r) => this.#run(r));
   }
 
-  async claimRun(runId: string, owner: string, now: number, staleAfterMs: number): Promise<boolean> {
-    return this.#stmts.claim.run(owner, now, runId, owner, now - staleAfterMs).changes === 1;
+  claimRun(runId: string, owner: string, now: number, staleAfterMs: number): Promise<boolean> {
+    return this.#write('claimRun', [runId, owner, now, staleAfterMs]);
   }
 
-  async heartbeat(owner: string, now: number): Promise<void> {
-    this.#stmts.heartbeat.run(now, owner);
+  heartbeat(owner: string, now: number): Promise<void> {
+    return this.#write('heartbeat', [owner, now]);
   }
 
-  async requestCancel(runId: string): Promise<void> {
-    this.#stmts.requestCancel.run(runId);
+  requestCancel(runId: string): Promise<void> {
+    return this.#write('requestCancel', [runId]);
   }
 
-  async takeCancelRequests(owner: string): Promise<string[]> {
-    const take = this.#db.transaction(() => {
-      const ids = this.#stmts.cancelRequests.all(owner) as string[];
-      for (const id of ids) this.#stmts.clearCancel.run(id);
-      return ids;
-    });
-    return take.immediate();
+  takeCancelRequests(owner: string): Promise<string[]> {
+    return this.#write('takeCancelRequests', [owner]);
   }
 
-  async saveWorkflow(row: Omit<WorkflowRow, 'version'>): Promise<WorkflowRow> {
-    const save = this.#db.transaction(() => {
-      const version = ((this.#stmts.maxWorkflowVersion.get(row.name) as number | null) ?? 0) + 1;
-      this.#stmts.insertWorkflow.run(row.name, version, row.namespace, JSON.stringify(row.spec), row.source, row.createdAt);
-      return { ...row, version };
-    });
-    return save.immediate();
+  saveWorkflow(row: Omit<WorkflowRow, 'version'>): Promise<WorkflowRow> {
+    return this.#write('saveWorkflow', [row]);
   }
 
   async getWorkflow(name: string, version?: number): Promise<WorkflowRow | null> {
+    await this.#settled();
     const raw = version === undefined ? this.#stmts.getWorkflowLatest.get(name) : this.#stmts.getWorkflowVersion.get(name, version);
     return raw ? workflowFromRaw(raw as any) : null;
   }
 
   async listWorkflows(): Promise<WorkflowRow[]> {
+    await this.#settled();
     return (this.#stmts.listWorkflows.all() as any[]).map(workflowFromRaw);
   }
 
-  async createToken(t: TokenRow): Promise<void> {
-    this.#stmts.insertToken.run(t.id, t.hash, t.role, t.namespace, t.name, t.createdAt, t.revokedAt);
+  createToken(t: TokenRow): Promise<void> {
+    return this.#write('createToken', [t]);
   }
 
   async findToken(hash: string): Promise<TokenRow | null> {
+    await this.#settled();
     const raw = this.#stmts.findToken.get(hash);
     return raw ? tokenFromRaw(raw as any) : null;
   }
 
   async listTokens(): Promise<TokenRow[]> {
+    await this.#settled();
     return (this.#stmts.listTokens.all() as any[]).map(tokenFromRaw);
   }
 
-  async revokeToken(id: string, at: number): Promise<boolean> {
-    return this.#stmts.revokeToken.run(at, id).changes === 1;
+  revokeToken(id: string, at: number): Promise<boolean> {
+    return this.#write('revokeToken', [id, at]);
   }
 
+  /** Waits for every posted write, closes this store's connection on the writer thread, then its own. */
   async close(): Promise<void> {
+    await this.#settled();
+    const t = this.#thread;
+    if (t !== null && t.usable) {
+      this.#thread = null;
+      await t.request({ kind: 'close', handle: this.#handle }).catch(noop);
+    }
     if (this.#db.open) this.#db.close();
   }
 }
