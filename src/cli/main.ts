@@ -13,6 +13,7 @@ import { registerServer } from './commands/server.js';
 import { registerToken } from './commands/token.js';
 import { registerWorker } from './commands/worker.js';
 import { registerTrain } from './commands/train.js';
+import { registerFinetune } from './commands/finetune.js';
 // Registers the `learned` policy, so --policy learned works in simulate, bench and the server.
 import '../learn/rl/register.js';
 import { registerTune } from './commands/tune.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerToken(program);
   registerWorker(program);
   registerTrain(program);
+  registerFinetune(program);
   registerTune(program);
   registerWhatIf(program);
   return program;

@@ -15,6 +15,7 @@ import { heft } from './policies/heft.js';
 import { fair } from './policies/fair.js';
 import { weightedFair } from './policies/weighted-fair.js';
 import { srpt } from './policies/srpt.js';
+import { srptDag } from './policies/srpt-dag.js';
 
 const factories = new Map<string, PolicyFactory>();
 
@@ -45,3 +46,4 @@ registerPolicy('heft', heft);
 registerPolicy('fair', fair);
 registerPolicy('weighted-fair', weightedFair);
 registerPolicy('srpt', srpt);
+registerPolicy('srpt-dag', srptDag);

@@ -23,6 +23,8 @@ export interface JobInfo {
   /** Total and finished task counts, for progress features. */
   totalTasks: number;
   doneTasks: number;
+  /** Failed attempts of the job's tasks so far (optional: drivers that track it; the learned policy's recent-failures feature). */
+  failedAttempts?: number;
 }
 
 /** A ready task as the scheduler sees it. Immutable once enqueued. */
@@ -42,6 +44,15 @@ export interface SchedTask {
   readonly estimateMs: number | null;
   /** Longest estimated path from this task to the end of its job, including itself (ms). */
   readonly bottomLevelMs: number;
+  /**
+   * Optional DAG and uncertainty facts (drivers that know them fill them; policies must treat
+   * absence as unknown): coefficient of variation (stdev / mean) of the runtime prediction, and
+   * the tasks and estimated work (estimate x cpu, ms) of all strict descendants of this task in
+   * its job — the summaries Decima aggregates along the DAG.
+   */
+  readonly estimateCv?: number;
+  readonly descendantTasks?: number;
+  readonly descendantWorkMs?: number;
   /** Worker pool it must run in, or null for any. */
   readonly pool: string | null;
   /** Worker labels it requires (all must match), or null. */

@@ -44,6 +44,7 @@ import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { tuningRoutes } from './routes/tuning.js';
 import { engineTuningOptions, startWhatIfAuto } from './self-tuning.js';
+import { startLearnedLoops } from '../engine/learned-loops.js';
 import { dashboardRoutes } from './dashboard.js';
 
 export interface CreateServerOptions {
@@ -85,6 +86,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Kair
   const closed = new AbortController();
   engine.on('error', (err) => app.log.error({ err }, 'engine error'));
   const stopWhatIfAuto = startWhatIfAuto(engine, config);
+  const learnedLoops = startLearnedLoops(engine, config, { isLeader: () => leadership?.isLeader ?? false, log: (l) => app.log.info(l) });
   const metrics = new KairosMetrics(engine);
   const hub = new EventHub(engine);
   let leadership!: Leadership;
@@ -176,6 +178,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Kair
   });
   app.addHook('onClose', async () => {
     stopWhatIfAuto();
+    learnedLoops.stop();
     hub.close();
     metrics.close();
     await leadership.stop();

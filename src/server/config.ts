@@ -24,6 +24,8 @@
  *   autoConcurrency       KAIROS_AUTO_CONCURRENCY      off; gradient | aimd (file: { kind, ...settings })
  *   autoShares            KAIROS_AUTO_SHARES           off; `high=30s,normal=5m` (file: { objectives, ... })
  *   whatIfAuto            KAIROS_WHATIF_AUTO           off; true (file: { every, since, policies, ... })
+ *   learnedRegret         KAIROS_LEARNED_REGRET        off; true (file: { every, window, margin, ... })
+ *   finetune              -                            off (file: { every, since, model, ... })
  *   tuners                -                            right-sizing, anomalies, breaker, deadline risk
  *   (the tuners: docs/self-tuning.md; every one is off unless set)
  */
@@ -36,6 +38,8 @@ import type { SchedulerConfig } from '../sched/types.js';
 import type { ControllerSpec } from '../learn/concurrency/index.js';
 import type { AutoSharesOptions } from '../engine/share-tuning.js';
 import type { WhatIfAutoOptions } from '../engine/whatif-auto.js';
+import type { LearnedRegretOptions } from '../engine/learned-regret.js';
+import type { FinetuneScheduleOptions } from '../engine/finetune-schedule.js';
 import type { EngineOptions } from '../engine/engine-options.js';
 
 const Duration = Type.Union([Type.String({ minLength: 1 }), Type.Number({ exclusiveMinimum: 0 })]);
@@ -75,6 +79,43 @@ const Tuning = {
     ),
   ),
   tuners: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  // The learned policy's regret-by-replay guard and scheduled fine-tuning (docs/learned-policy.md).
+  learnedRegret: Type.Optional(
+    Type.Object(
+      {
+        every: Type.Optional(Duration),
+        window: Type.Optional(Duration),
+        margin: Type.Optional(Type.Number({ minimum: 0 })),
+        returnMargin: Type.Optional(Type.Number()),
+        missMargin: Type.Optional(Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()])),
+        windows: Type.Optional(Type.Integer({ minimum: 1 })),
+        returnWindows: Type.Optional(Type.Integer({ minimum: 1 })),
+        minDwell: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Number({ minimum: 0 })])),
+        minRuns: Type.Optional(Type.Integer({ minimum: 1 })),
+        maxRuns: Type.Optional(Type.Integer({ minimum: 1 })),
+      },
+      { additionalProperties: false },
+    ),
+  ),
+  finetune: Type.Optional(
+    Type.Object(
+      {
+        every: Type.Optional(Duration),
+        since: Type.Optional(Duration),
+        model: Type.Optional(Type.String({ minLength: 1 })),
+        base: Type.Optional(Type.String({ minLength: 1 })),
+        iterations: Type.Optional(Type.Integer({ minimum: 1 })),
+        imitation: Type.Optional(Type.Integer({ minimum: 0 })),
+        seed: Type.Optional(Type.Integer({ minimum: 0 })),
+        holdout: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
+        minGain: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1 })),
+        episodeRuns: Type.Optional(Type.Integer({ minimum: 1 })),
+        minRuns: Type.Optional(Type.Integer({ minimum: 2 })),
+        maxRuns: Type.Optional(Type.Integer({ minimum: 1 })),
+      },
+      { additionalProperties: false },
+    ),
+  ),
 };
 
 const ConfigFile = Type.Object(
@@ -138,6 +179,9 @@ export interface ServerConfig {
   readonly autoConcurrency: ControllerSpec | null;
   readonly autoShares: AutoSharesOptions | null;
   readonly whatIfAuto: WhatIfAutoOptions | null;
+  /** The learned policy's regret-by-replay guard and scheduled fine-tuning; null = off. */
+  readonly learnedRegret: LearnedRegretOptions | null;
+  readonly finetune: FinetuneScheduleOptions | null;
   /** Right-sizing, anomalies, breaker, deadline risk: the engine's `tuners` option as given; null = defaults. */
   readonly tuners: EngineOptions['tuners'] | null;
 }
@@ -159,6 +203,8 @@ export const DEFAULT_CONFIG: ServerConfig = Object.freeze({
   autoConcurrency: null,
   autoShares: null,
   whatIfAuto: null,
+  learnedRegret: null,
+  finetune: null,
   tuners: null,
 });
 
@@ -244,6 +290,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfigInput {
   if (env.KAIROS_AUTO_CONCURRENCY) out.autoConcurrency = { kind: env.KAIROS_AUTO_CONCURRENCY };
   if (env.KAIROS_AUTO_SHARES) out.autoShares = { objectives: parseObjectives(env.KAIROS_AUTO_SHARES, 'KAIROS_AUTO_SHARES') };
   if (envBool(env, 'KAIROS_WHATIF_AUTO')) out.whatIfAuto = {};
+  if (envBool(env, 'KAIROS_LEARNED_REGRET')) out.learnedRegret = {};
   return checkConfig(out, 'environment');
 }
 
@@ -269,6 +316,8 @@ export function resolveConfig(...layers: (ServerConfigInput | undefined)[]): Ser
       autoConcurrency: (l.autoConcurrency as ControllerSpec | undefined) ?? c.autoConcurrency,
       autoShares: (l.autoShares as AutoSharesOptions | undefined) ?? c.autoShares,
       whatIfAuto: (l.whatIfAuto as WhatIfAutoOptions | undefined) ?? c.whatIfAuto,
+      learnedRegret: (l.learnedRegret as LearnedRegretOptions | undefined) ?? c.learnedRegret,
+      finetune: (l.finetune as FinetuneScheduleOptions | undefined) ?? c.finetune,
       tuners: (l.tuners as EngineOptions['tuners'] | undefined) ?? c.tuners,
     };
   }

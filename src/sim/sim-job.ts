@@ -8,6 +8,7 @@
 import { SeededRng, type Rng } from '../core/clock.js';
 import { bottomLevels, childrenOf, topoOrder } from '../core/dag.js';
 import type { JobInfo, SchedTask } from '../sched/types.js';
+import { descendantSums } from './descendants.js';
 import { cpuOf, type JobSpec, type StageSpec } from './workload.js';
 
 export interface StaticJob {
@@ -18,6 +19,9 @@ export interface StaticJob {
   readonly estimatedWorkMs: number;
   readonly totalTasks: number;
   readonly roots: readonly number[];
+  /** Instances and estimated work (cpu x ms) of each stage's strict descendants (descendants.ts). */
+  readonly descTasks: Float64Array;
+  readonly descWorkMs: Float64Array;
 }
 
 const statics = new WeakMap<JobSpec, StaticJob>();
@@ -34,13 +38,17 @@ export function staticOf(spec: JobSpec): StaticJob {
     work += st.numTasks * st.estimateMs * cpuOf(st.resources);
     tasks += st.numTasks;
   }
+  const children = childrenOf(dag);
+  const desc = descendantSums(children, t.order, (i) => spec.stages[i]!.numTasks, (i) => spec.stages[i]!.numTasks * spec.stages[i]!.estimateMs * cpuOf(spec.stages[i]!.resources));
   s = {
-    children: childrenOf(dag),
+    children,
     order: t.order,
     bottom: bottomLevels(dag, (i) => spec.stages[i]!.estimateMs, t.order),
     estimatedWorkMs: work,
     totalTasks: tasks,
     roots: spec.stages.flatMap((st, i) => (st.parents.length === 0 ? [i] : [])),
+    descTasks: desc.tasks,
+    descWorkMs: desc.workMs,
   };
   statics.set(spec, s);
   return s;
@@ -92,6 +100,8 @@ export class SimJob {
   readonly stageMaxMs: Float64Array;
   /** True work per stage (cores x ms), summed in stage order so the total is schedule-independent. */
   readonly #stageWork: Float64Array;
+  /** Spread (stdev / mean) of each released stage's duration model: 0 for exact estimates. */
+  readonly #cv: Float64Array;
   finishedAt = -1;
   failed: string | null = null;
   #stagesLeft: number;
@@ -110,6 +120,7 @@ export class SimJob {
       running: 0,
       totalTasks: this.st.totalTasks,
       doneTasks: 0,
+      failedAttempts: 0,
     };
     const n = spec.stages.length;
     this.#waitingParents = new Int32Array(n);
@@ -117,6 +128,7 @@ export class SimJob {
     this.#done = new Array(n);
     this.stageMaxMs = new Float64Array(n);
     this.#stageWork = new Float64Array(n);
+    this.#cv = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       this.#waitingParents[i] = spec.stages[i]!.parents.length;
       this.#left[i] = spec.stages[i]!.numTasks;
@@ -137,6 +149,7 @@ export class SimJob {
     const s: StageSpec = this.spec.stages[stage]!;
     const rng: Rng | null = s.sampler === undefined ? null : new SeededRng(mixSeed(seed, this.idx, stage));
     this.#done[stage] = new Uint8Array(s.numTasks);
+    this.#cv[stage] = s.sampler?.cv?.(executors) ?? 0;
     const cpu = cpuOf(s.resources);
     let max = 0;
     let work = 0;
@@ -168,6 +181,9 @@ export class SimJob {
       deadline: this.info.deadline,
       estimateMs: s.estimateMs,
       bottomLevelMs: this.st.bottom[stage]!,
+      estimateCv: this.#cv[stage]!,
+      descendantTasks: this.st.descTasks[stage]!,
+      descendantWorkMs: this.st.descWorkMs[stage]!,
       pool: null,
       selector: null,
       sj: this,

@@ -312,6 +312,7 @@ export class Simulator {
     this.#stop(t, now, AttemptOutcome.Failed, now);
     this.#failed++;
     const j = t.sj;
+    j.info.failedAttempts = (j.info.failedAttempts ?? 0) + 1;
     if (j.failed !== null) return;
     if (t.attempt + 1 < this.#cfg.failures!.maxAttempts) this.#ready.push(j.retry(t, now, this.#seq++, true));
     else this.#failJob(j, `task ${t.key} failed ${t.attempt + 1} times`, now);

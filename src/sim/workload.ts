@@ -17,6 +17,8 @@ import type { Rng } from '../core/clock.js';
  */
 export interface DurationSampler {
   sample(index: number, numTasks: number, rng: Rng, executors: number): number;
+  /** Optional: coefficient of variation (stdev / mean) of the durations drawn for `executors`. */
+  cv?(executors: number): number;
 }
 
 export interface StageSpec {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { KairosError } from '../../core/errors.js';
 import { CURRICULUM } from '../../learn/rl/curriculum.js';
 import { inlineRunner, WorkerRunner, type RolloutRunner } from '../../learn/rl/rollout-pool.js';
-import { DEFAULT_TRAIN, type TrainConfig } from '../../learn/rl/trainer.js';
+import { DEFAULT_ES, DEFAULT_TRAIN, type TrainConfig } from '../../learn/rl/trainer.js';
 import { runTraining } from '../../learn/rl/training-run.js';
 
 interface TrainFlags {
@@ -26,6 +26,11 @@ interface TrainFlags {
   pgLr: string;
   temperature: string;
   entropy: string;
+  residual?: boolean;
+  algorithm: string;
+  esPairs: string;
+  esSigma: string;
+  esLr: string;
   fresh?: boolean;
 }
 
@@ -44,7 +49,7 @@ function positive(flag: string, v: string, zeroOk = false): number {
 export function registerTrain(program: Command): void {
   program
     .command('train')
-    .description('train the learned scheduling policy in the simulator (imitation of job-SRPT, then policy gradient)')
+    .description('train the learned scheduling policy in the simulator (imitation of job-SRPT or a residual over it, then policy gradient or evolution strategies)')
     .option('--workloads <list>', `training curriculum, comma-separated: ${Object.keys(CURRICULUM).join(', ')}`, 'tpch-batch,tpch-continuous,alibaba,synthetic-deadlines')
     .option('--validation <list>', 'validation workloads (default: the training ones)')
     .option('--iterations <N>', 'training iterations in all', '20')
@@ -58,6 +63,11 @@ export function registerTrain(program: Command): void {
     .option('--pg-lr <X>', 'Adam step size of the policy-gradient phase', String(DEFAULT_TRAIN.pgLr))
     .option('--temperature <T>', 'softmax temperature of the sampled rollouts', String(DEFAULT_TRAIN.temperature))
     .option('--entropy <B>', 'entropy bonus weight', String(DEFAULT_TRAIN.entropy))
+    .option('--residual', 'residual model: srpt prior + a network starting at zero (no imitation needed)')
+    .option('--algorithm <pg|es>', 'after imitation: policy gradient (pg) or evolution strategies (es)', 'pg')
+    .option('--es-pairs <N>', 'ES: antithetic pairs of perturbed policies per iteration', String(DEFAULT_ES.pairs))
+    .option('--es-sigma <X>', 'ES: noise scale on the parameters', String(DEFAULT_ES.sigma))
+    .option('--es-lr <X>', 'ES: Adam step size', String(DEFAULT_ES.lr))
     .option('--fresh', 'ignore an existing checkpoint in --out and start over')
     .action(async (f: TrainFlags) => {
       const workers = f.workers === undefined ? Math.min(2, availableParallelism()) : int('workers', f.workers, 0, 64);
@@ -77,7 +87,10 @@ export function registerTrain(program: Command): void {
         pgLr: positive('pg-lr', f.pgLr),
         temperature: positive('temperature', f.temperature),
         entropy: positive('entropy', f.entropy, true),
+        ...(f.residual ? { residual: true } : {}),
+        ...(f.algorithm === 'es' ? { algorithm: 'es' as const, es: { pairs: int('es-pairs', f.esPairs, 1, 256), sigma: positive('es-sigma', f.esSigma), lr: positive('es-lr', f.esLr) } } : {}),
       };
+      if (f.algorithm !== 'pg' && f.algorithm !== 'es') throw new KairosError('PARAM_INVALID', `--algorithm: must be pg or es (got '${f.algorithm}')`, { field: 'algorithm' });
       const runner: RolloutRunner = workers === 0 ? inlineRunner : new WorkerRunner(workers);
       const t0 = performance.now();
       try {

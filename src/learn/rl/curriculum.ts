@@ -21,11 +21,28 @@ export const ALIBABA_EVAL_JOBS = 1000;
 export interface CurriculumEntry {
   readonly name: string;
   readonly description: string;
-  /** Experiment without its seed. */
-  readonly experiment: () => Omit<ExperimentOptions, 'seed'>;
+  /** Experiment without its seed (which some entries use to pick a slice of a trace). */
+  readonly experiment: (seed?: number) => Omit<ExperimentOptions, 'seed'>;
 }
 
 let alibabaTail: Workload | null = null;
+
+/**
+ * Alibaba windows: consecutive slices of ALIBABA_WINDOW jobs after the evaluation jobs. Training
+ * seeds pick one of the first ALIBABA_TRAIN_WINDOWS (jobs 1000-3099), validation seeds one of the
+ * last two (jobs 3100-3699), so validation is on trace jobs training never saw either.
+ */
+export const ALIBABA_WINDOW = 300;
+export const ALIBABA_TRAIN_WINDOWS = 7;
+
+function alibabaWindow(seed: number): Workload {
+  const validation = (VALIDATION_SEEDS as readonly number[]).includes(seed);
+  const w = validation ? ALIBABA_TRAIN_WINDOWS + (seed % 2) : seed % ALIBABA_TRAIN_WINDOWS;
+  const wl = alibabaTrain(ALIBABA_TRAIN_WINDOWS * ALIBABA_WINDOW + 2 * ALIBABA_WINDOW);
+  const jobs = wl.jobs.slice(w * ALIBABA_WINDOW, (w + 1) * ALIBABA_WINDOW);
+  const t0 = Math.min(...jobs.map((j) => j.arrivalMs ?? 0));
+  return { ...wl, name: `alibaba[${ALIBABA_EVAL_JOBS + w * ALIBABA_WINDOW}:+${ALIBABA_WINDOW}]`, jobs: jobs.map((j) => ({ ...j, arrivalMs: (j.arrivalMs ?? 0) - t0 })) };
+}
 
 /** Alibaba jobs ALIBABA_EVAL_JOBS.. (first `n`), arrivals shifted to start at 0. */
 function alibabaTrain(n: number): Workload {
@@ -65,6 +82,11 @@ export const CURRICULUM: Readonly<Record<string, CurriculumEntry>> = {
     description: `Alibaba trace jobs ${ALIBABA_EVAL_JOBS}..${ALIBABA_EVAL_JOBS + 300}, trace arrivals, cluster sized for load 0.85`,
     experiment: () => ({ workload: alibabaTrain(300), arrivals: 'trace', load: 0.85 }),
   },
+  'alibaba-windows': {
+    name: 'alibaba-windows',
+    description: `Alibaba trace, ${ALIBABA_WINDOW} consecutive jobs picked by the seed (training: jobs ${ALIBABA_EVAL_JOBS}-${ALIBABA_EVAL_JOBS + ALIBABA_TRAIN_WINDOWS * ALIBABA_WINDOW - 1}; validation: the next ${2 * ALIBABA_WINDOW}), load 0.85`,
+    experiment: (seed = 0) => ({ workload: alibabaWindow(seed), arrivals: 'trace', load: 0.85 }),
+  },
   'synthetic-deadlines': {
     name: 'synthetic-deadlines',
     description: 'synthetic mixed DAGs with deadlines (slack 2), 60 jobs, Poisson at 85% load on 4 workers',
@@ -77,9 +99,26 @@ export const CURRICULUM: Readonly<Record<string, CurriculumEntry>> = {
   },
 };
 
+/**
+ * Episodes added at run time (fine-tuning on recorded live history, src/learn/rl/finetune.ts),
+ * by name, beside the fixed curriculum. Only this thread sees them: train on them with the
+ * inline rollout runner. Returns the function that removes them again.
+ */
+const extra = new Map<string, CurriculumEntry>();
+
+export function registerCurriculumEntries(entries: readonly CurriculumEntry[]): () => void {
+  for (const e of entries) {
+    if (CURRICULUM[e.name] !== undefined || extra.has(e.name)) throw new KairosError('PARAM_INVALID', `training workload '${e.name}' already exists`, { field: 'workloads' });
+  }
+  for (const e of entries) extra.set(e.name, e);
+  return () => {
+    for (const e of entries) if (extra.get(e.name) === e) extra.delete(e.name);
+  };
+}
+
 export function curriculum(names: readonly string[]): CurriculumEntry[] {
   return names.map((n) => {
-    const e = CURRICULUM[n];
+    const e = CURRICULUM[n] ?? extra.get(n);
     if (!e) throw new KairosError('PARAM_INVALID', `--workloads: unknown training workload '${n}'; use ${Object.keys(CURRICULUM).join(', ')}`, { field: 'workloads' });
     return e;
   });

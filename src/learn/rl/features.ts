@@ -13,7 +13,8 @@
  */
 import type { SchedTask } from '../../sched/types.js';
 
-export const FEATURES_VERSION = 1;
+/** 2: appended runtime uncertainty, descendant aggregates, the job's current longest path, work queued ahead under SRPT, failures. */
+export const FEATURES_VERSION = 2;
 
 export const FEATURE_NAMES = [
   'group_tasks_log', // ready tasks in this group (identical tasks of one stage)
@@ -38,9 +39,35 @@ export const FEATURE_NAMES = [
   'waiting_tasks_log', // all waiting tasks
   'waiting_jobs_log', // jobs with waiting tasks
   'job_groups_log', // ready groups of this job
+  // --- version 2 ---
+  'estimate_cv', // stdev / mean of the runtime prediction (SchedTask.estimateCv; 0 unknown/exact), clipped to 5
+  'descendant_tasks_log', // task instances that depend on this task (strict descendants in the DAG)
+  'descendant_work_log_s', // their estimated work (cpu x s)
+  'descendant_work_frac', // that work over the job's remaining work (how much of the job waits on this stage)
+  'job_path_rel', // bottom level / the longest bottom level among the job's candidates (1 = on its current critical path)
+  'work_ahead_per_core_log_s', // remaining work of candidate jobs smaller than this one, over the cluster's cores (SRPT queue position, in time)
+  'job_failures_log', // failed attempts of the job so far (JobInfo.failedAttempts)
 ] as const;
 
 export const FEATURE_COUNT = FEATURE_NAMES.length;
+
+/**
+ * The teacher's ordering (teacher.ts: srpt-dag) as a linear score — the residual models' prior
+ * (mlp.ts): the job with the least remaining work first (-job_remaining_rel, a log ratio, so its
+ * scale is the same on TPC-H seconds and Alibaba hours), shifted by 0.3 x the share of the job's
+ * remaining work that waits on the stage (which, inside a job, puts the stage unlocking the most
+ * work first), then the longest remaining path (a 0.01 tie-break).
+ */
+export function teacherPrior(): number[] {
+  const p = new Array<number>(FEATURE_COUNT).fill(0);
+  p[FEATURE_NAMES.indexOf('job_remaining_rel')] = -1;
+  p[FEATURE_NAMES.indexOf('descendant_work_frac')] = DAG_WEIGHT;
+  p[FEATURE_NAMES.indexOf('bottom_level_rel')] = 0.01;
+  return p;
+}
+
+/** Weight of the descendant-work share in the teacher's order (as `srpt-dag`'s default dagWeight). */
+export const DAG_WEIGHT = 0.3;
 
 /** A candidate: the head (oldest) task of a group and the group's size and job group count. */
 export interface CandidateView {
@@ -49,6 +76,10 @@ export interface CandidateView {
   readonly jobGroups: number;
   /** Tasks of the head's job placed now (the policy's own count; JobInfo.running lags a round). */
   readonly jobRunning: number;
+  /** Longest bottom level among the candidates of the head's job (ms). */
+  readonly jobMaxBottomMs: number;
+  /** Remaining work of the candidate jobs with strictly less remaining work than this one (cpu x ms). */
+  readonly workAheadMs: number;
 }
 
 /** Cluster-level facts shared by every row of one decision. */
@@ -112,4 +143,12 @@ export function writeFeatures(c: CandidateView, d: DecisionContext, x: Float64Ar
   x[off + 19] = log1p(d.waitingTasks);
   x[off + 20] = log1p(d.waitingJobs);
   x[off + 21] = log1p(c.jobGroups);
+  x[off + 22] = Math.min(5, Math.max(0, t.estimateCv ?? 0));
+  const descWork = t.descendantWorkMs ?? 0;
+  x[off + 23] = log1p(t.descendantTasks ?? 0);
+  x[off + 24] = log1p(descWork * S);
+  x[off + 25] = job.remainingWorkMs > 0 ? Math.min(1, descWork / job.remainingWorkMs) : 0;
+  x[off + 26] = c.jobMaxBottomMs > 0 ? t.bottomLevelMs / c.jobMaxBottomMs : 1;
+  x[off + 27] = log1p((Math.max(0, c.workAheadMs) * S) / total);
+  x[off + 28] = log1p(job.failedAttempts ?? 0);
 }

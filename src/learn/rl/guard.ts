@@ -7,15 +7,32 @@
  *     round starts),
  *   - one decision exceeds the latency budget, timed with an injected `timer` (the engine passes
  *     performance.now; the simulator passes none, so the budget is off in virtual time),
+ *   - the learned policy does worse live than the fallback would have (regret by replay): the
+ *     engine's replay loop (src/engine/learned-regret.ts) sets `regret.engaged`; the guard reads
+ *     it at the next round boundary and stays on the fallback, whatever the cooldown, until the
+ *     loop clears it (the hysteresis is the loop's: src/learn/rl/regret-guard.ts),
  * and returns to the learned policy after `cooldownRounds` rounds. Every fallback and return is
  * counted in `GuardStats` and reported to `onEvent` (the engine logs it).
- * Regret-by-replay (falling back when the learned policy does worse live) is not built yet.
  */
 import type { Policy, PlacementChoice, PlacementOption } from '../../sched/policy.js';
 import type { SchedTask } from '../../sched/types.js';
 import type { WaitReason } from '../../core/wait-reason.js';
 
-export type FallbackReason = 'model' | 'non-finite' | 'latency';
+export type FallbackReason = 'model' | 'non-finite' | 'latency' | 'regret';
+
+/**
+ * The regret-by-replay switch, shared between the engine's replay loop (writer) and the guard
+ * (reader, once per round): plain data, so the replay never touches the policy mid-round.
+ */
+export interface RegretHold {
+  engaged: boolean;
+  /** Why (the replay's numbers), for the fallback or return event. */
+  detail: string;
+}
+
+export function newRegretHold(): RegretHold {
+  return { engaged: false, detail: '' };
+}
 
 export interface GuardEvent {
   readonly kind: 'fallback' | 'return';
@@ -36,7 +53,7 @@ export interface GuardStats {
 }
 
 export function newGuardStats(): GuardStats {
-  return { fallbacks: { model: 0, 'non-finite': 0, latency: 0 }, returns: 0, learnedDecisions: 0, fallbackDecisions: 0, active: 'learned', last: null };
+  return { fallbacks: { model: 0, 'non-finite': 0, latency: 0, regret: 0 }, returns: 0, learnedDecisions: 0, fallbackDecisions: 0, active: 'learned', last: null };
 }
 
 export interface GuardOptions {
@@ -48,6 +65,8 @@ export interface GuardOptions {
   readonly cooldownRounds: number;
   readonly stats: GuardStats;
   readonly onEvent?: (e: GuardEvent) => void;
+  /** Regret-by-replay switch (the engine's); absent = no regret guard. */
+  readonly regret?: RegretHold;
 }
 
 export class GuardedPolicy implements Policy {
@@ -113,7 +132,22 @@ export class GuardedPolicy implements Policy {
   beginRound(now: number): void {
     this.#round++;
     this.#now = now;
-    if (this.#learned !== null && this.#active === this.#fb && this.#round >= this.#resumeAtRound) {
+    const hold = this.#o.regret;
+    if (hold !== undefined && this.#learned !== null && hold.engaged !== this.#regretHeld) {
+      this.#regretHeld = hold.engaged;
+      if (hold.engaged) {
+        // Counted even when another guard already had the fallback driving: from now on only the
+        // replay loop brings the model back.
+        this.#active = this.#fb;
+        this.#resumeAtRound = Number.POSITIVE_INFINITY;
+        this.#event('fallback', 'regret', hold.detail);
+      } else {
+        this.#active = this.#learned;
+        this.#resumeAtRound = Number.POSITIVE_INFINITY;
+        this.#event('return', null, hold.detail);
+      }
+    }
+    if (this.#learned !== null && this.#active === this.#fb && !this.#regretHeld && this.#round >= this.#resumeAtRound) {
       this.#active = this.#learned;
       this.#event('return', null, `after ${this.#o.cooldownRounds} rounds on the fallback`);
     }
@@ -125,6 +159,7 @@ export class GuardedPolicy implements Policy {
     if (this.#active === this.#learned) this.#pendingFault = detail;
   }
   #pendingFault: string | null = null;
+  #regretHeld = false;
 
   next(): SchedTask | undefined {
     const a = this.#active;

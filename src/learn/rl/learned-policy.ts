@@ -43,7 +43,17 @@ interface View extends CandidateView {
   count: number;
   jobGroups: number;
   jobRunning: number;
+  jobMaxBottomMs: number;
+  workAheadMs: number;
   group: Group;
+}
+
+/** Per-job aggregate of one decision (reused objects: no allocation per decision in steady state). */
+interface JobAgg {
+  rem: number;
+  maxBottom: number;
+  ahead: number;
+  stamp: number;
 }
 
 export class LearnedPolicy implements Policy {
@@ -62,6 +72,9 @@ export class LearnedPolicy implements Policy {
   #x = new Float64Array(0);
   #scores = new Float64Array(0);
   #probs = new Float64Array(0);
+  readonly #jobs = new Map<string, JobAgg>();
+  #jobList: JobAgg[] = [];
+  #stamp = 0;
   /** Decisions scored (for stats). */
   decisions = 0;
 
@@ -146,7 +159,7 @@ export class LearnedPolicy implements Policy {
       const g = groups[k]!;
       if (g.skipRound === this.#round) continue;
       let v = views[n];
-      if (v === undefined) views.push((v = { head: null!, count: 0, jobGroups: 0, jobRunning: 0, group: g }));
+      if (v === undefined) views.push((v = { head: null!, count: 0, jobGroups: 0, jobRunning: 0, jobMaxBottomMs: 0, workAheadMs: 0, group: g }));
       v.group = g;
       v.head = this.#c.headOf(g);
       v.count = this.#c.countOf(g);
@@ -176,6 +189,7 @@ export class LearnedPolicy implements Policy {
       if (h.bottomLevelMs > maxBottom) maxBottom = h.bottomLevelMs;
     }
     jobs = this.#c.jobGroups.size;
+    this.#jobAggregates(n);
     const total = this.#ctx.totalCapacity()['cpu'] ?? 0;
     const d: DecisionContext = {
       now: this.#now,
@@ -198,6 +212,47 @@ export class LearnedPolicy implements Policy {
       }
     }
     return true;
+  }
+
+  /**
+   * Per job among the n candidates: the longest bottom level (its current critical path) and the
+   * remaining work of the jobs strictly smaller than it (where SRPT would queue it), written into
+   * the views. Sorting the jobs costs O(J log J) per decision, J = jobs with candidates.
+   */
+  #jobAggregates(n: number): void {
+    const views = this.#views;
+    const stamp = ++this.#stamp;
+    const list = this.#jobList;
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      const h = views[i]!.head;
+      let a = this.#jobs.get(h.job.id);
+      if (a === undefined) this.#jobs.set(h.job.id, (a = { rem: 0, maxBottom: 0, ahead: 0, stamp: 0 }));
+      if (a.stamp !== stamp) {
+        a.stamp = stamp;
+        a.rem = Math.max(0, h.job.remainingWorkMs);
+        a.maxBottom = 0;
+        list[m++] = a;
+      }
+      if (h.bottomLevelMs > a.maxBottom) a.maxBottom = h.bottomLevelMs;
+    }
+    list.length = m;
+    list.sort((p, q) => p.rem - q.rem);
+    let acc = 0;
+    for (let k = 0; k < m; ) {
+      let e = k;
+      let sum = 0;
+      while (e < m && list[e]!.rem === list[k]!.rem) (list[e]!.ahead = acc), (sum += list[e]!.rem), e++;
+      acc += sum;
+      k = e;
+    }
+    for (let i = 0; i < n; i++) {
+      const v = views[i]!;
+      const a = this.#jobs.get(v.head.job.id)!;
+      v.jobMaxBottomMs = a.maxBottom;
+      v.workAheadMs = a.ahead;
+    }
+    if (this.#jobs.size > 4 * m + 1024) for (const [id, a] of this.#jobs) if (a.stamp !== stamp) this.#jobs.delete(id); // forget finished jobs
   }
 
   #argmax(n: number): number {

@@ -11,6 +11,11 @@
  *
  * Parameter layout in `params` (one flat array, so optimisers and model files see one vector):
  * for each layer l (in -> out): W_l row-major [out][in], then b_l [out].
+ *
+ * Residual form (optional `prior`): score = prior . x + network(x), with `prior` a fixed weight
+ * per input, not a parameter (no gradient, not in `params`). With prior = the job-SRPT ordering
+ * (features.ts SRPT_PRIOR) and a zero output layer, an untrained model already acts as srpt, and
+ * training learns only the correction (docs/learned-policy.md, "What was tried").
  */
 import type { Rng } from '../../core/clock.js';
 import type { TrainableScorer } from './scorer.js';
@@ -21,6 +26,8 @@ export class Mlp implements TrainableScorer {
   readonly layers: readonly number[];
   readonly params: Float64Array;
   readonly grads: Float64Array;
+  /** Fixed linear term over the inputs added to every score (residual form), or null. */
+  readonly prior: Float64Array | null;
   /** Offset of W and b of each layer in params. */
   readonly #wOff: number[] = [];
   readonly #bOff: number[] = [];
@@ -31,7 +38,7 @@ export class Mlp implements TrainableScorer {
   #bufA = new Float64Array(0);
   #bufB = new Float64Array(0);
 
-  constructor(layers: readonly number[], params?: ArrayLike<number>) {
+  constructor(layers: readonly number[], params?: ArrayLike<number>, prior?: ArrayLike<number> | null) {
     if (layers.length < 2 || layers[layers.length - 1] !== 1 || layers.some((n) => !Number.isInteger(n) || n < 1)) {
       throw new TypeError(`mlp layers must be positive integers ending in 1, got [${layers.join(', ')}]`);
     }
@@ -48,6 +55,36 @@ export class Mlp implements TrainableScorer {
     if (params !== undefined) {
       if (params.length !== off) throw new TypeError(`mlp [${layers.join(', ')}] has ${off} parameters, got ${params.length}`);
       this.params.set(params);
+    }
+    if (prior != null && prior.length !== layers[0]) throw new TypeError(`mlp prior has ${prior.length} weights, the network takes ${layers[0]} inputs`);
+    this.prior = prior == null ? null : Float64Array.from(prior);
+    const nz = this.prior === null ? [] : [...this.prior.keys()].filter((i) => this.prior![i] !== 0);
+    this.#priorIdx = Int32Array.from(nz);
+    this.#priorW = Float64Array.from(nz, (i) => this.prior![i]!);
+  }
+
+  /** The prior's non-zero weights and their inputs (the teacher's prior uses 3 of 29). */
+  readonly #priorIdx: Int32Array;
+  readonly #priorW: Float64Array;
+
+  /** Zeroes the output layer: a residual model then scores exactly as its prior. */
+  zeroOutput(): this {
+    const l = this.layers.length - 2;
+    this.params.fill(0, this.#wOff[l]!, this.#bOff[l]! + this.layers[l + 1]!);
+    return this;
+  }
+
+  /** out[r] += prior . x[r] (no-op without a prior). */
+  #addPrior(x: Float64Array, rows: number, out: Float64Array): void {
+    if (this.prior === null) return;
+    const nin = this.prior.length;
+    const idx = this.#priorIdx;
+    const w = this.#priorW;
+    for (let r = 0; r < rows; r++) {
+      let s = 0;
+      const xo = r * nin;
+      for (let k = 0; k < idx.length; k++) s += w[k]! * x[xo + idx[k]!]!;
+      out[r] += s;
     }
   }
 
@@ -86,6 +123,7 @@ export class Mlp implements TrainableScorer {
       src = dst;
       dst = dst === this.#bufA ? this.#bufB : this.#bufA;
     }
+    this.#addPrior(x, rows, out);
   }
 
   /**
@@ -148,7 +186,9 @@ export class Mlp implements TrainableScorer {
       if (this.#acts[l + 1]!.length < rows * L[l + 1]!) this.#acts[l + 1] = new Float64Array(rows * L[l + 1]!);
       this.#layer(l, this.#acts[l]!, rows, this.#acts[l + 1]!, l + 2 < L.length);
     }
-    return this.#acts[L.length - 1]!.subarray(0, rows);
+    const out = this.#acts[L.length - 1]!.subarray(0, rows);
+    this.#addPrior(this.#acts[0]!, rows, out); // the output activation is not read by backward
+    return out;
   }
 
   /** Adds d(loss)/d(params) to `grads`, given d(loss)/d(score) per row of the last forwardTrain. */

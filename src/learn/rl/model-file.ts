@@ -31,6 +31,8 @@ export interface ModelFile {
   readonly features: readonly string[];
   readonly layers: readonly number[];
   readonly params: readonly number[];
+  /** Residual models: the fixed linear prior over the features added to the network's score. */
+  readonly prior?: readonly number[];
   readonly objective: Objective;
   /** Free-form provenance: command, workloads, seeds, iterations, validation metrics. */
   readonly training: Readonly<Record<string, unknown>>;
@@ -47,6 +49,7 @@ export function toModelFile(m: Mlp, objective: Objective, training: Record<strin
     features: [...FEATURE_NAMES],
     layers: [...m.layers],
     params: Array.from(m.params),
+    ...(m.prior !== null ? { prior: Array.from(m.prior) } : {}),
     objective,
     training,
   };
@@ -67,8 +70,9 @@ export function modelFromFile(v: unknown): { mlp: Mlp; file: ModelFile } {
   }
   if (!Array.isArray(f.layers) || f.layers[0] !== FEATURE_NAMES.length) throw incompatible(`layers ${JSON.stringify(f.layers)} must start with ${FEATURE_NAMES.length}`);
   if (!Array.isArray(f.params) || f.params.some((p) => typeof p !== 'number' || !Number.isFinite(p))) throw incompatible('params must be finite numbers');
+  if (f.prior !== undefined && (!Array.isArray(f.prior) || f.prior.some((p) => typeof p !== 'number' || !Number.isFinite(p)))) throw incompatible('prior must be finite numbers');
   try {
-    return { mlp: new Mlp(f.layers, f.params), file: f as ModelFile };
+    return { mlp: new Mlp(f.layers, f.params, f.prior ?? null), file: f as ModelFile };
   } catch (e) {
     throw incompatible((e as Error).message);
   }

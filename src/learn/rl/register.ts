@@ -11,13 +11,14 @@
  *   timer            () => ms, e.g. performance.now (the engine injects it; the simulator none)
  *   cooldownRounds   rounds on the fallback before trying the model again (default 1000)
  *   stats, onEvent   GuardStats object to fill / callback per fallback and return
+ *   regret           RegretHold switch of the engine's regret-by-replay loop (guard.ts)
  *   guard            false: the bare policy, errors thrown (training)
  *   mode, temperature, sink, actAsTeacher: training only (learned-policy.ts)
  */
 import type { Rng } from '../../core/clock.js';
 import { numberSetting, type Policy, type PolicyContext, type PolicyFactory } from '../../sched/policy.js';
 import { policyFactory, registerPolicy } from '../../sched/registry.js';
-import { GuardedPolicy, newGuardStats, type GuardEvent, type GuardStats } from './guard.js';
+import { GuardedPolicy, newGuardStats, type GuardEvent, type GuardStats, type RegretHold } from './guard.js';
 import { LearnedPolicy, type DecisionSink } from './learned-policy.js';
 import { DEFAULT_MODEL_PATH, loadModel, modelFromFile } from './model-file.js';
 import type { Scorer } from './scorer.js';
@@ -84,6 +85,7 @@ export const learnedFactory: PolicyFactory = (settings, ctx: PolicyContext): Pol
     budgetMs: numberSetting(settings, 'budgetMs', 1),
     cooldownRounds: numberSetting(settings, 'cooldownRounds', 1000),
     stats: (settings['stats'] as GuardStats | undefined) ?? newGuardStats(),
+    ...(settings['regret'] !== undefined ? { regret: settings['regret'] as RegretHold } : {}),
     ...(timer ? { timer } : {}),
     onEvent,
   });

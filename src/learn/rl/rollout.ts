@@ -18,6 +18,8 @@ export interface EpisodeRequest {
   readonly seed: number;
   readonly layers: readonly number[];
   readonly params: Float64Array;
+  /** Residual models: the fixed prior over the features (mlp.ts), else absent/null. */
+  readonly prior?: ArrayLike<number> | null;
   /** teacher: act as the heuristic (imitation data); sample: softmax (policy gradient); argmax: serve. */
   readonly mode: 'teacher' | 'sample' | 'argmax';
   /** Seed of the policy's sampling stream (differs between rollouts of one experiment). */
@@ -77,8 +79,8 @@ class Recorder implements DecisionSink {
 
 export function runEpisode(req: EpisodeRequest): Episode {
   const entry = curriculum([req.workload])[0]!;
-  const exp = compileExperiment({ ...entry.experiment(), seed: req.seed });
-  const scorer = new Mlp(req.layers, req.params);
+  const exp = compileExperiment({ ...entry.experiment(req.seed), seed: req.seed });
+  const scorer = new Mlp(req.layers, req.params, req.prior ?? null);
   const rec = req.record ? new Recorder(req.maxDecisions ?? 50_000) : null;
   const rng = new SeededRng(req.rolloutSeed);
   const { metrics, result } = runExperiment(

@@ -12,7 +12,8 @@
 import { SeededRng } from '../../core/clock.js';
 import { mixSeed } from '../../sim/sim-job.js';
 import { TRAIN_SEED_BASE, VALIDATION_SEEDS, curriculum } from './curriculum.js';
-import { FEATURE_COUNT } from './features.js';
+import { esIteration, type EsSettings } from './es.js';
+import { FEATURE_COUNT, teacherPrior } from './features.js';
 import { accumulate, type LossResult } from './gradients.js';
 import { Mlp } from './mlp.js';
 import type { Objective } from './model-file.js';
@@ -40,6 +41,21 @@ export interface TrainConfig {
   readonly temperature: number;
   readonly validateEvery: number;
   readonly objective: Objective;
+  /**
+   * Residual form (mlp.ts): score = srpt prior + network, output layer starting at zero, so the
+   * untrained model is srpt and no imitation is needed. Absent/false: a free network.
+   */
+  readonly residual?: boolean;
+  /** What the iterations after imitation run: policy gradient (default) or evolution strategies (es.ts). */
+  readonly algorithm?: 'pg' | 'es';
+  readonly es?: EsSettings;
+}
+
+export const DEFAULT_ES: EsSettings = { pairs: 8, sigma: 0.05, lr: 0.02 };
+
+/** The prior of a config's models (null for a free network). */
+export function priorOf(cfg: Pick<TrainConfig, 'residual'>): number[] | null {
+  return cfg.residual === true ? teacherPrior() : null;
 }
 
 export const DEFAULT_TRAIN: Omit<TrainConfig, 'workloads' | 'iterations' | 'seed'> = {
@@ -58,7 +74,7 @@ export const DEFAULT_TRAIN: Omit<TrainConfig, 'workloads' | 'iterations' | 'seed
 
 export interface CurvePoint {
   readonly iteration: number;
-  readonly phase: 'init' | 'imitation' | 'pg';
+  readonly phase: 'init' | 'imitation' | 'pg' | 'es';
   /** Mean over validation episodes of the episode reward (-average time in system, s). */
   readonly reward: number;
   readonly avgJctSec: number;
@@ -83,11 +99,12 @@ export interface TrainHooks {
 }
 
 function req(cfg: TrainConfig, workload: string, seed: number, params: Float64Array, mode: EpisodeRequest['mode'], rolloutSeed: number, record: boolean): EpisodeRequest {
-  return { workload, seed, layers: cfg.layers, params, mode, rolloutSeed, record, temperature: cfg.temperature, maxDecisions: 20_000 };
+  return { workload, seed, layers: cfg.layers, params, prior: priorOf(cfg), mode, rolloutSeed, record, temperature: cfg.temperature, maxDecisions: 20_000 };
 }
 
 export function initialState(cfg: TrainConfig): TrainState {
-  const m = new Mlp(cfg.layers).init(new SeededRng(cfg.seed));
+  const m = new Mlp(cfg.layers, undefined, priorOf(cfg)).init(new SeededRng(cfg.seed));
+  if (cfg.residual === true) m.zeroOutput();
   return { iteration: 0, params: Array.from(m.params), adam: null, curve: [], best: null, teacherValidation: [] };
 }
 
@@ -113,7 +130,7 @@ async function validate(cfg: TrainConfig, runner: RolloutRunner, s: TrainState, 
 /** Runs (or resumes) training until cfg.iterations; returns the final state. */
 export async function train(cfg: TrainConfig, runner: RolloutRunner, state: TrainState = initialState(cfg), hooks: TrainHooks = {}): Promise<TrainState> {
   const s = state;
-  const model = new Mlp(cfg.layers, s.params);
+  const model = new Mlp(cfg.layers, s.params, priorOf(cfg));
   const adam = new Adam(model.params.length, cfg.imitationLr);
   if (s.adam) adam.restore(s.adam);
   const names = cfg.workloads;
@@ -154,6 +171,9 @@ export async function train(cfg: TrainConfig, runner: RolloutRunner, state: Trai
       }
       agreement = acc.agree / Math.max(1, acc.decisions);
       note = `imitation: loss ${(acc.loss / Math.max(1, acc.decisions)).toFixed(3)}, agrees with teacher on ${(100 * agreement).toFixed(1)}% of ${acc.decisions} decisions`;
+    } else if (cfg.algorithm === 'es') {
+      const ctx = { seed: cfg.seed, workloads: names, objective: cfg.objective, request: (w: string, seed: number, p: Float64Array, mode: EpisodeRequest['mode']) => req(cfg, w, seed, p, mode, 1, false) };
+      note = await esIteration(ctx, cfg.es ?? DEFAULT_ES, runner, model.params, adam, it);
     } else {
       const reqs: EpisodeRequest[] = [];
       for (let e = 0; e < cfg.experimentsPerIteration; e++) {
@@ -184,7 +204,7 @@ export async function train(cfg: TrainConfig, runner: RolloutRunner, state: Trai
     s.adam = adam.toJSON();
     if (it % cfg.validateEvery === 0 || it === cfg.iterations || it === cfg.imitationIterations) {
       const v = await validate(cfg, runner, s, model.params);
-      s.curve.push({ iteration: it, phase: imitation ? 'imitation' : 'pg', ...v, ...(agreement !== undefined ? { imitationAgreement: agreement } : {}) });
+      s.curve.push({ iteration: it, phase: imitation ? 'imitation' : cfg.algorithm === 'es' ? 'es' : 'pg', ...v, ...(agreement !== undefined ? { imitationAgreement: agreement } : {}) });
       if (s.best === null || v.vsTeacher < s.best.vsTeacher) s.best = { iteration: it, vsTeacher: v.vsTeacher, params: s.params };
       note += ` | validation avg JCT ${v.avgJctSec.toFixed(1)} s, ${v.vsTeacher.toFixed(3)}x teacher`;
     }

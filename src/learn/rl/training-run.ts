@@ -13,7 +13,7 @@ import { VALIDATION_SEEDS, TRAIN_SEED_BASE } from './curriculum.js';
 import { Mlp } from './mlp.js';
 import { saveModel, toModelFile } from './model-file.js';
 import type { RolloutRunner } from './rollout-pool.js';
-import { train, type CurvePoint, type TrainConfig, type TrainHooks, type TrainState } from './trainer.js';
+import { priorOf, train, type CurvePoint, type TrainConfig, type TrainHooks, type TrainState } from './trainer.js';
 
 export interface TrainingRunOptions {
   readonly config: TrainConfig;
@@ -62,15 +62,22 @@ export async function runTraining(o: TrainingRunOptions): Promise<{ state: Train
   return { state: final, resumedFrom };
 }
 
+function algorithmOf(c: TrainConfig): string {
+  const first = c.residual === true ? 'residual network over the job-SRPT prior (output layer starting at 0)' : 'free network';
+  const clone = c.imitationIterations > 0 ? ', behaviour cloning of job-SRPT (DAgger)' : '';
+  const then = c.algorithm === 'es' ? 'evolution strategies (antithetic, common random numbers, centred ranks)' : 'REINFORCE with an input-dependent baseline';
+  return `${first}${clone}, then ${then}`;
+}
+
 function writeOutputs(o: TrainingRunOptions, s: TrainState): void {
   const best = s.best ?? { iteration: s.iteration, vsTeacher: Number.NaN, params: s.params };
-  const m = new Mlp(o.config.layers, best.params);
+  const m = new Mlp(o.config.layers, best.params, priorOf(o.config));
   const atBest = s.curve.find((p) => p.iteration === best.iteration);
   saveModel(
     join(o.out, 'model.json'),
     toModelFile(m, o.config.objective, {
       command: o.command,
-      algorithm: 'behaviour cloning of job-SRPT (DAgger) then REINFORCE with an input-dependent baseline',
+      algorithm: algorithmOf(o.config),
       workloads: o.config.workloads,
       seed: o.config.seed,
       trainSeeds: `>= ${TRAIN_SEED_BASE}, derived from (seed, iteration)`,

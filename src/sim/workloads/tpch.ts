@@ -126,6 +126,19 @@ export class WaveSampler implements DurationSampler {
     return pool[Math.floor(rng.next() * pool.length)]!;
   }
 
+  /** Stdev / mean over the picked wave's measured durations (first and later waves pooled). */
+  cv(executors = TPCH_EXECUTORS): number {
+    const wave = this.#pick(executors);
+    if (wave === undefined) return 0;
+    const all = [...wave.first, ...wave.rest];
+    if (all.length < 2) return 0;
+    let m = 0;
+    for (const d of all) m += d / all.length;
+    let v = 0;
+    for (const d of all) v += ((d - m) * (d - m)) / all.length;
+    return m > 0 ? Math.sqrt(v) / m : 0;
+  }
+
   #pick(executors: number): Wave | undefined {
     if (executors === this.#cachedFor) return this.#wave;
     let best: Wave | undefined;

@@ -13,7 +13,7 @@ test('features: time, work, progress and capacity are normalised as documented',
   const j = job('fa', { arrivalAt: 4000, remainingWorkMs: 20_000, totalTasks: 10, doneTasks: 4, deadline: 30_000 });
   const t = task('fa/s1/0', { job: j, readyAt: 6000, estimateMs: 2000, bottomLevelMs: 4000, resources: { cpu: 2 }, priority: 5, deadline: 30_000 });
   const x = new Float64Array(FEATURE_COUNT);
-  writeFeatures({ head: t, count: 3, jobGroups: 2, jobRunning: 1 }, ctx, x, 0);
+  writeFeatures({ head: t, count: 3, jobGroups: 2, jobRunning: 1, jobMaxBottomMs: 0, workAheadMs: 0 }, ctx, x, 0);
   const close = (a: number, b: number): void => assert.ok(Math.abs(a - b) < 1e-12, `${a} vs ${b}`);
   close(at(x, 'group_tasks_log'), Math.log1p(3));
   close(at(x, 'estimate_log_s'), Math.log1p(2));
@@ -40,7 +40,7 @@ test('features: a missed deadline gives negative slack; no estimate uses the unk
   const j = job('fb', { deadline: 5000 });
   const t = task('fb/0', { job: j, deadline: 5000, estimateMs: null, bottomLevelMs: 1000, resources: { cpu: 8 } });
   const x = new Float64Array(FEATURE_COUNT);
-  writeFeatures({ head: t, count: 1, jobGroups: 1, jobRunning: 0 }, ctx, x, 0);
+  writeFeatures({ head: t, count: 1, jobGroups: 1, jobRunning: 0, jobMaxBottomMs: 0, workAheadMs: 0 }, ctx, x, 0);
   assert.ok(Math.abs(at(x, 'slack_signed_log_s') + Math.log1p(6)) < 1e-12);
   assert.equal(at(x, 'estimate_unknown'), 1);
   assert.ok(Math.abs(at(x, 'estimate_log_s') - Math.log1p(60)) < 1e-12);

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SeededRng } from '../../../src/core/clock.js';
-import { FEATURE_COUNT } from '../../../src/learn/rl/features.js';
+import { FEATURE_COUNT, teacherPrior } from '../../../src/learn/rl/features.js';
 import { Mlp } from '../../../src/learn/rl/mlp.js';
 import { DEFAULT_OBJECTIVE } from '../../../src/learn/rl/objective.js';
 import { loadModel, saveModel, toModelFile } from '../../../src/learn/rl/model-file.js';
@@ -64,6 +64,25 @@ test('model file: save then load gives bit-identical scores', () => {
   m.score(x, 50, a);
   mlp.score(x, 50, b);
   assert.deepEqual(Array.from(a), Array.from(b));
+});
+
+test('model file: a residual model keeps its prior through save and load (bit-identical scores)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kairos-model-'));
+  const m = new Mlp([FEATURE_COUNT, 16, 8, 1], undefined, teacherPrior()).init(new SeededRng(11));
+  const path = join(dir, 'residual.json');
+  saveModel(path, toModelFile(m, DEFAULT_OBJECTIVE, {}));
+  const { mlp, file } = loadModel(path);
+  assert.deepEqual(file.prior, teacherPrior());
+  const x = input(9, FEATURE_COUNT, 2);
+  const a = new Float64Array(9);
+  const b = new Float64Array(9);
+  m.score(x, 9, a);
+  mlp.score(x, 9, b);
+  assert.deepEqual(Array.from(a), Array.from(b));
+  const free = new Mlp([FEATURE_COUNT, 16, 8, 1], m.params);
+  const c = new Float64Array(9);
+  free.score(x, 9, c);
+  assert.notDeepEqual(Array.from(c), Array.from(a)); // the prior is part of the model, not ignored
 });
 
 test('model file: wrong features or format are refused, naming the problem', () => {

@@ -56,3 +56,16 @@ test('training run on disk: checkpoint, resume for more iterations, refusal of o
   assert.equal(b.state.iteration, 2);
   await assert.rejects(runTraining({ config: { ...cfg, seed: 8 }, out, runner: inlineRunner, command: 'test' }), /other settings/);
 });
+
+test('train: residual model + evolution strategies starts at the teacher and is deterministic', async () => {
+  const es: TrainConfig = { ...cfg, imitationIterations: 0, iterations: 2, residual: true, algorithm: 'es', es: { pairs: 2, sigma: 0.02, lr: 0.01 } };
+  const a = await train(es, inlineRunner);
+  const b = await train(es, inlineRunner);
+  assert.deepEqual(a.params, b.params);
+  assert.deepEqual(a.curve, b.curve);
+  // the untrained residual model is the teacher's prior: the teacher's schedules up to near-ties
+  // (the linear prior and the teacher's lexicographic order differ only there)
+  assert.ok(Math.abs(a.curve[0]!.vsTeacher - 1) < 1e-3, `${a.curve[0]!.vsTeacher}`);
+  assert.equal(a.curve.at(-1)!.phase, 'es');
+  assert.notDeepEqual(a.params, (await train({ ...es, iterations: 0 }, inlineRunner)).params); // ES moved the parameters
+});
