@@ -106,6 +106,15 @@ export class RuntimePredictor {
    * not against what the model would say by the time it ends. Not persisted.
    */
   readonly #issued: LruMap<string, Issued>;
+  /**
+   * The last cold-start prediction (source prefix or global) issued, by the level's key ('' for
+   * global). A caller that shares one cold answer among a workflow's unseen signatures (the
+   * engine does: one prediction per workflow prefix, runtime-estimates.ts) never predicts those
+   * signatures individually; their observations are scored against this, the answer actually
+   * used. `observe` never computes a prediction itself: that cost ~5 µs per task, 15-18% of the
+   * engine's thread on a 20,000-distinct-task benchmark.
+   */
+  readonly #issuedCold: LruMap<string, Issued>;
 
   constructor(options: RuntimePredictorOptions = {}) {
     this.options = resolve(options);
@@ -113,6 +122,7 @@ export class RuntimePredictor {
     this.#signatures = new LruMap(this.options.maxSignatures);
     this.#prefixes = new LruMap(this.options.maxPrefixes);
     this.#issued = new LruMap(this.options.maxSignatures);
+    this.#issuedCold = new LruMap(this.options.maxPrefixes + 1);
     this.#calibration = new QuantileCalibration(this.options.calibrationRate);
   }
 
@@ -125,12 +135,8 @@ export class RuntimePredictor {
     if (!isValidSignature(signature) || !(runtimeMs >= 0 && runtimeMs <= MAX_RUNTIME_MS) || !Number.isFinite(atMs)) return false;
     const feats = features !== undefined && features !== null && typeof features === 'object' ? features : undefined;
     // Calibrate the quantiles against what would have been predicted for this very runtime.
-    const issued = this.#issued.get(signature);
+    const issued = this.#issued.get(signature) ?? this.#coldIssued(signature);
     if (issued !== undefined) this.#calibration.observe(issued.source, issued.p90Ms, issued.p99Ms, runtimeMs);
-    else {
-      const raw = this.#raw(signature, feats);
-      if (raw !== null) this.#calibration.observe(raw.source, raw.p90Ms, raw.p99Ms, runtimeMs);
-    }
     upsert(this.#signatures, signature).observe(runtimeMs, atMs, this.#cfg, feats);
     for (const p of prefixesOf(signature)) upsert(this.#prefixes, p).observe(runtimeMs, atMs, this.#cfg, feats);
     this.#global.observe(runtimeMs, atMs, this.#cfg, feats);
@@ -146,7 +152,9 @@ export class RuntimePredictor {
     const feats = features !== undefined && features !== null && typeof features === 'object' ? features : undefined;
     const raw = this.#raw(signature, feats);
     if (raw === null) return null;
-    this.#issued.set(signature, { source: raw.source, p90Ms: raw.p90Ms, p99Ms: raw.p99Ms });
+    const issued: Issued = { source: raw.source, p90Ms: raw.p90Ms, p99Ms: raw.p99Ms };
+    this.#issued.set(signature, issued);
+    if (raw.source !== 'signature') this.#issuedCold.set(raw.sourceKey, issued);
     const [f90, f99] = this.#calibration.factors(raw.source);
     const p90Ms = Math.max(raw.p50Ms, raw.p90Ms * f90);
     return { ...raw, p90Ms, p99Ms: Math.max(p90Ms, raw.p99Ms * f99) };
@@ -155,6 +163,16 @@ export class RuntimePredictor {
   /** The quantile calibration's current factors per level (for reports). */
   get calibration(): QuantileCalibration {
     return this.#calibration;
+  }
+
+  /** The cold-start prediction last issued at the most specific level of `signature`'s prefixes. */
+  #coldIssued(signature: string): Issued | undefined {
+    if (this.#issuedCold.size === 0) return undefined;
+    for (const p of prefixesOf(signature)) {
+      const c = this.#issuedCold.get(p);
+      if (c !== undefined) return c;
+    }
+    return this.#issuedCold.get('');
   }
 
   #raw(signature: string, feats: RuntimeFeatures | undefined): RuntimePrediction | null {

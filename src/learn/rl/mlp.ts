@@ -144,7 +144,45 @@ export class Mlp implements TrainableScorer {
       const x2 = x1 + nin;
       const x3 = x2 + nin;
       const y0 = r * nout;
-      for (let j = 0; j < nout; j++) {
+      let j = 0;
+      // Two outputs x four rows per pass: each x load feeds two products.
+      for (; j + 2 <= nout; j += 2) {
+        let s0 = p[bo + j]!;
+        let s1 = s0;
+        let s2 = s0;
+        let s3 = s0;
+        let t0 = p[bo + j + 1]!;
+        let t1 = t0;
+        let t2 = t0;
+        let t3 = t0;
+        const w = wo + j * nin;
+        const v = w + nin;
+        for (let i = 0; i < nin; i++) {
+          const wi = p[w + i]!;
+          const vi = p[v + i]!;
+          const a0 = x[x0 + i]!;
+          const a1 = x[x1 + i]!;
+          const a2 = x[x2 + i]!;
+          const a3 = x[x3 + i]!;
+          s0 += wi * a0;
+          s1 += wi * a1;
+          s2 += wi * a2;
+          s3 += wi * a3;
+          t0 += vi * a0;
+          t1 += vi * a1;
+          t2 += vi * a2;
+          t3 += vi * a3;
+        }
+        y[y0 + j] = s0 < 0 ? s0 * k : s0;
+        y[y0 + nout + j] = s1 < 0 ? s1 * k : s1;
+        y[y0 + 2 * nout + j] = s2 < 0 ? s2 * k : s2;
+        y[y0 + 3 * nout + j] = s3 < 0 ? s3 * k : s3;
+        y[y0 + j + 1] = t0 < 0 ? t0 * k : t0;
+        y[y0 + nout + j + 1] = t1 < 0 ? t1 * k : t1;
+        y[y0 + 2 * nout + j + 1] = t2 < 0 ? t2 * k : t2;
+        y[y0 + 3 * nout + j + 1] = t3 < 0 ? t3 * k : t3;
+      }
+      for (; j < nout; j++) {
         let s0 = p[bo + j]!;
         let s1 = s0;
         let s2 = s0;
