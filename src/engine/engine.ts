@@ -165,12 +165,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       run.waiters.push(resolve);
       this.#post(() => {
         run.cancelling = true;
-        for (const t of run.tasks.values()) {
-          if (t.isGroup && t.row.state === 'running') continue; // settles when its instances do
-          if (!['succeeded', 'failed', 'timed_out', 'skipped', 'cancelled', 'compensated', 'compensating'].includes(t.row.state)) {
-            this.#flow.apply(t, { type: 'cancel', reason });
-          }
-        }
+        this.#flow.cancelAll(run, reason);
         if (run.unsettled === 0) this.#runSettled(run);
       });
     });

@@ -18,6 +18,9 @@ import { taskWorkMs } from './build-run.js';
 import type { RuntimeEstimates } from './runtime-estimates.js';
 import type { PendingWrites } from './pending-writes.js';
 
+/** States a run's cancel leaves alone: ended, or already compensating. */
+const NOT_CANCELLABLE: ReadonlySet<string> = new Set(['succeeded', 'failed', 'timed_out', 'skipped', 'cancelled', 'compensated', 'compensating']);
+
 const PAUSED_RUN = Object.freeze({ kind: 'paused', scope: 'run' } as const);
 
 /** What the engine must do once the tick's writes are durable. */
@@ -163,6 +166,14 @@ export class TaskFlow {
     }
     task.row.reason = null;
     this.scheduler.enqueue(sched);
+  }
+
+  /** Cancels every task of a run that has not ended (cancel of the run: no compensation). */
+  cancelAll(run: LiveRun, reason: string): void {
+    for (const t of run.tasks.values()) {
+      if (t.isGroup && t.row.state === 'running') continue; // settles when its instances do
+      if (!NOT_CANCELLABLE.has(t.row.state)) this.apply(t, { type: 'cancel', reason });
+    }
   }
 
   /** Takes a run's queued tasks out of the scheduler (pause); they keep their place in line. */
