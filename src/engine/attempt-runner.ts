@@ -5,6 +5,7 @@
  */
 import type { Action } from '../core/model.js';
 import type { ExecRequest, ExecResult } from '../exec/types.js';
+import { LazyAbort } from '../exec/lazy-abort.js';
 import type { PendingWrites } from './pending-writes.js';
 import type { LiveTask } from './live-run.js';
 import type { ResolvedEngineOptions } from './engine-options.js';
@@ -57,20 +58,27 @@ export function execRequest(task: LiveTask, o: ResolvedEngineOptions, action: Ac
   };
 }
 
-function run(o: ResolvedEngineOptions, req: ExecRequest, signal: AbortSignal, done: (res: ExecResult) => void): void {
+/**
+ * `abort` is a LazyAbort, not an AbortController: its signal is made only if the executor or the
+ * handler reads it (executors without `executeLazy` — shell, http — read it at once to listen for
+ * a kill). Building an AbortController per attempt was ~4-5% of the engine's CPU on 20,000 no-op
+ * fn tasks (bench/engine/diagnose.ts, docs/benchmarks.md).
+ */
+function run(o: ResolvedEngineOptions, req: ExecRequest, abort: LazyAbort, done: (res: ExecResult) => void): void {
   const executor = o.executors[req.action.kind];
   if (!executor) return done(failed(`no executor for '${req.action.kind}' tasks is configured`));
-  executor.execute(req, signal).then(done, (err: unknown) => done(failed(`executor error: ${(err as Error)?.message ?? String(err)}`)));
+  const p = executor.executeLazy !== undefined ? executor.executeLazy(req, abort) : executor.execute(req, abort.signal);
+  p.then(done, (err: unknown) => done(failed(`executor error: ${(err as Error)?.message ?? String(err)}`)));
 }
 
 /** `extend` adds to the request (the tuners: memory limit, usage feed). */
 export function startAttempt(task: LiveTask, o: ResolvedEngineOptions, done: (attempt: number, res: ExecResult) => void, extend?: (t: LiveTask, r: ExecRequest) => ExecRequest): void {
   const attempt = task.row.attempt;
   const bound = task.bound!;
-  const ac = new AbortController();
-  task.abort = ac;
+  const abort = new LazyAbort(); // an AbortController to the engine (LiveTask.abort), signal made on demand
+  task.abort = abort;
   const req = execRequest(task, o, bound.action, bound.env, attempt, `${task.row.taskId}.${attempt}.log`);
-  run(o, extend === undefined ? req : extend(task, req), ac.signal, (res) => done(attempt, res));
+  run(o, extend === undefined ? req : extend(task, req), abort, (res) => done(attempt, res));
 }
 
 /** Runs a task's `compensate` step (templates bound again: the run may have been resumed). */
@@ -81,7 +89,7 @@ export function startCompensation(task: LiveTask, o: ResolvedEngineOptions, writ
   const startedAt = o.clock.now();
   const ar = { runId: row.runId, taskId: row.taskId, attempt: 1, kind: 'compensate' as const, status: 'running' as const, worker: 'local', startedAt, finishedAt: null, exitCode: null, error: null };
   const req = execRequest(task, o, b.value.compensate.action, b.value.compensate.env, 1, `${row.taskId}.compensate.log`);
-  run(o, req, new AbortController().signal, (res) => {
+  run(o, req, new LazyAbort(), (res) => {
     writes.attempt({ ...ar, status: res.outcome === 'lost' ? 'failed' : res.outcome, finishedAt: o.clock.now(), exitCode: res.exitCode, error: res.error });
     done(res);
   });

@@ -3,7 +3,7 @@
  * groups and instances, computes the bottom levels the scheduler ranks by, and the counters.
  * Used for a new run (rows just created) and for a resumed one (rows read from the store).
  */
-import { bottomLevels, topoOrder } from '../core/dag.js';
+import { bottomLevels, descendantSumsIfCheap, topoOrder } from '../core/dag.js';
 import { isSettled } from '../core/task-machine.js';
 import { workCores } from '../core/resources.js';
 import type { TaskSpec } from '../core/model.js';
@@ -13,6 +13,15 @@ import { LiveRun, LiveTask } from './live-run.js';
 
 /** Default estimate for ranking when a task declares none: 1 s. */
 const DEFAULT_ESTIMATE_MS = 1000;
+/**
+ * Largest run whose descendant facts are computed with bitsets when its DAG has joins (a forest of
+ * any size is linear: ~0.07 µs/task, 72 ms CPU for a 1M-task fan, 18 ms for a 250,000-deep chain).
+ * The bitsets cost O(n) per task: measured 5-6 µs/task at 1,024-2,048 tasks, 10-13 at 4,096
+ * (fork-join and ladder DAGs, once per run build; a micro-benchmark of descendantSumsIfCheap), against
+ * ~50 µs/task of engine CPU (bench/engine/diagnose.ts --store null). Larger DAGs with joins get
+ * no descendant facts (policies treat absence as unknown) rather than an over-count.
+ */
+const MAX_BITSET_TASKS = 2048;
 
 /** A task's share of its job's remaining work: estimate x cores, as the simulator counts it. */
 export function taskWorkMs(spec: TaskSpec): number {
@@ -24,6 +33,9 @@ export function buildRun(row: RunRow, taskRows: readonly TaskRow[]): LiveRun {
   const job: JobInfo = {
     id: row.id, namespace: row.namespace, arrivalAt: row.startedAt ?? row.createdAt, deadline: row.deadlineAt,
     remainingWorkMs: 0, running: 0, totalTasks: spec.tasks.length, doneTasks: 0,
+    // Counted from 0 when the run is loaded (a resumed run's earlier failures are not in its task
+    // rows); task-flow.ts increments it as the simulator does (simulator.ts #fail).
+    failedAttempts: 0,
   };
   const run = new LiveRun(row, job);
   const byId = new Map(taskRows.map((t) => [t.taskId, t]));
@@ -55,15 +67,26 @@ export function buildRun(row: RunRow, taskRows: readonly TaskRow[]): LiveRun {
   const order = topoOrder(dag);
   if (order.ok) {
     const levels = bottomLevels(dag, (i) => spec.tasks[i]!.estimateMs ?? DEFAULT_ESTIMATE_MS, order.order);
-    spec.tasks.forEach((ts, i) => (run.tasks.get(ts.id)!.bottomLevelMs = levels[i]!));
+    // Descendant facts, computed once per run: the spec DAG is static except foreach groups,
+    // which expand later. An unexpanded group counts as ONE task with its spec's work here (the
+    // simulator counts a stage's numTasks; the engine cannot know a foreach's length before its
+    // upstream outputs exist), and ancestors' sums are not revised after expansion.
+    const desc = descendantSumsIfCheap(dag, order.order, () => 1, (i) => taskWorkMs(spec.tasks[i]!), MAX_BITSET_TASKS);
+    spec.tasks.forEach((ts, i) => {
+      const t = run.tasks.get(ts.id)!;
+      t.bottomLevelMs = levels[i]!;
+      if (desc !== null) {
+        t.descendantTasks = desc.tasks[i]!;
+        t.descendantWorkMs = desc.workMs[i]!;
+      }
+    });
   }
   // foreach instances: rows whose spec_id names their group.
   for (const tr of taskRows) {
     if (tr.specId === null) continue;
     const group = run.tasks.get(tr.specId)!;
     const inst = new LiveTask(run, group.spec, tr);
-    inst.group = group;
-    inst.bottomLevelMs = group.bottomLevelMs;
+    inst.joinGroup(group);
     run.tasks.set(tr.taskId, inst);
   }
   // Instances of a group that has not expanded (yet, or again after a retry) wait to be reused

@@ -33,6 +33,13 @@ export class LiveTask {
   instances: LiveTask[] | null = null;
   /** Longest estimated path to the end of the run from here, including itself (ms). */
   bottomLevelMs = 0;
+  /**
+   * Tasks and estimated work (cpu x ms) of all strict descendants, each counted once, as the
+   * simulator defines them (core/dag.ts descendantSums); -1 when not computed (a large DAG with
+   * joins, build-run.ts). Fixed at build time: see build-run.ts for foreach groups.
+   */
+  descendantTasks = -1;
+  descendantWorkMs = -1;
   /** Set while queued in the scheduler. */
   sched: SchedTask | null = null;
   /** Set while an attempt runs: aborting it kills the attempt. */
@@ -48,6 +55,14 @@ export class LiveTask {
     this.run = run;
     this.spec = spec;
     this.row = row;
+  }
+
+  /** Makes this task an instance of `group`: its place in the DAG (bottom level, descendants) is the group's. */
+  joinGroup(group: LiveTask): void {
+    this.group = group;
+    this.bottomLevelMs = group.bottomLevelMs;
+    this.descendantTasks = group.descendantTasks;
+    this.descendantWorkMs = group.descendantWorkMs;
   }
 
   /** What one attempt takes: the declared resources plus one concurrency slot (shared per spec). */

@@ -153,6 +153,9 @@ export class TaskFlow {
       deadline,
       estimateMs: spec.estimateMs ?? this.estimates.estimate(task.signature, now),
       bottomLevelMs: task.bottomLevelMs,
+      // No estimateCv: RuntimeEstimates keeps only the mean (docs/learned-policy.md).
+      descendantTasks: task.descendantTasks < 0 ? undefined : task.descendantTasks,
+      descendantWorkMs: task.descendantWorkMs < 0 ? undefined : task.descendantWorkMs,
       pool: this.honourPools ? spec.pool ?? null : null,
       selector: this.honourPools ? spec.selector ?? null : null,
     };
@@ -247,6 +250,7 @@ export class TaskFlow {
         this.apply(task, { type: 'succeed' });
         break;
       case 'timed_out':
+        this.#failedAttempt(task);
         this.apply(task, { type: 'timeout', attempt, retries, u: this.rng.next() });
         break;
       case 'lost':
@@ -255,8 +259,14 @@ export class TaskFlow {
         this.makeReady(task);
         break;
       default:
+        this.#failedAttempt(task);
         this.apply(task, { type: 'fail', attempt, retries, u: this.rng.next(), error: res.error ?? res.outcome });
     }
+  }
+
+  /** A failed or timed-out attempt counts in its job's failedAttempts (simulator.ts #fail); a lost one does not, there either. */
+  #failedAttempt(task: LiveTask): void {
+    task.run.job.failedAttempts = (task.run.job.failedAttempts ?? 0) + 1;
   }
 
   /** All parents of `task` have settled: run it, skip it, or reject it. */
@@ -318,8 +328,7 @@ export class TaskFlow {
         run.tasks.set(id, inst);
         this.writes.newTask(row);
       }
-      inst.group = group;
-      inst.bottomLevelMs = group.bottomLevelMs;
+      inst.joinGroup(group);
       group.instances!.push(inst);
       run.unsettled++;
       run.job.remainingWorkMs += taskWorkMs(inst.spec);

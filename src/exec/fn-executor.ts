@@ -14,11 +14,15 @@
  * Hot path (the engine benchmark pushes 20,000 no-op fn tasks through at >50,000 tasks/s):
  * - a synchronous handler returning undefined costs one context object and one resolved promise:
  *   the result object is shared and frozen, no listener, no timer, no log;
- * - the handler gets the engine's own signal when there is no timeout (no AbortController);
+ * - no AbortController unless something reads `ctx.signal`: the engine hands a LazyAbort
+ *   (lazy-abort.ts) to `executeLazy`, the handler's `ctx.signal` is a getter over it, a timeout
+ *   gets a LazyAbort of its own and cancel/timeout are heard through `onAbort` hooks
+ *   (AbortController construction was ~4-5% of the engine's CPU on this benchmark);
  * - the log file is opened on the first `log()` call only, the redactor built only with secrets;
- * - an abort listener is added only while an asynchronous handler is pending.
+ * - an abort hook is added only while an asynchronous handler is pending.
  */
-import type { ExecRequest, ExecResult, Executor, FnContext, FnHandler } from './types.js';
+import type { AbortSource, ExecRequest, ExecResult, Executor, FnContext, FnHandler } from './types.js';
+import { LazyAbort, SignalSource } from './lazy-abort.js';
 import { BoundedLog } from './bounded-log.js';
 import { redactorFor, NO_REDACTION, type Redactor } from './redact.js';
 import { MAX_OUTPUT_BYTES } from './outputs.js';
@@ -46,21 +50,26 @@ class FnCall implements FnContext {
   readonly attempt: number;
   readonly args: unknown;
   readonly inputs: Readonly<Record<string, unknown>>;
-  readonly signal: AbortSignal;
+  readonly #abort: AbortSource;
   readonly #req: ExecRequest;
   #redactor: Redactor | null = null;
   #log: BoundedLog | null = null;
   #boundLog: ((line: string) => void) | null = null;
   #settled = false;
 
-  constructor(req: ExecRequest, args: unknown, signal: AbortSignal) {
+  constructor(req: ExecRequest, args: unknown, abort: AbortSource) {
     this.runId = req.runId;
     this.taskId = req.taskId;
     this.attempt = req.attempt;
     this.args = args;
     this.inputs = req.inputs;
-    this.signal = signal;
+    this.#abort = abort;
     this.#req = req;
+  }
+
+  /** Made on first read only (a LazyAbort's signal); already aborted when read after a cancel. */
+  get signal(): AbortSignal {
+    return this.#abort.signal;
   }
 
   /** A getter so that `const { log } = ctx` works; the bound function is made on first use only. */
@@ -103,30 +112,34 @@ export class FnExecutor implements Executor {
   }
 
   execute(req: ExecRequest, signal: AbortSignal): Promise<ExecResult> {
+    return this.executeLazy(req, new SignalSource(signal));
+  }
+
+  executeLazy(req: ExecRequest, abort: AbortSource): Promise<ExecResult> {
     const action = req.action;
     if (action.kind !== 'fn') return Promise.resolve(failed(`the fn executor cannot run '${action.kind}' actions`));
-    if (signal.aborted) return Promise.resolve(CANCELLED_BEFORE_START);
+    if (abort.aborted) return Promise.resolve(CANCELLED_BEFORE_START);
     const handler = this.#functions.get(action.fn);
     if (handler === undefined) return Promise.resolve(failed(`function '${action.fn}' is not registered (FN_NOT_REGISTERED)`));
-    if (req.timeoutMs === null) return this.#call(handler, new FnCall(req, action.args, signal), signal, null);
+    if (req.timeoutMs === null) return this.#call(handler, new FnCall(req, action.args, abort), abort, null);
 
-    // With a timeout the handler gets a signal of its own that either cause aborts.
-    const ac = new AbortController();
-    const onCancel = (): void => ac.abort(signal.reason);
-    signal.addEventListener('abort', onCancel, { once: true });
-    const timer = setTimeout(() => ac.abort(new Error(`timed out after ${req.timeoutMs} ms`)), req.timeoutMs);
-    const done = this.#call(handler, new FnCall(req, action.args, ac.signal), ac.signal, () => (signal.aborted ? cancelled() : timedOut(req.timeoutMs!)));
+    // With a timeout the handler gets an abort of its own that either cause aborts.
+    const own = new LazyAbort();
+    const onCancel = (): void => own.abort(abort.reason);
+    abort.onAbort(onCancel);
+    const timer = setTimeout(() => own.abort(new Error(`timed out after ${req.timeoutMs} ms`)), req.timeoutMs);
+    const done = this.#call(handler, new FnCall(req, action.args, own), own, () => (abort.aborted ? cancelled() : timedOut(req.timeoutMs!)));
     return done.finally(() => {
       clearTimeout(timer);
-      signal.removeEventListener('abort', onCancel);
+      abort.offAbort(onCancel);
     });
   }
 
   /**
-   * Calls the handler. `stopped` names the outcome when `signal` aborts (null: it is the engine's
-   * signal, so the outcome is cancelled).
+   * Calls the handler. `stopped` names the outcome when `abort` aborts (null: it is the engine's
+   * abort, so the outcome is cancelled).
    */
-  #call(handler: FnHandler, call: FnCall, signal: AbortSignal, stopped: (() => ExecResult) | null): Promise<ExecResult> {
+  #call(handler: FnHandler, call: FnCall, abort: AbortSource, stopped: (() => ExecResult) | null): Promise<ExecResult> {
     let value: unknown;
     try {
       value = handler(call);
@@ -134,18 +147,18 @@ export class FnExecutor implements Executor {
       return Promise.resolve(call.settle(failed(call.redactor.text(messageOf(err)))));
     }
     if (!isThenable(value)) return Promise.resolve(call.settle(resultOf(value, call.redactor)));
-    if (signal.aborted) return Promise.resolve(call.settle(stopped === null ? cancelled() : stopped()));
+    if (abort.aborted) return Promise.resolve(call.settle(stopped === null ? cancelled() : stopped()));
 
     return new Promise<ExecResult>((resolve) => {
       let open = true;
       const finish = (r: ExecResult): void => {
         if (!open) return;
         open = false;
-        signal.removeEventListener('abort', onAbort);
+        abort.offAbort(onAbort);
         resolve(call.settle(r));
       };
       const onAbort = (): void => finish(stopped === null ? cancelled() : stopped());
-      signal.addEventListener('abort', onAbort);
+      abort.onAbort(onAbort);
       value.then(
         (v) => finish(resultOf(v, call.redactor)),
         (err: unknown) => finish(failed(call.redactor.text(messageOf(err)))),

@@ -72,6 +72,24 @@ export interface ExecResult {
 export interface Executor {
   readonly kind: Action['kind'];
   execute(req: ExecRequest, signal: AbortSignal): Promise<ExecResult>;
+  /**
+   * Optional: `execute` with the abort as a source whose signal is made only if read
+   * (lazy-abort.ts). The engine calls this when present, so an attempt that is never cancelled
+   * and whose handler never reads `ctx.signal` builds no AbortController (the fn executor).
+   */
+  executeLazy?(req: ExecRequest, abort: AbortSource): Promise<ExecResult>;
+}
+
+/**
+ * Where an executor hears about a cancel without necessarily making an AbortSignal:
+ * `signal` is made on first read; `onAbort` runs `fn` once on abort (at once if already aborted).
+ */
+export interface AbortSource {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  readonly signal: AbortSignal;
+  onAbort(fn: () => void): void;
+  offAbort(fn: () => void): void;
 }
 
 /** A function task handler, registered by name (`fn:` in the spec, `registerFunction` in the SDK). */
