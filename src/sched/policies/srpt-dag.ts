@@ -16,80 +16,18 @@
  * runs over 2,048 tasks whose DAG has shared descendants (the exact count would be too costly).
  * Settings: `dagWeight` (default 0.3, as the learned policy's teacher, teacher.ts).
  */
-import type { WaitReason } from '../../core/wait-reason.js';
-import { GroupedQueues, type Group } from '../grouped-queues.js';
-import { numberSetting, type Policy, type PolicyFactory } from '../policy.js';
-import type { SchedTask } from '../types.js';
+import { numberSetting, type PolicyFactory } from '../policy.js';
+import type { JobInfo, SchedTask } from '../types.js';
+import { JobQueuesPolicy } from './weighted-fair.js';
 
-export const srptDag: PolicyFactory = (settings) => new SrptDagPolicy(numberSetting(settings, 'dagWeight', 0.3));
-
-class SrptDagPolicy implements Policy {
-  readonly name = 'srpt-dag';
-  readonly #groups = new GroupedQueues((t, k) => ((k.a = -(t.descendantWorkMs ?? 0)), (k.b = -t.bottomLevelMs)));
-  readonly #running = new Map<string, number>();
-
-  constructor(readonly weight: number) {}
-
-  get size(): number {
-    return this.#groups.size;
-  }
-
-  queueOf(t: SchedTask): string {
-    return t.job.id;
-  }
-
-  /** The job's key from its current head task (any waiting task of the job when none is given). */
-  #score(g: Group | undefined, fallback: SchedTask): number {
-    const head = g?.q.peek() ?? fallback;
-    const rem = Math.max(0, head.job.remainingWorkMs);
+export const srptDag: PolicyFactory = (settings) => {
+  const weight = numberSetting(settings, 'dagWeight', 0.3);
+  const score = (_running: number, job: JobInfo, head: SchedTask): number => {
+    const rem = Math.max(0, job.remainingWorkMs);
     const share = rem > 0 ? Math.min(1, (head.descendantWorkMs ?? 0) / rem) : 0;
-    return Math.log1p(rem / 1000) - this.weight * share;
-  }
-
-  enqueue(t: SchedTask): void {
-    const g = this.#groups.enqueue(t, t.job.id, this.#score(undefined, t), t.job.arrivalAt);
-    this.#groups.rescore(g, this.#score(g, t));
-  }
-
-  remove(key: string): void {
-    this.#groups.remove(key);
-  }
-
-  beginRound(): void {}
-
-  next(): SchedTask | undefined {
-    return this.#groups.next();
-  }
-
-  placed(t: SchedTask): void {
-    this.#groups.placed(t);
-  }
-
-  blockQueue(q: string): void {
-    this.#groups.block(q);
-  }
-
-  endRound(): void {
-    this.#groups.endRound();
-  }
-
-  heads(): SchedTask[] {
-    return this.#groups.heads();
-  }
-
-  allocated(t: SchedTask, sign: 1 | -1): void {
-    const id = t.job.id;
-    const n = (this.#running.get(id) ?? 0) + sign;
-    if (n > 0) this.#running.set(id, n);
-    else this.#running.delete(id);
-    const g = this.#groups.group(id);
-    if (g) this.#groups.rescore(g, this.#score(g, t));
-    if (n <= 0 && (!g || g.q.size === 0)) this.#groups.forget(id);
-  }
-
-  explain(t: SchedTask): WaitReason | null {
-    const g = this.#groups.group(t.job.id);
-    if (!g) return null;
-    return { kind: 'share', queue: t.job.id, detail: `job key ${g.score.toFixed(3)}: ln(1 + remaining cpu-s) minus ${this.weight} x the share of its work that waits on its next stage` };
-  }
-}
+    return Math.log1p(rem / 1000) - weight * share;
+  };
+  return new JobQueuesPolicy('srpt-dag', score,
+    (_running, key) => `job key ${key.toFixed(3)}: ln(1 + remaining cpu-s) minus ${weight} x the share of its work that waits on its next stage`,
+    (t, k) => ((k.a = -(t.descendantWorkMs ?? 0)), (k.b = -t.bottomLevelMs)));
+};

@@ -15,6 +15,7 @@ import type { WaitReason } from '../../core/wait-reason.js';
 import { GroupedQueues, type Group } from '../grouped-queues.js';
 import { numberSetting, type Policy, type PolicyFactory } from '../policy.js';
 import type { JobInfo, SchedTask } from '../types.js';
+import type { KeyFn } from '../ordered-queue.js';
 import type { EntryOps } from '../entry-policy.js';
 
 export const weightedFair: PolicyFactory = (settings) => {
@@ -23,24 +24,31 @@ export const weightedFair: PolicyFactory = (settings) => {
     (running, score) => `job holds ${running} tasks, ${score.toExponential(2)} per unit of remaining work^${alpha}`);
 };
 
-/** How a job ranks (lowest first), from the tasks it holds now and its facts. */
-export type JobScore = (running: number, job: JobInfo) => number;
+/**
+ * How a job ranks (lowest first), from the tasks it holds now, its facts and its head task (the
+ * one its queue offers next; the task being enqueued when the queue is empty).
+ */
+export type JobScore = (running: number, job: JobInfo, head: SchedTask) => number;
+
+/** Inside a job: the longest remaining path first, then FIFO. */
+const LONGEST_PATH_FIRST: KeyFn = (t, k) => ((k.a = -t.bottomLevelMs), (k.b = 0));
 
 /**
- * Waiting tasks in one queue per job, the job with the lowest score first (weighted-fair, srpt);
- * inside a job the longest remaining path first, then FIFO; ties between jobs by arrival.
+ * Waiting tasks in one queue per job, the job with the lowest score first (weighted-fair, srpt,
+ * srpt-dag); inside a job by `inJob` (default the longest remaining path), then FIFO; ties
+ * between jobs by arrival.
  */
 export class JobQueuesPolicy implements Policy {
-  readonly #groups = new GroupedQueues((t, k) => ((k.a = -t.bottomLevelMs), (k.b = 0)));
+  readonly #groups: GroupedQueues;
   /** Tasks placed per job, counted here (not JobInfo.running, which the driver updates later). */
   readonly #running = new Map<string, number>();
   /** The entry protocol (entry-policy.ts): the same queues, keyed by the Scheduler's records. */
   readonly entryOps: EntryOps = {
     plain: JobQueuesPolicy.prototype,
     enqueue: (e) => {
-      const job = e.task.job;
-      const g = this.#groups.enqueueEntry(e, job.id, this.#score(job), job.arrivalAt);
-      this.#groups.rescore(g, this.#score(job));
+      const t = e.task;
+      const g = this.#groups.enqueueEntry(e, t.job.id, this.#score(undefined, t), t.job.arrivalAt);
+      this.#groups.rescore(g, this.#score(g, t));
     },
     remove: (e) => this.#groups.removeEntry(e),
     next: () => this.#groups.nextEntry(),
@@ -51,7 +59,10 @@ export class JobQueuesPolicy implements Policy {
     readonly name: string,
     readonly score: JobScore,
     readonly describe: (running: number, score: number) => string,
-  ) {}
+    inJob: KeyFn = LONGEST_PATH_FIRST,
+  ) {
+    this.#groups = new GroupedQueues(inJob);
+  }
 
   get size(): number {
     return this.#groups.size;
@@ -61,13 +72,14 @@ export class JobQueuesPolicy implements Policy {
     return t.job.id;
   }
 
-  #score(job: JobInfo): number {
-    return this.score(this.#running.get(job.id) ?? 0, job);
+  /** The job's score from its group's head (`t` when the group is empty or absent). */
+  #score(g: Group | undefined, t: SchedTask): number {
+    return this.score(this.#running.get(t.job.id) ?? 0, t.job, g?.q.peek() ?? t);
   }
 
   enqueue(t: SchedTask): void {
-    const g = this.#groups.enqueue(t, t.job.id, this.#score(t.job), t.job.arrivalAt);
-    this.#groups.rescore(g, this.#score(t.job));
+    const g = this.#groups.enqueue(t, t.job.id, this.#score(undefined, t), t.job.arrivalAt);
+    this.#groups.rescore(g, this.#score(g, t));
   }
 
   remove(key: string): void {
@@ -102,7 +114,7 @@ export class JobQueuesPolicy implements Policy {
     if (n > 0) this.#running.set(id, n);
     else this.#running.delete(id);
     const g: Group | undefined = this.#groups.group(id);
-    if (g) this.#groups.rescore(g, this.#score(t.job));
+    if (g) this.#groups.rescore(g, this.#score(g, t));
     if (n <= 0 && (!g || g.q.size === 0)) this.#groups.forget(id);
   }
 
