@@ -175,24 +175,33 @@ async function bullmq(redis: RedisHandle): Promise<Measure> {
         await queue.addBulk(jobs);
       }
     };
-    const warm = Math.max(100, N / 10);
-    await add(warm, false);
-    await waitCompleted(procs, warm);
-    const base = procs.reduce((s, p) => s + p.completed, 0);
-    const t0 = performance.now();
-    await add(N, false);
-    await waitCompleted(procs, base + N);
-    const ms = performance.now() - t0;
-    for (const p of procs) p.lat.length = 0;
-    const n = await paced((k) => add(k, true));
-    await waitCompleted(procs, base + N + n);
-    await sleep(50);
-    const lat = procs.flatMap((p) => p.lat);
-    return { tps: (N / ms) * 1000, p50: pct(lat, 50), p99: pct(lat, 99) };
+    return await measurePeer(procs, add);
   } finally {
     await stopProcs(procs);
     await queue.close();
   }
+}
+
+/**
+ * The peers' protocol, the same for both: an untimed warm-up at 1/10 size, N timed jobs added in
+ * bulk, then the paced latency probe. `add(n, timed)` enqueues n no-op jobs (timed: with the
+ * submit time in the payload).
+ */
+async function measurePeer(procs: Proc[], add: (n: number, timed: boolean) => Promise<void>): Promise<Measure> {
+  const warm = Math.max(100, N / 10);
+  await add(warm, false);
+  await waitCompleted(procs, warm);
+  const base = procs.reduce((s, p) => s + p.completed, 0);
+  const t0 = performance.now();
+  await add(N, false);
+  await waitCompleted(procs, base + N);
+  const ms = performance.now() - t0;
+  for (const p of procs) p.lat.length = 0;
+  const n = await paced((k) => add(k, true));
+  await waitCompleted(procs, base + N + n);
+  await sleep(50);
+  const lat = procs.flatMap((p) => p.lat);
+  return { tps: (N / ms) * 1000, p50: pct(lat, 50), p99: pct(lat, 99) };
 }
 
 async function graphile(pg: PgServer): Promise<Measure> {
@@ -209,20 +218,7 @@ async function graphile(pg: PgServer): Promise<Measure> {
         await utils.addJobs(jobs);
       }
     };
-    const warm = Math.max(100, N / 10);
-    await add(warm, false);
-    await waitCompleted(procs, warm);
-    const base = procs.reduce((s, p) => s + p.completed, 0);
-    const t0 = performance.now();
-    await add(N, false);
-    await waitCompleted(procs, base + N);
-    const ms = performance.now() - t0;
-    for (const p of procs) p.lat.length = 0;
-    const n = await paced((k) => add(k, true));
-    await waitCompleted(procs, base + N + n);
-    await sleep(50);
-    const lat = procs.flatMap((p) => p.lat);
-    return { tps: (N / ms) * 1000, p50: pct(lat, 50), p99: pct(lat, 99) };
+    return await measurePeer(procs, add);
   } finally {
     await stopProcs(procs);
     await utils.release();
