@@ -7,7 +7,8 @@
  * `<name>.prev.json`); if the engine is serving `learned` from that model file, the policy is
  * reconfigured to load it (a fresh guard: its counters and regret switch restart with the new
  * model). Each outcome is a log line; a promotion is also a `tuning` decision (tuner `policy`,
- * action `promote`). Failures are logged and counted, never thrown into the engine.
+ * action `promote`). Failures are logged and counted, never thrown into the engine (the timer,
+ * busy guard and error path are periodic-task.ts's).
  */
 import { resolve } from 'node:path';
 import { KairosError } from '../core/errors.js';
@@ -16,6 +17,7 @@ import { learnedModelPath, paramsDigest, promoteModel, type FinetuneOptions } fr
 import { runFinetuneJobInThread, type FinetuneJob, type FinetuneJobResult } from '../learn/rl/finetune-thread.js';
 import type { Engine } from './engine.js';
 import { loadHistoryTrace } from './history-trace.js';
+import { PeriodicTask } from './periodic-task.js';
 
 export interface FinetuneScheduleOptions extends Pick<FinetuneOptions, 'iterations' | 'imitation' | 'seed' | 'holdout' | 'minGain' | 'episodeRuns' | 'minRuns'> {
   /** How often: ms or a duration. Default '24h'. */
@@ -45,6 +47,13 @@ export interface FinetuneOutcome {
   readonly reason: string;
 }
 
+/** The last promotion or refusal as GET /tuning shows it (learned.finetune). */
+export interface FinetuneEvent {
+  readonly at: number;
+  readonly runs: number;
+  readonly reason: string;
+}
+
 function ms(field: string, v: number | string | undefined, dflt: number): number {
   if (v === undefined) return dflt;
   const d = typeof v === 'number' ? { ok: true as const, value: v } : parseDuration(v);
@@ -60,9 +69,12 @@ export class FinetuneSchedule {
   readonly #isLeader: () => boolean;
   readonly #log: (line: string) => void;
   readonly #run: (job: FinetuneJob) => Promise<FinetuneJobResult>;
-  #timer: NodeJS.Timeout | null = null;
-  #busy = false;
+  readonly #task: PeriodicTask<FinetuneOutcome | null>;
   #last: FinetuneOutcome | null = null;
+  #lastPromotion: FinetuneEvent | null = null;
+  /** The last candidate the held-out replay refused (or a history too small to train on). */
+  #lastRefusal: FinetuneEvent | null = null;
+  #lastError: { readonly at: number; readonly message: string } | null = null;
   #attempts = 0;
   #promotions = 0;
   #errors = 0;
@@ -75,35 +87,34 @@ export class FinetuneSchedule {
     this.#isLeader = deps.isLeader ?? (() => true);
     this.#log = deps.log ?? ((l) => process.stderr.write(l + '\n'));
     this.#run = deps.run ?? runFinetuneJobInThread;
+    this.#task = new PeriodicTask({
+      everyMs: this.everyMs,
+      body: () => this.#runOnce(),
+      onError: (err) => {
+        this.#errors++;
+        this.#lastError = { at: engine.options.clock.now(), message: err.message };
+        this.#log(`kairos: scheduled fine-tuning failed (model unchanged): ${err.message}`);
+      },
+      now: () => engine.options.clock.now(),
+    });
   }
 
   start(): this {
-    this.#timer ??= setInterval(() => void this.runOnce(), this.everyMs);
-    this.#timer.unref();
+    this.#task.start();
     return this;
   }
 
   stop(): void {
-    if (this.#timer !== null) clearInterval(this.#timer);
-    this.#timer = null;
+    this.#task.stop();
   }
 
-  /** One fine-tuning now (null when one is running or this server is not the leader). Never rejects. */
-  async runOnce(): Promise<FinetuneOutcome | null> {
-    if (this.#busy || !this.#isLeader()) return null;
-    this.#busy = true;
-    try {
-      return await this.#runOnce();
-    } catch (err) {
-      this.#errors++;
-      this.#log(`kairos: scheduled fine-tuning failed (model unchanged): ${(err as Error).message}`);
-      return null;
-    } finally {
-      this.#busy = false;
-    }
+  /** One fine-tuning now (null when one is running, this server is not the leader, or it failed: logged, counted). Never rejects. */
+  runOnce(): Promise<FinetuneOutcome | null> {
+    return this.#task.run();
   }
 
-  async #runOnce(): Promise<FinetuneOutcome> {
+  async #runOnce(): Promise<FinetuneOutcome | null> {
+    if (!this.#isLeader()) return null;
     const e = this.engine;
     const now = e.options.clock.now();
     this.#attempts++;
@@ -119,6 +130,9 @@ export class FinetuneSchedule {
     }
     const reason = `fine-tuning on ${trace.runs.length} runs of the last ${Math.round(this.sinceMs / 60_000)} min: ${result.reason}${reloaded ? '; the live learned policy now uses it' : ''}`;
     this.#log(`kairos: ${reason}`);
+    const event: FinetuneEvent = { at: now, runs: trace.runs.length, reason };
+    if (result.promote) this.#lastPromotion = event;
+    else this.#lastRefusal = event;
     return (this.#last = { at: now, runs: trace.runs.length, promoted: result.promote, reloaded, reason });
   }
 
@@ -134,8 +148,24 @@ export class FinetuneSchedule {
     return true;
   }
 
+  /** The state GET /tuning shows (learned.finetune). */
   state(): Record<string, unknown> {
     const l = this.#last;
-    return { enabled: true, everyMs: this.everyMs, sinceMs: this.sinceMs, model: this.modelPath, attempts: this.#attempts, promotions: this.#promotions, errors: this.#errors, lastAt: l?.at ?? null, lastReason: l?.reason ?? null };
+    return {
+      enabled: true,
+      everyMs: this.everyMs,
+      sinceMs: this.sinceMs,
+      model: this.modelPath,
+      attempts: this.#attempts,
+      promotions: this.#promotions,
+      errors: this.#errors,
+      lastAt: l?.at ?? null,
+      lastReason: l?.reason ?? null,
+      lastPromotion: this.#lastPromotion,
+      lastRefusal: this.#lastRefusal,
+      lastError: this.#lastError,
+      running: this.#task.running,
+      nextAt: this.#task.nextAt,
+    };
   }
 }

@@ -30,6 +30,10 @@ import type { SchedulerConfig } from '../sched/types.js';
 import type { Engine } from './engine.js';
 import { loadHistoryTrace } from './history-trace.js';
 import { learnedFallbackOf, learnedGuardsOf } from './learned-guards.js';
+import { PeriodicTask } from './periodic-task.js';
+
+/** Evaluations kept for GET /tuning (`recent`): at the default 5 min, the last 100 min. */
+const RECENT = 20;
 
 export interface LearnedRegretOptions extends Omit<RegretGuardOptions, 'minDwellMs'> {
   /** How often to evaluate: ms or a duration. Default '5m'. */
@@ -64,6 +68,21 @@ export interface RegretEvaluation {
   readonly reason: string;
 }
 
+/** One judged window as GET /tuning shows it (learned.regret.recent). */
+export interface RegretWindowView {
+  readonly at: number;
+  readonly runs: number;
+  /** learned avg JCT / fallback avg JCT − 1 (null when not replayed: too few runs). */
+  readonly jctRegret: number | null;
+  /** (learned − fallback deadline misses) / runs with a deadline (0 without deadlines; acted on only with `missMargin`). */
+  readonly missRegret: number | null;
+  readonly learnedAvgJctMs: number | null;
+  readonly fallbackAvgJctMs: number | null;
+  /** fallback | return | hold. */
+  readonly action: string;
+  readonly reason: string;
+}
+
 /** The replays in this thread, one macrotask each (embedded use, tests). */
 export async function inlineReplay(trace: HistoryTrace, configs: readonly SchedulerConfig[]): Promise<ReplayScore[]> {
   const out: ReplayScore[] = [];
@@ -95,9 +114,11 @@ export class LearnedRegret {
   #guard: RegretGuard;
   /** The RegretHold the guard's state belongs to: a reconfigured policy brings a new one. */
   #hold: RegretHold | null = null;
-  #timer: NodeJS.Timeout | null = null;
-  #busy = false;
+  readonly #task: PeriodicTask<RegretEvaluation | null>;
   #last: RegretEvaluation | null = null;
+  /** The last RECENT judged windows, oldest first. */
+  readonly #recent: RegretWindowView[] = [];
+  #lastSwitch: { readonly at: number; readonly action: string; readonly reason: string } | null = null;
   #evaluations = 0;
   #errors = 0;
   #switches = 0;
@@ -119,33 +140,30 @@ export class LearnedRegret {
     this.#replay = deps.replay ?? ((trace, configs) => replayInThread(trace, configs));
     this.#isLeader = deps.isLeader ?? (() => true);
     this.#log = deps.log ?? ((l) => process.stderr.write(l + '\n'));
+    this.#task = new PeriodicTask({
+      everyMs: this.everyMs,
+      body: () => this.#evaluate(),
+      onError: (err) => {
+        this.#errors++;
+        this.#log(`kairos: learned policy regret check failed (the side in force is kept): ${err.message}`);
+      },
+      now: () => engine.options.clock.now(),
+    });
   }
 
   /** Evaluates every `everyMs` (the timer does not keep the process alive). */
   start(): this {
-    this.#timer ??= setInterval(() => void this.evaluate(), this.everyMs);
-    this.#timer.unref();
+    this.#task.start();
     return this;
   }
 
   stop(): void {
-    if (this.#timer !== null) clearInterval(this.#timer);
-    this.#timer = null;
+    this.#task.stop();
   }
 
-  /** One evaluation now (null when one is already running). Never rejects. */
-  async evaluate(): Promise<RegretEvaluation | null> {
-    if (this.#busy) return null;
-    this.#busy = true;
-    try {
-      return await this.#evaluate();
-    } catch (err) {
-      this.#errors++;
-      this.#log(`kairos: learned policy regret check failed (the side in force is kept): ${(err as Error).message}`);
-      return null;
-    } finally {
-      this.#busy = false;
-    }
+  /** One evaluation now (null when one is already running or it failed: logged, counted). Never rejects. */
+  evaluate(): Promise<RegretEvaluation | null> {
+    return this.#task.run();
   }
 
   async #evaluate(): Promise<RegretEvaluation | null> {
@@ -163,8 +181,11 @@ export class LearnedRegret {
     }
     this.#evaluations++;
     const trace = await loadHistoryTrace(e.options.store, { fromMs: now - this.windowMs, toMs: now + 1, capacity: e.options.capacity, concurrency: e.concurrency, maxRuns: this.maxRuns });
-    const done = (d: RegretDecision, extra: Partial<RegretEvaluation> = {}): RegretEvaluation =>
-      (this.#last = { at: now, runs: trace.runs.length, decision: d, learnedAvgJctMs: null, fallbackAvgJctMs: null, replayMs: null, reason: d.reason, ...extra });
+    const done = (d: RegretDecision, extra: Partial<RegretEvaluation> = {}): RegretEvaluation => {
+      const ev: RegretEvaluation = { at: now, runs: trace.runs.length, decision: d, learnedAvgJctMs: null, fallbackAvgJctMs: null, replayMs: null, reason: d.reason, ...extra };
+      this.#remember(ev, d);
+      return (this.#last = ev);
+    };
     if (trace.runs.length < this.minRuns) return done(this.#guard.noEvidence(now, `${trace.runs.length} finished runs in the last ${fmtMs(this.windowMs)} < ${this.minRuns}`));
 
     // The replay's copies: no live switch, counters, timer or log line (a spread drops the hidden
@@ -186,12 +207,30 @@ export class LearnedRegret {
       hold.engaged = d.action === 'fallback';
       hold.detail = reason;
       this.#switches++;
+      this.#lastSwitch = { at: now, action: d.action, reason };
       e.emit('tuning', { at: now, tuner: 'policy', action: d.action, from: d.action === 'fallback' ? 'learned' : fallbackCfg.policy, to: d.action === 'fallback' ? fallbackCfg.policy : 'learned', reason });
       this.#log(`kairos: learned policy ${d.action === 'fallback' ? `falls back to ${fallbackCfg.policy}` : 'returns'} (${reason})`);
     }
     return done(d, { reason, learnedAvgJctMs: l.avgJctMs, fallbackAvgJctMs: f.avgJctMs, replayMs });
   }
 
+  #remember(ev: RegretEvaluation, d: RegretDecision): void {
+    const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
+    const replayed = ev.learnedAvgJctMs !== null;
+    this.#recent.push({
+      at: ev.at,
+      runs: ev.runs,
+      jctRegret: replayed ? finite(d.jctRegret) : null,
+      missRegret: replayed ? finite(d.missRegret) : null,
+      learnedAvgJctMs: ev.learnedAvgJctMs,
+      fallbackAvgJctMs: ev.fallbackAvgJctMs,
+      action: d.action,
+      reason: ev.reason,
+    });
+    if (this.#recent.length > RECENT) this.#recent.shift();
+  }
+
+  /** The state GET /tuning shows (learned.regret). */
   state(): Record<string, unknown> {
     const l = this.#last;
     const g = learnedGuardsOf(this.engine.scheduler.config);
@@ -199,6 +238,8 @@ export class LearnedRegret {
       enabled: true,
       everyMs: this.everyMs,
       windowMs: this.windowMs,
+      minRuns: this.minRuns,
+      maxRuns: this.maxRuns,
       margin: this.#guard.margin,
       returnMargin: this.#guard.returnMargin,
       missMargin: this.#guard.missMargin,
@@ -212,6 +253,10 @@ export class LearnedRegret {
       lastReason: l?.reason ?? null,
       lastJctRegret: l?.decision && Number.isFinite(l.decision.jctRegret) ? l.decision.jctRegret : null,
       lastReplayMs: l?.replayMs ?? null,
+      lastSwitch: this.#lastSwitch,
+      recent: [...this.#recent],
+      running: this.#task.running,
+      nextAt: this.#task.nextAt,
       guard: g?.stats ?? null,
     };
   }

@@ -12,6 +12,8 @@
  *
  * Cost: a replay runs in this process's event loop (synchronously): ~1 ms per few hundred tasks
  * per candidate on the machine of docs/self-tuning.md; `maxRuns` (default 2,000) bounds it.
+ * The timer, busy guard and error path are periodic-task.ts's: a failed evaluation is an engine
+ * `error` event, never a rejection.
  */
 import { KairosError } from '../core/errors.js';
 import { parseDuration } from '../core/units.js';
@@ -20,6 +22,7 @@ import { buildCandidates } from '../learn/whatif-candidates.js';
 import { objectiveValue, whatIf, type WhatIfObjective, type WhatIfReport } from '../learn/whatif.js';
 import type { Engine } from './engine.js';
 import { loadHistoryTrace } from './history-trace.js';
+import { PeriodicTask } from './periodic-task.js';
 
 export interface WhatIfAutoOptions {
   /** How often to evaluate: ms or a duration. Default '10m'. */
@@ -78,8 +81,7 @@ export class WhatIfAuto {
   readonly maxRuns: number;
   readonly maxCalibrationError: number;
   readonly switcher: PolicySwitcher;
-  #timer: NodeJS.Timeout | null = null;
-  #busy = false;
+  readonly #task: PeriodicTask<Evaluation>;
   #last: Evaluation | null = null;
   #lastReport: WhatIfReport | null = null;
   #lastReportPolicy = '';
@@ -106,67 +108,65 @@ export class WhatIfAuto {
     });
     // Checks the candidate list now, not at the first evaluation.
     buildCandidates(engine.scheduler.config, this.policies);
+    this.#task = new PeriodicTask({ everyMs: this.everyMs, body: () => this.#evaluate(), onError: (err) => engine.emit('error', err), now: () => engine.options.clock.now() });
     engine.selfTuning.policy = this;
   }
 
   /** Evaluates every `everyMs` (the timer does not keep the process alive). */
   start(): this {
-    this.#timer ??= setInterval(() => {
-      void this.evaluate().catch((err) => this.engine.emit('error', err));
-    }, this.everyMs);
-    this.#timer.unref();
+    this.#task.start();
     return this;
   }
 
   stop(): void {
-    if (this.#timer !== null) clearInterval(this.#timer);
-    this.#timer = null;
+    this.#task.stop();
   }
 
-  /** One evaluation now; switches the engine's policy when the switcher says so. */
-  async evaluate(): Promise<Evaluation | null> {
-    if (this.#busy) return null;
-    this.#busy = true;
-    try {
-      const e = this.engine;
-      const now = e.options.clock.now();
-      const config = e.scheduler.config;
-      // Only history recorded under the policy in force calibrates the twin: after a switch (ours,
-      // or one noticed since the last evaluation, e.g. PUT /scheduling/policy) the window restarts.
-      const key = JSON.stringify(config);
-      if (this.#configKey !== null && key !== this.#configKey) this.#policySince = now;
-      this.#configKey = key;
-      const fromMs = Math.max(now - this.sinceMs, this.#policySince);
-      const trace = await loadHistoryTrace(e.options.store, { fromMs, toMs: now + 1, capacity: e.options.capacity, concurrency: e.concurrency, maxRuns: this.maxRuns });
-      const cands = buildCandidates(config, this.policies);
-      this.#evaluations++;
-      const done = (reason: string, scores: Record<string, number> = {}, calibrationError = NaN, decision: SwitchDecision | null = null): Evaluation =>
-        (this.#last = { at: now, runs: trace.runs.length, current: config.policy, scores, calibrationError, decision, reason });
-      const window = fromMs > now - this.sinceMs ? `since ${config.policy} took effect ${fmtMs(now - fromMs)} ago` : `in the last ${fmtMs(this.sinceMs)}`;
-      if (trace.runs.length < this.minRuns) return done(`${trace.runs.length} finished runs ${window} < ${this.minRuns}: hold`);
-      const report = whatIf(trace, { current: cands.current, alternatives: cands.alternatives });
-      this.#lastReport = report;
-      this.#lastReportPolicy = config.policy;
-      const scores: Record<string, number> = {};
-      for (const r of report.rows) scores[r.current ? config.policy : r.label] = objectiveValue(r.metrics, this.objective);
-      const err = report.calibration.avgJctError;
-      if (!(Math.abs(err) <= this.maxCalibrationError)) {
-        return done(`the replay of ${config.policy} misses the recorded avg JCT by ${(err * 100).toFixed(0)}% (> ${(this.maxCalibrationError * 100).toFixed(0)}%): the twin is not trusted: hold`, scores, err);
-      }
-      const d = this.switcher.observe({ atMs: now, current: config.policy, scores: Object.entries(scores).map(([label, value]) => ({ label, value })) });
-      const reason = `${this.objective} over ${trace.runs.length} runs ${window}: ${d.reason}`;
-      if (d.switch) {
-        const winner = cands.alternatives.find((c) => c.label === d.to)!;
-        e.configureScheduler(winner.config);
-        this.#switches++;
-        this.#policySince = now;
-        this.#configKey = JSON.stringify(e.scheduler.config);
-        e.emit('tuning', { at: now, tuner: 'policy', action: 'switch', from: config.policy, to: d.to, reason });
-      }
-      return done(reason, scores, err, d);
-    } finally {
-      this.#busy = false;
+  /**
+   * One evaluation now; switches the engine's policy when the switcher says so. Null when one is
+   * already running, or when it failed (the error is an engine `error` event).
+   */
+  evaluate(): Promise<Evaluation | null> {
+    return this.#task.run();
+  }
+
+  async #evaluate(): Promise<Evaluation> {
+    const e = this.engine;
+    const now = e.options.clock.now();
+    const config = e.scheduler.config;
+    // Only history recorded under the policy in force calibrates the twin: after a switch (ours,
+    // or one noticed since the last evaluation, e.g. PUT /scheduling/policy) the window restarts.
+    const key = JSON.stringify(config);
+    if (this.#configKey !== null && key !== this.#configKey) this.#policySince = now;
+    this.#configKey = key;
+    const fromMs = Math.max(now - this.sinceMs, this.#policySince);
+    const trace = await loadHistoryTrace(e.options.store, { fromMs, toMs: now + 1, capacity: e.options.capacity, concurrency: e.concurrency, maxRuns: this.maxRuns });
+    const cands = buildCandidates(config, this.policies);
+    this.#evaluations++;
+    const done = (reason: string, scores: Record<string, number> = {}, calibrationError = NaN, decision: SwitchDecision | null = null): Evaluation =>
+      (this.#last = { at: now, runs: trace.runs.length, current: config.policy, scores, calibrationError, decision, reason });
+    const window = fromMs > now - this.sinceMs ? `since ${config.policy} took effect ${fmtMs(now - fromMs)} ago` : `in the last ${fmtMs(this.sinceMs)}`;
+    if (trace.runs.length < this.minRuns) return done(`${trace.runs.length} finished runs ${window} < ${this.minRuns}: hold`);
+    const report = whatIf(trace, { current: cands.current, alternatives: cands.alternatives });
+    this.#lastReport = report;
+    this.#lastReportPolicy = config.policy;
+    const scores: Record<string, number> = {};
+    for (const r of report.rows) scores[r.current ? config.policy : r.label] = objectiveValue(r.metrics, this.objective);
+    const err = report.calibration.avgJctError;
+    if (!(Math.abs(err) <= this.maxCalibrationError)) {
+      return done(`the replay of ${config.policy} misses the recorded avg JCT by ${(err * 100).toFixed(0)}% (> ${(this.maxCalibrationError * 100).toFixed(0)}%): the twin is not trusted: hold`, scores, err);
     }
+    const d = this.switcher.observe({ atMs: now, current: config.policy, scores: Object.entries(scores).map(([label, value]) => ({ label, value })) });
+    const reason = `${this.objective} over ${trace.runs.length} runs ${window}: ${d.reason}`;
+    if (d.switch) {
+      const winner = cands.alternatives.find((c) => c.label === d.to)!;
+      e.configureScheduler(winner.config);
+      this.#switches++;
+      this.#policySince = now;
+      this.#configKey = JSON.stringify(e.scheduler.config);
+      e.emit('tuning', { at: now, tuner: 'policy', action: 'switch', from: config.policy, to: d.to, reason });
+    }
+    return done(reason, scores, err, d);
   }
 
   get lastReport(): WhatIfReport | null {

@@ -1,10 +1,13 @@
 /**
  * Prometheus metrics of the settings tuners (adaptive concurrency, priority shares, the what-if
- * policy switch; docs/self-tuning.md), read at scrape time from `engine.selfTuning`. Names are
- * queried by deploy/grafana/kairos.json (the Tuning row).
+ * policy switch; docs/self-tuning.md), read at scrape time from `engine.selfTuning`, and of the
+ * learned policy's live guards (docs/learned-policy.md; absent unless the policy is `learned`).
+ * Names are queried by deploy/grafana/kairos.json (the Tuning row).
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Engine } from '../engine/engine.js';
+import { learnedGuardsOf } from '../engine/learned-guards.js';
+import { learnedLoopsOf } from '../engine/learned-loops.js';
 
 export function registerTuningMetrics(engine: Engine, registers: Registry[]): void {
   const st = engine.selfTuning;
@@ -68,6 +71,40 @@ export function registerTuningMetrics(engine: Engine, registers: Registry[]): vo
       this.reset();
       const e = policyState()?.['calibrationError'];
       if (typeof e === 'number') this.set(e);
+    },
+  });
+  // The learned policy's guard: counters of the GuardStats in force (a reconfigured policy starts
+  // a fresh one: Prometheus sees a counter reset), the side in force, the last measured regret.
+  const guard = () => learnedGuardsOf(engine.scheduler.config)?.stats ?? null;
+  new Counter({
+    name: 'kairos_learned_fallbacks_total', help: 'Fallbacks of the learned policy to its heuristic, by reason (model, non-finite, latency, regret)', labelNames: ['reason'], registers,
+    collect() {
+      this.reset();
+      for (const [reason, n] of Object.entries(guard()?.fallbacks ?? {})) this.inc({ reason }, n);
+    },
+  });
+  new Counter({
+    name: 'kairos_learned_returns_total', help: 'Returns of the learned policy from its fallback heuristic to the model', registers,
+    collect() {
+      this.reset();
+      const g = guard();
+      if (g !== null) this.inc(g.returns);
+    },
+  });
+  new Gauge({
+    name: 'kairos_learned_active', help: '1 while the learned policy\'s model schedules, 0 while its fallback heuristic does (absent under another policy)', registers,
+    collect() {
+      this.reset();
+      const g = guard();
+      if (g !== null) this.set(g.active === 'learned' ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'kairos_learned_regret', help: 'Last measured regret by replay: learned / fallback replayed avg JCT - 1 (learnedRegret)', registers,
+    collect() {
+      this.reset();
+      const r = learnedLoopsOf(engine)?.regret?.state()['lastJctRegret'];
+      if (typeof r === 'number') this.set(r);
     },
   });
 }

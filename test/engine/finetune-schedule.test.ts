@@ -53,11 +53,19 @@ test('scheduled fine-tuning: promotes a winning candidate in a worker thread and
     const cfg = engine.scheduler.config;
     assert.equal(typeof (cfg.settings as Record<string, unknown>)['modelRevision'], 'string');
     assert.notEqual(learnedGuardsOf(cfg)!.regret, before.regret, 'a fresh guard for the new model');
+    // What GET /tuning shows (learned.finetune): the promotion, no refusal, not running, not started.
+    const st = ft.state();
+    assert.deepEqual(st['lastPromotion'], { at: clock.now(), runs: 20, reason: o!.reason });
+    assert.equal(st['lastRefusal'], null);
+    assert.deepEqual([st['attempts'], st['promotions'], st['errors'], st['running'], st['nextAt']], [1, 1, 0, false, null]);
 
     clock.advance(24 * 60 * MIN);
-    const again = await new FinetuneSchedule(engine, { since: '30h', iterations: 2, seed: 3 }, { log: () => {}, run: runFinetuneJob }).runOnce();
+    const second = new FinetuneSchedule(engine, { since: '30h', iterations: 2, seed: 3 }, { log: () => {}, run: runFinetuneJob });
+    const again = await second.runOnce();
     assert.equal(again?.promoted, false, again?.reason);
     assert.match(again!.reason, /not promoted$/);
+    assert.deepEqual(second.state()['lastRefusal'], { at: clock.now(), runs: again!.runs, reason: again!.reason });
+    assert.equal(second.state()['lastPromotion'], null);
     assert.equal(decisions.length, 1);
 
     assert.equal(await new FinetuneSchedule(engine, {}, { isLeader: () => false, run: runFinetuneJob }).runOnce(), null, 'a replica does nothing');
@@ -66,6 +74,8 @@ test('scheduled fine-tuning: promotes a winning candidate in a worker thread and
     assert.equal(await failing.runOnce(), null);
     assert.match(errs[0]!, /scheduled fine-tuning failed \(model unchanged\): 0 finished runs in the history window/);
     assert.equal(failing.state()['errors'], 1);
+    assert.match((failing.state()['lastError'] as { message: string }).message, /0 finished runs in the history window/);
+    assert.equal(failing.state()['lastRefusal'], null, 'an error is not a refusal');
   } finally {
     await engine.close();
     await store.close();

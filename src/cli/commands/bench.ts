@@ -4,6 +4,7 @@
  * writes a Markdown report with SVG charts. Flags of the experiment are those of `simulate`.
  */
 import type { Command } from 'commander';
+import { commandLine } from './command-line.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KairosError } from '../../core/errors.js';
@@ -33,7 +34,7 @@ export function registerBench(program: Command): void {
     .option('--json', 'print the results as JSON (seconds)')
     .option('--out <dir>', 'write a Markdown report with SVG charts to this folder')
     .option('--quiet', 'no progress lines on stderr')
-    .action((f: BenchFlags) => {
+    .action((f: BenchFlags, cmd: Command) => {
       const n = Number(f.seeds);
       if (!Number.isInteger(n) || n < 1 || n > 1000) throw bad('seeds', `must be an integer in 1..1000 (got '${f.seeds}')`);
       const experiment = experimentFromFlags(f);
@@ -53,7 +54,7 @@ export function registerBench(program: Command): void {
         }),
       });
       if (f.out !== undefined) {
-        const files = benchReport({ result, command: `kairos bench ${process.argv.slice(3).join(' ')}`.trim() });
+        const files = benchReport({ result, command: commandLine(cmd) });
         try {
           mkdirSync(f.out, { recursive: true });
           for (const [name, text] of Object.entries(files)) writeFileSync(join(f.out, name), text);

@@ -8,6 +8,7 @@
  *   kairos finetune --since 24h --concurrency 8 [--model .kairos/learned/model.json]
  */
 import type { Command } from 'commander';
+import { commandLine } from './command-line.js';
 import { cpus, totalmem } from 'node:os';
 import { parseDuration } from '../../core/units.js';
 import { loadHistoryTrace } from '../../engine/history-trace.js';
@@ -73,7 +74,7 @@ export function registerFinetune(program: Command): void {
     .option('--min-runs <N>', 'fewest finished runs to fine-tune on', '10')
     .option('--dry-run', 'judge the candidate but never write the model')
     .option('--json', 'print JSON')
-    .action(async (opts: Opts) => {
+    .action(async (opts: Opts, cmd: Command) => {
       const since = parseDuration(opts.since);
       if (!since.ok) throw new CliExit(2, `--since: ${since.error}`);
       let fileConcurrency: number | undefined;
@@ -115,7 +116,7 @@ export function registerFinetune(program: Command): void {
       }
       const r = await finetune({
         trace, current, currentPath: current.path, iterations, imitation, seed, holdout, minGain, episodeRuns, minRuns,
-        command: `kairos finetune ${process.argv.slice(3).join(' ')}`.trim(),
+        command: commandLine(cmd),
         onProgress: (line) => process.stderr.write(`finetune: ${line}\n`),
       });
       const written = r.promote && !opts.dryRun ? promoteModel(modelPath, current.exists ? current.file : null, r.candidate) : null;

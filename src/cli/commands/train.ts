@@ -4,6 +4,7 @@
  * again with the same flags resumes from it; DIR/model.json is the best validated model.
  */
 import type { Command } from 'commander';
+import { commandLine } from './command-line.js';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { KairosError } from '../../core/errors.js';
@@ -49,7 +50,7 @@ function positive(flag: string, v: string, zeroOk = false): number {
 export function registerTrain(program: Command): void {
   program
     .command('train')
-    .description('train the learned scheduling policy in the simulator (imitation of job-SRPT or a residual over it, then policy gradient or evolution strategies)')
+    .description('train the learned scheduling policy in the simulator (imitation of the srpt-dag teacher or a residual over it, then policy gradient or evolution strategies)')
     .option('--workloads <list>', `training curriculum, comma-separated: ${Object.keys(CURRICULUM).join(', ')}`, 'tpch-batch,tpch-continuous,alibaba,synthetic-deadlines')
     .option('--validation <list>', 'validation workloads (default: the training ones)')
     .option('--iterations <N>', 'training iterations in all', '20')
@@ -63,13 +64,13 @@ export function registerTrain(program: Command): void {
     .option('--pg-lr <X>', 'Adam step size of the policy-gradient phase', String(DEFAULT_TRAIN.pgLr))
     .option('--temperature <T>', 'softmax temperature of the sampled rollouts', String(DEFAULT_TRAIN.temperature))
     .option('--entropy <B>', 'entropy bonus weight', String(DEFAULT_TRAIN.entropy))
-    .option('--residual', 'residual model: srpt prior + a network starting at zero (no imitation needed)')
+    .option('--residual', 'residual model: srpt-dag prior + a network starting at zero (no imitation needed)')
     .option('--algorithm <pg|es>', 'after imitation: policy gradient (pg) or evolution strategies (es)', 'pg')
     .option('--es-pairs <N>', 'ES: antithetic pairs of perturbed policies per iteration', String(DEFAULT_ES.pairs))
     .option('--es-sigma <X>', 'ES: noise scale on the parameters', String(DEFAULT_ES.sigma))
     .option('--es-lr <X>', 'ES: Adam step size', String(DEFAULT_ES.lr))
     .option('--fresh', 'ignore an existing checkpoint in --out and start over')
-    .action(async (f: TrainFlags) => {
+    .action(async (f: TrainFlags, cmd: Command) => {
       const workers = f.workers === undefined ? Math.min(2, availableParallelism()) : int('workers', f.workers, 0, 64);
       const iterations = int('iterations', f.iterations, 1, 100_000);
       const penalty = Number(f.deadlinePenalty);
@@ -98,7 +99,7 @@ export function registerTrain(program: Command): void {
           config,
           out: f.out,
           runner,
-          command: `kairos train ${process.argv.slice(3).join(' ')}`.trim(),
+          command: commandLine(cmd),
           fresh: f.fresh ?? false,
           onProgress: (line, it) => {
             const done = Math.round((20 * it) / iterations);

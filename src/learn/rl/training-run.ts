@@ -63,7 +63,7 @@ export async function runTraining(o: TrainingRunOptions): Promise<{ state: Train
 }
 
 function algorithmOf(c: TrainConfig): string {
-  const first = c.residual === true ? 'residual network over the job-SRPT prior (output layer starting at 0)' : 'free network';
+  const first = c.residual === true ? 'residual network over the srpt-dag prior (output layer starting at 0)' : 'free network';
   const clone = c.imitationIterations > 0 ? ', behaviour cloning of job-SRPT (DAgger)' : '';
   const then = c.algorithm === 'es' ? 'evolution strategies (antithetic, common random numbers, centred ranks)' : 'REINFORCE with an input-dependent baseline';
   return `${first}${clone}, then ${then}`;

@@ -4,10 +4,12 @@
  * task tuners (right-sizing, anomalies, per-worker breaker, deadline risk), each with its state,
  * plus the recent decisions of all of them, newest last, each with its reason. The engine keeps
  * bounded rings of decisions (500 settings decisions, 1,000 task-tuner decisions); `limit` cuts
- * the merged list further.
+ * the merged list further. `learned` is the learned policy's live guards (engine/learned-loops.ts):
+ * the side in force and why, regret by replay per recent window, and the fine-tune schedule.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
+import { learnedState } from '../../engine/learned-loops.js';
 import { canSee } from '../auth.js';
 import { responses } from '../schemas.js';
 
@@ -19,6 +21,47 @@ export const TuningDecisionView = Type.Object({
   from: Type.Unknown({ description: 'The setting before (settings tuners)' }),
   to: Type.Unknown({ description: 'The setting after (settings tuners)' }),
   reason: Type.String({ description: 'A sentence with the numbers that drove the decision' }),
+});
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const AtReason = Type.Object({ at: Type.Number({ description: 'ms epoch' }), runs: Type.Integer(), reason: Type.String() });
+
+export const LearnedGuardsView = Type.Object({
+  policy: Type.String({ description: 'The policy in force' }),
+  mode: Nullable(Type.Union([Type.Literal('learned'), Type.Literal('fallback')], { description: 'Which side of the learned policy schedules; null when the policy is not learned' })),
+  fallback: Nullable(Type.String({ description: 'The fallback heuristic of the learned config' })),
+  why: Nullable(Type.String({ description: 'The guard\'s last fallback or return with its reason and numbers' })),
+  regretHold: Nullable(Type.Boolean({ description: 'Whether regret by replay holds the policy on its fallback' })),
+  guard: Type.Unknown({ description: 'GuardStats: fallbacks by reason (model, non-finite, latency, regret), returns, decisions per side, active side, last event; null for other policies' }),
+  regret: Type.Object(
+    {
+      enabled: Type.Boolean(),
+      lastAt: Type.Optional(Nullable(Type.Number({ description: 'Last replay evaluation (ms epoch)' }))),
+      lastReason: Type.Optional(Nullable(Type.String())),
+      lastJctRegret: Type.Optional(Nullable(Type.Number({ description: 'learned / fallback replayed avg JCT - 1' }))),
+      nextAt: Type.Optional(Nullable(Type.Number({ description: 'Next evaluation (ms epoch)' }))),
+      recent: Type.Optional(Type.Array(Type.Object({
+        at: Type.Number(),
+        runs: Type.Integer(),
+        jctRegret: Nullable(Type.Number()),
+        missRegret: Nullable(Type.Number()),
+        learnedAvgJctMs: Nullable(Type.Number()),
+        fallbackAvgJctMs: Nullable(Type.Number()),
+        action: Type.String({ description: 'fallback | return | hold' }),
+        reason: Type.String(),
+      }), { description: 'Regret per judged window, oldest first (the last 20)' })),
+    },
+    { additionalProperties: true, description: 'Regret by replay (config learnedRegret): settings, streak, counters, last switch' },
+  ),
+  finetune: Type.Object(
+    {
+      enabled: Type.Boolean(),
+      nextAt: Type.Optional(Nullable(Type.Number({ description: 'Next scheduled fine-tuning (ms epoch)' }))),
+      lastPromotion: Type.Optional(Nullable(AtReason)),
+      lastRefusal: Type.Optional(Nullable(AtReason)),
+    },
+    { additionalProperties: true, description: 'Scheduled fine-tuning (config finetune): model file, counters, last outcome and error' },
+  ),
 });
 
 export const TuningView = Type.Object({
@@ -52,6 +95,7 @@ export const TuningView = Type.Object({
     }),
     Type.Null(),
   ]),
+  learned: LearnedGuardsView,
   decisions: Type.Array(TuningDecisionView),
   total: Type.Integer({ description: 'Settings decisions made since the start (the ring keeps the last 500)' }),
 });
@@ -86,6 +130,7 @@ export const tuningRoutes: FastifyPluginAsyncTypebox = async (app) => {
       concurrency: st.concurrency,
       shares: st.shares,
       policy: st.policy as typeof TuningView.static['policy'],
+      learned: learnedState(engine) as typeof LearnedGuardsView.static,
       tuners: tuners ? { counters: tuners.counters, rightsizing: tuners.recommendations(), breakers: tuners.breakerStates(), atRisk: tuners.atRiskRuns() } : null,
       decisions: decisions.slice(Math.max(0, decisions.length - req.query.limit)),
       total: engine.selfTuning.log.total,
