@@ -86,6 +86,14 @@ function ok(state: TaskState, effects: readonly TaskEffect[] = NONE, reason?: st
   return t;
 }
 
+/** `dispatched` transitions per attempt number (shared, frozen: one allocation less per attempt). */
+const DISPATCHED: Transition[] = [];
+
+function dispatched(attempt: number): Transition {
+  if (!(Number.isInteger(attempt) && attempt >= 0 && attempt < 64)) return ok('dispatched', [{ kind: 'execute', attempt }]);
+  return (DISPATCHED[attempt] ??= Object.freeze({ ok: true as const, state: 'dispatched' as const, effects: Object.freeze([Object.freeze({ kind: 'execute' as const, attempt })]) }));
+}
+
 function illegal(from: TaskState, event: TaskEvent): Transition {
   return { ok: false, reason: `event '${event.type}' is not allowed in state '${from}'` };
 }
@@ -106,7 +114,7 @@ export function transition(from: TaskState, event: TaskEvent): Transition {
     case 'enqueue':
       return from === 'ready' ? ok('queued', ENQUEUE) : illegal(from, event);
     case 'dispatch':
-      return from === 'queued' ? ok('dispatched', [{ kind: 'execute', attempt: event.attempt }]) : illegal(from, event);
+      return from === 'queued' ? dispatched(event.attempt) : illegal(from, event);
     case 'start':
       return from === 'dispatched' ? ok('running') : illegal(from, event);
     case 'succeed':

@@ -5,14 +5,12 @@
  */
 import { bottomLevels, descendantSumsIfCheap, topoOrder } from '../core/dag.js';
 import { isSettled } from '../core/task-machine.js';
-import { workCores } from '../core/resources.js';
-import type { TaskSpec } from '../core/model.js';
 import type { JobInfo } from '../sched/types.js';
 import type { RunRow, TaskRow } from '../store/types.js';
+import { DEFAULT_ESTIMATE_MS, expectedInstances, taskWorkMs } from './job-facts.js';
 import { LiveRun, LiveTask } from './live-run.js';
 
-/** Default estimate for ranking when a task declares none: 1 s. */
-const DEFAULT_ESTIMATE_MS = 1000;
+export { taskWorkMs };
 /**
  * Largest run whose descendant facts are computed with bitsets when its DAG has joins (a forest of
  * any size is linear: ~0.07 µs/task, 72 ms CPU for a 1M-task fan, 18 ms for a 250,000-deep chain).
@@ -23,16 +21,21 @@ const DEFAULT_ESTIMATE_MS = 1000;
  */
 const MAX_BITSET_TASKS = 2048;
 
-/** A task's share of its job's remaining work: estimate x cores, as the simulator counts it. */
-export function taskWorkMs(spec: TaskSpec): number {
-  return (spec.estimateMs ?? DEFAULT_ESTIMATE_MS) * workCores(spec.resources);
-}
-
 export function buildRun(row: RunRow, taskRows: readonly TaskRow[]): LiveRun {
   const spec = row.spec;
+  // A foreach group counts as its expected instances (job-facts.ts): the simulator counts a
+  // stage's numTasks from the job's arrival. Groups only in the map; every other task counts 1.
+  const width = new Map<number, number>();
+  let totalTasks = spec.tasks.length;
+  spec.tasks.forEach((ts, i) => {
+    if (ts.foreach === undefined) return;
+    const w = expectedInstances(ts, row);
+    width.set(i, w);
+    totalTasks += w - 1;
+  });
   const job: JobInfo = {
     id: row.id, namespace: row.namespace, arrivalAt: row.startedAt ?? row.createdAt, deadline: row.deadlineAt,
-    remainingWorkMs: 0, running: 0, totalTasks: spec.tasks.length, doneTasks: 0,
+    remainingWorkMs: 0, running: 0, totalTasks, doneTasks: 0,
     // Counted from 0 when the run is loaded (a resumed run's earlier failures are not in its task
     // rows); task-flow.ts increments it as the simulator does (simulator.ts #fail).
     failedAttempts: 0,
@@ -68,10 +71,11 @@ export function buildRun(row: RunRow, taskRows: readonly TaskRow[]): LiveRun {
   if (order.ok) {
     const levels = bottomLevels(dag, (i) => spec.tasks[i]!.estimateMs ?? DEFAULT_ESTIMATE_MS, order.order);
     // Descendant facts, computed once per run: the spec DAG is static except foreach groups,
-    // which expand later. An unexpanded group counts as ONE task with its spec's work here (the
-    // simulator counts a stage's numTasks; the engine cannot know a foreach's length before its
-    // upstream outputs exist), and ancestors' sums are not revised after expansion.
-    const desc = descendantSumsIfCheap(dag, order.order, () => 1, (i) => taskWorkMs(spec.tasks[i]!), MAX_BITSET_TASKS);
+    // which count as their expected instances (as the simulator counts a stage's numTasks; a
+    // list that depends on upstream outputs counts 1, job-facts.ts). Ancestors' sums are not
+    // revised when a group expands: they have all settled by then.
+    const tasksOf = width.size === 0 ? () => 1 : (i: number) => width.get(i) ?? 1;
+    const desc = descendantSumsIfCheap(dag, order.order, tasksOf, (i) => tasksOf(i) * taskWorkMs(spec.tasks[i]!), MAX_BITSET_TASKS);
     spec.tasks.forEach((ts, i) => {
       const t = run.tasks.get(ts.id)!;
       t.bottomLevelMs = levels[i]!;
@@ -90,7 +94,7 @@ export function buildRun(row: RunRow, taskRows: readonly TaskRow[]): LiveRun {
     run.tasks.set(tr.taskId, inst);
   }
   // Instances of a group that has not expanded (yet, or again after a retry) wait to be reused
-  // by the expansion; they count for nothing until then.
+  // by the expansion; they count for nothing until then (the group counts its expected ones).
   const dormant = new Set<LiveTask>();
   for (const t of run.tasks.values()) {
     if (t.group === null) continue;
@@ -100,7 +104,7 @@ export function buildRun(row: RunRow, taskRows: readonly TaskRow[]): LiveRun {
     }
     if (t.group.instances === undefined || t.group.instances === null) {
       t.group.instances = [];
-      job.totalTasks--; // an expanded group counts as its instances
+      job.totalTasks -= width.get(specIndex.get(t.group.id)!)!; // an expanded group counts as its instances
     }
     t.group.instances.push(t);
     job.totalTasks++;
@@ -108,12 +112,15 @@ export function buildRun(row: RunRow, taskRows: readonly TaskRow[]): LiveRun {
   for (const g of run.tasks.values()) g.instances?.sort((a, b) => a.row.itemIndex! - b.row.itemIndex!);
   for (const t of run.tasks.values()) {
     if (dormant.has(t)) continue;
-    if (!isSettled(t.row.state)) run.unsettled++;
-    else {
-      if (!t.isGroup) job.doneTasks++;
+    // An unexpanded group (no instances) counts its expected instances; an expanded one nothing.
+    const counts = !t.isGroup ? 1 : t.instances === null ? width.get(specIndex.get(t.id)!)! : 0;
+    if (!isSettled(t.row.state)) {
+      run.unsettled++;
+      job.remainingWorkMs += counts * taskWorkMs(t.spec);
+    } else {
+      job.doneTasks += counts;
       if (t.row.doneSeq !== null && t.row.doneSeq >= run.nextDoneSeq) run.nextDoneSeq = t.row.doneSeq + 1;
     }
-    if (!t.isGroup && !isSettled(t.row.state)) job.remainingWorkMs += taskWorkMs(t.spec);
     if (t.group === null) {
       t.unsettledParents = t.parents.filter((p) => !isSettled(p.row.state)).length;
     }

@@ -9,9 +9,10 @@
  * A crash between 3 and 4 loses no decision: recovery finds the attempts `running` and reruns
  * them as `lost`. A result whose attempt number is not the task's current one is ignored.
  *
- * Pipelined commit (stores with `pipelinedCommit`, i.e. SQLite's writer thread; embedded mode
- * only; commit-pipeline.ts): step 3 posts the batch and the tick ends; the next ticks run while
- * the writer commits, and step 4 happens when the commit is acknowledged.
+ * Pipelined commit (stores with `pipelinedCommit`: SQLite's writer thread, PostgreSQL;
+ * commit-pipeline.ts): step 3 posts the batch and the tick ends; the next ticks run while
+ * the writer commits, and step 4 happens when the commit is acknowledged (remote mode: with
+ * the acknowledgement of the results it applied).
  */
 import { EventEmitter } from 'node:events';
 import type { WorkflowSpec } from '../core/model.js';
@@ -70,7 +71,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Remote workers over Redis Streams (`broker` option); null in embedded mode. */
   readonly #remote: RemoteDispatch | null;
   readonly #runs = new Map<string, LiveRun>();
-  #inbox: (() => void)[] = [];
+  /** Messages for the next tick, in order: a function, or a result as 3 entries (task, attempt, result: no closure). */
+  #inbox: unknown[] = [];
   #tickQueued = false;
   #ticking = false;
   /** A tick was requested while one was running: run another when it ends. */
@@ -93,7 +95,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#concurrency = o.concurrency;
     this.concurrencyController = o.autoConcurrency === null ? null : createConcurrencyController({ initialLimit: o.concurrency, ...o.autoConcurrency });
     this.workers = new WorkerCapacity(this.scheduler);
-    this.#remote = o.broker === null ? null : new RemoteDispatch(o, o.broker, this.workers, this.#runs, (fn) => this.#post(fn), (t, a, r) => this.#onResult(t, a, r), (e) => this.emit('error', e));
+    this.#remote = o.broker === null ? null : new RemoteDispatch(o, o.broker, this.workers, this.#runs, (fn) => this.#post(fn), (t, a, r) => this.#flow.applyResult(t, a, r), (e) => this.emit('error', e));
     if (this.#remote === null) this.workers.set({ id: 'local', pool: 'default', capacity: { ...o.capacity, slots: o.concurrency }, speed: 1, labels: {} });
     // The flow reads the time of the tick it runs in: one clock read per tick, not per transition.
     const tickClock = { now: () => this.#tickNow };
@@ -104,10 +106,10 @@ export class Engine extends EventEmitter<EngineEvents> {
       (run) => this.#runSettled(run),
     );
     this.#flow.honourPools = this.#remote !== null;
-    // Remote dispatch acknowledges the results of "the tick being committed": one commit per tick.
-    this.#pipeline = o.store.pipelinedCommit !== true || this.#remote !== null ? null : new CommitPipeline(o.store, {
-      take: () => ({ batch: this.#writes.take(), effects: this.#flow.effects.splice(0), finished: this.#finished.splice(0) }),
-      committed: (finished, effects) => (finished.forEach((run) => this.#retire(run)), effects.forEach((e) => this.#carryOut(e))),
+    // Remote dispatch acknowledges a commit's results with it (`acks`).
+    this.#pipeline = o.store.pipelinedCommit !== true ? null : new CommitPipeline(o.store, {
+      take: () => ({ batch: this.#writes.take(), effects: this.#flow.effects.splice(0), finished: this.#finished.splice(0), acks: this.#remote?.takeApplied() }),
+      committed: (finished, effects, acks) => (this.#remote?.ack(acks), finished.forEach((run) => this.#retire(run)), effects.forEach((e) => this.#carryOut(e))),
       error: (err) => this.emit('error', err),
     });
     this.selfTuning = new SelfTuning(this, o);
@@ -303,6 +305,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#requestTick();
   }
 
+  /** A local attempt's result, queued for the next tick (see #inbox). */
+  readonly #resultDone = (task: LiveTask, attempt: number, res: ExecResult): void => void (this.#inbox.push(task, attempt, res), this.#requestTick());
+
   #requestTick(): void {
     if (this.#tickQueued || this.#closed) return;
     this.#tickQueued = true;
@@ -322,10 +327,10 @@ export class Engine extends EventEmitter<EngineEvents> {
       const now = (this.#tickNow = this.options.clock.now());
       const inbox = this.#inbox;
       this.#inbox = [];
-      for (const fn of inbox) fn();
+      this.#flow.applyInbox(inbox);
       if (!this.#systemPaused) {
         const round = this.scheduler.schedule(now);
-        for (const p of round.placements) this.#flow.dispatch((p.task as EngineSchedTask).live, p.workerId);
+        for (const p of round.placements) this.#flow.dispatch((p.task as EngineSchedTask).live, p.workerId, p.handle ?? null);
         this.selfTuning.onRound(now, round.placements);
         for (const e of round.expired) this.#flow.apply((e.task as EngineSchedTask).live, { type: 'cancel', reason: e.detail });
       }
@@ -359,7 +364,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         // cancelled the task: start only while its attempt is the one running.
         if (task.row.state !== 'running' || task.row.attempt !== e.attempt) break;
         if (this.#remote !== null) this.#remote.start(task);
-        else startAttempt(task, this.options, (attempt, res) => this.#post(() => this.#onResult(task, attempt, res)), this.tuners.extend);
+        else startAttempt(task, this.options, this.#resultDone, this.tuners.extend);
         break;
       case 'kill':
         task.abort?.abort();
@@ -380,10 +385,6 @@ export class Engine extends EventEmitter<EngineEvents> {
         startCompensation(task, this.options, this.#writes, (res) => this.#post(() => this.#onCompensated(task, res)));
         break;
     }
-  }
-
-  #onResult(task: LiveTask, attempt: number, res: ExecResult): void {
-    this.#flow.applyResult(task, attempt, res);
   }
 
   #onCompensated(task: LiveTask, res: ExecResult): void {

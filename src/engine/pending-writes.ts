@@ -11,6 +11,11 @@ export class PendingWrites {
   #tasks = new Set<TaskRow>();
   #attempts = new Set<AttemptRow>();
   #events: EventRow[] = [];
+  /**
+   * The task row added last: a task's transitions come in runs (dispatch + start, deps_met +
+   * enqueue), so most repeats are caught without a Set lookup.
+   */
+  #lastTask: TaskRow | null = null;
 
   newRun(r: RunRow): void {
     this.#newRuns.add(r);
@@ -22,7 +27,9 @@ export class PendingWrites {
     this.#newTasks.add(t);
   }
   task(t: TaskRow): void {
-    if (!this.#newTasks.has(t)) this.#tasks.add(t);
+    if (t === this.#lastTask) return;
+    this.#lastTask = t;
+    if (this.#newTasks.size === 0 || !this.#newTasks.has(t)) this.#tasks.add(t);
   }
   attempt(a: AttemptRow): void {
     this.#attempts.add(a);
@@ -47,6 +54,7 @@ export class PendingWrites {
     this.#tasks = new Set();
     this.#attempts = new Set();
     this.#events = [];
+    this.#lastTask = null;
     return b;
   }
 }

@@ -3,6 +3,11 @@
  * runtime predictor's mean for its signature (`namespace/workflow/task`), learned from every
  * attempt that succeeds. SJF, least-slack, critical-path, HEFT and backfill read these.
  *
+ * `lookup` also gives the runtime uncertainty the learned policy's features read
+ * (SchedTask.estimateCv): the predictor's decayed stdev / mean at the level that answered
+ * (RuntimePredictor.cv), computed with the mean and cached with it — the same definition as the
+ * simulator's (stdev / mean of a stage's measured durations), 0 after one observation.
+ *
  * Hot path: `estimate` is a Map lookup (a prediction is computed once per signature and reused
  * until that signature learns something new: ~4.5 µs saved per task); `observe` is ~1-3 µs.
  * The model persists as JSON in the state folder (written every minute when it changed, and on
@@ -15,8 +20,15 @@ const COLD_TTL_MS = 1000;
 /** Bound on cached answers (a workflow with a million distinct task ids must not grow it forever). */
 const MAX_CACHED = 50_000;
 
-interface Cached {
+/** A runtime estimate of one signature: the predicted mean and its coefficient of variation. */
+export interface RuntimeEstimate {
+  /** Predicted mean runtime (ms), or null when nothing at all is known. */
   readonly value: number | null;
+  /** Decayed stdev / mean of the runtimes behind `value`; null with `value`, or when the mean is 0. */
+  readonly cv: number | null;
+}
+
+interface Cached extends RuntimeEstimate {
   /** Until when it may be reused (Infinity for a signature's own prediction until it learns). */
   readonly until: number;
 }
@@ -36,6 +48,11 @@ export class RuntimeEstimates {
 
   /** Predicted mean runtime (ms) for a signature, or null when nothing at all is known. */
   estimate(signature: string, now: number): number | null {
+    return this.lookup(signature, now).value;
+  }
+
+  /** The mean and its coefficient of variation (the object is cached and shared: do not keep it). */
+  lookup(signature: string, now: number): RuntimeEstimate {
     // An unseen signature gets its workflow's cold-start answer: cached once per workflow
     // prefix, so a generated workflow with 50,000 distinct task ids costs 50,000 lookups, not
     // 50,000 predictions.
@@ -43,14 +60,15 @@ export class RuntimeEstimates {
     return this.#cached(key, signature, now);
   }
 
-  #cached(key: string, signature: string, now: number): number | null {
+  #cached(key: string, signature: string, now: number): Cached {
     const c = this.#cache.get(key);
-    if (c !== undefined && c.until >= now) return c.value;
+    if (c !== undefined && c.until >= now) return c;
     if (this.#cache.size >= MAX_CACHED) this.#cache.clear();
     const p = this.predictor.predict(signature);
     const value = p?.meanMs ?? null;
-    this.#cache.set(key, { value, until: p?.source === 'signature' ? Infinity : now + COLD_TTL_MS });
-    return value;
+    const fresh: Cached = { value, cv: value === null ? null : this.predictor.cv(signature), until: p?.source === 'signature' ? Infinity : now + COLD_TTL_MS };
+    this.#cache.set(key, fresh);
+    return fresh;
   }
 
   observe(signature: string, runtimeMs: number, atMs: number): void {

@@ -5,16 +5,17 @@
  * groups and runs' counters. Pure bookkeeping: nothing here starts a process or touches a disk.
  */
 import type { Clock, Rng } from '../core/clock.js';
-import type { TaskState } from '../core/model.js';
 import { TERMINAL_TASK_STATES } from '../core/model.js';
+import type { Effect, EngineSchedTask, FlowHooks, FlowLimits, TaskChange } from './flow-types.js';
 import { groupOutcome } from '../core/group-outcome.js';
 import { isSettled, transition, type TaskEvent } from '../core/task-machine.js';
-import type { SchedTask, SchedulerApi } from '../sched/types.js';
+import type { SchedulerApi } from '../sched/types.js';
 import type { ExecResult } from '../exec/types.js';
 import type { TaskRow } from '../store/types.js';
 import { bindTask, evalCondition, evalExpr, exprContext } from './bind-task.js';
 import { LiveTask, type LiveRun } from './live-run.js';
 import { taskWorkMs } from './build-run.js';
+import { groupExpanded, groupSettledUnexpanded } from './job-facts.js';
 import type { RuntimeEstimates } from './runtime-estimates.js';
 import type { PendingWrites } from './pending-writes.js';
 
@@ -23,42 +24,13 @@ const NOT_CANCELLABLE: ReadonlySet<string> = new Set(['succeeded', 'failed', 'ti
 
 const PAUSED_RUN = Object.freeze({ kind: 'paused', scope: 'run' } as const);
 
-/** What the engine must do once the tick's writes are durable. */
-export type Effect =
-  /** `attempt`: the attempt the commit made durable (a start never runs a later one). */
-  | { readonly kind: 'start'; readonly task: LiveTask; readonly attempt: number }
-  | { readonly kind: 'kill'; readonly task: LiveTask }
-  | { readonly kind: 'retry_timer'; readonly task: LiveTask; readonly at: number }
-  | { readonly kind: 'compensate'; readonly task: LiveTask };
+/** The events every task goes through, shared (the hot path makes no event object for them). */
+const START: TaskEvent = Object.freeze({ type: 'start' });
+const SUCCEED: TaskEvent = Object.freeze({ type: 'succeed' });
+const DEPS_MET: TaskEvent = Object.freeze({ type: 'deps_met' });
+const ENQUEUE: TaskEvent = Object.freeze({ type: 'enqueue' });
 
-/** The scheduler hands back the very objects it was given: this one leads back to its task. */
-export interface EngineSchedTask extends SchedTask {
-  readonly live: LiveTask;
-}
-
-export interface TaskChange {
-  readonly runId: string;
-  readonly taskId: string;
-  readonly state: TaskState;
-  readonly attempt: number;
-  readonly error: string | null;
-  readonly at: number;
-}
-
-/** The tuners' hooks (src/engine/tuners.ts); both must be cheap when they change nothing. */
-export interface FlowHooks {
-  /** What goes into the scheduler for a task about to be queued (may change resources, priority). */
-  enqueue(sched: EngineSchedTask): EngineSchedTask;
-  /** An attempt was dispatched (to any worker, local or remote). */
-  dispatched(task: LiveTask): void;
-  /** An attempt's result before it is applied (may turn it into `lost`: rescheduled, no retry used). */
-  result(task: LiveTask, res: ExecResult, now: number): ExecResult;
-}
-
-export interface FlowLimits {
-  /** Most instances one foreach may create. */
-  readonly maxForeach: number;
-}
+export type { Effect, EngineSchedTask, FlowHooks, FlowLimits, TaskChange } from './flow-types.js';
 
 export class TaskFlow {
   readonly effects: Effect[] = [];
@@ -99,7 +71,9 @@ export class TaskFlow {
     const row = task.row;
     row.state = t.state;
     if (t.reason !== undefined && t.state !== 'retry_wait') row.error = t.reason;
-    for (const e of t.effects) {
+    const effects = t.effects;
+    for (let i = 0; i < effects.length; i++) {
+      const e = effects[i]!;
       switch (e.kind) {
         case 'enqueue':
           this.#enqueue(task, now);
@@ -109,7 +83,10 @@ export class TaskFlow {
           break;
         case 'release':
           if (task.placed) {
-            this.scheduler.release(task.key);
+            const h = task.schedHandle;
+            if (h !== null && this.scheduler.releaseHandle !== undefined) this.scheduler.releaseHandle(h, task.sched!);
+            else this.scheduler.release(task.key);
+            task.schedHandle = null;
             task.run.job.running--;
             task.placed = false;
           }
@@ -141,6 +118,8 @@ export class TaskFlow {
     const run = task.run;
     const spec = task.spec;
     const deadline = spec.deadlineMs !== null && run.row.startedAt !== null ? run.row.startedAt + spec.deadlineMs : run.row.deadlineAt;
+    // A declared estimate has no learned spread (no estimateCv: the feature reads 0).
+    const learned = spec.estimateMs === null ? this.estimates.lookup(task.signature, now) : null;
     let sched: EngineSchedTask = {
       live: task,
       key: task.key,
@@ -151,9 +130,9 @@ export class TaskFlow {
       readyAt: now,
       seq: this.#seq++,
       deadline,
-      estimateMs: spec.estimateMs ?? this.estimates.estimate(task.signature, now),
+      estimateMs: learned === null ? spec.estimateMs : learned.value,
       bottomLevelMs: task.bottomLevelMs,
-      // No estimateCv: RuntimeEstimates keeps only the mean (docs/learned-policy.md).
+      estimateCv: learned?.cv ?? undefined,
       descendantTasks: task.descendantTasks < 0 ? undefined : task.descendantTasks,
       descendantWorkMs: task.descendantWorkMs < 0 ? undefined : task.descendantWorkMs,
       pool: this.honourPools ? spec.pool ?? null : null,
@@ -168,7 +147,11 @@ export class TaskFlow {
       return;
     }
     task.row.reason = null;
-    this.scheduler.enqueue(sched);
+    // Fresh: a task becomes queued only from ready, and a ready task is in the scheduler neither
+    // waiting (left it when it stopped being queued) nor placed (released when its attempt
+    // ended), so the checked enqueue's lookup by key is not needed (sched/task-index.ts).
+    if (this.scheduler.enqueueFresh !== undefined) this.scheduler.enqueueFresh(sched);
+    else this.scheduler.enqueue(sched);
   }
 
   /** Cancels every task of a run that has not ended (cancel of the run: no compensation). */
@@ -201,8 +184,9 @@ export class TaskFlow {
   }
 
   /** Marks a queued task dispatched as attempt N and running (local execution starts at once). */
-  dispatch(task: LiveTask, workerId: string): void {
+  dispatch(task: LiveTask, workerId: string, handle: unknown = null): void {
     const row = task.row;
+    task.schedHandle = handle;
     row.attempt += 1;
     row.worker = workerId;
     row.startedAt = this.clock.now();
@@ -217,7 +201,7 @@ export class TaskFlow {
     // already records the attempt number, worker and start (what recovery needs to mark it lost),
     // and one write fewer per task is 24% more throughput (bench/engine/diagnose.ts, "lean").
     this.apply(task, { type: 'dispatch', attempt: row.attempt });
-    this.apply(task, { type: 'start' });
+    this.apply(task, START);
     if (this.hooks !== null) this.hooks.dispatched(task);
   }
 
@@ -247,7 +231,7 @@ export class TaskFlow {
         if (row.startedAt !== null) this.estimates.observe(task.signature, now - row.startedAt, now);
         row.outputs = { ...res.outputs };
         row.error = null;
-        this.apply(task, { type: 'succeed' });
+        this.apply(task, SUCCEED);
         break;
       case 'timed_out':
         this.#failedAttempt(task);
@@ -261,6 +245,15 @@ export class TaskFlow {
       default:
         this.#failedAttempt(task);
         this.apply(task, { type: 'fail', attempt, retries, u: this.rng.next(), error: res.error ?? res.outcome });
+    }
+  }
+
+  /** Runs a tick's messages in order: a function, or a result as 3 entries (task, attempt, result). */
+  applyInbox(inbox: readonly unknown[]): void {
+    for (let i = 0; i < inbox.length; i++) {
+      const m = inbox[i];
+      if (typeof m === 'function') m();
+      else this.applyResult(m as LiveTask, inbox[++i] as number, inbox[++i] as ExecResult);
     }
   }
 
@@ -296,8 +289,8 @@ export class TaskFlow {
     if (!b.ok) return void this.apply(task, { type: 'reject', error: b.error });
     task.bound = b.value;
     task.row.readyAt = this.clock.now();
-    if (task.row.state === 'pending') this.apply(task, { type: 'deps_met' });
-    this.apply(task, { type: 'enqueue' });
+    if (task.row.state === 'pending') this.apply(task, DEPS_MET);
+    this.apply(task, ENQUEUE);
   }
 
   #expand(group: LiveTask): void {
@@ -331,10 +324,9 @@ export class TaskFlow {
       inst.joinGroup(group);
       group.instances!.push(inst);
       run.unsettled++;
-      run.job.remainingWorkMs += taskWorkMs(inst.spec);
     });
-    // The instances replace the group in the job's task count (as the simulator counts them).
-    run.job.totalTasks += group.instances.length - 1;
+    // The instances replace the group's expected ones in the job's facts (job-facts.ts).
+    groupExpanded(group);
     if (this.observed) this.onChange({ runId: run.row.id, taskId: group.id, state: 'running', attempt: 0, error: null, at: this.clock.now() });
     if (group.instances.length === 0) this.settleGroup(group);
     else for (const inst of group.instances) this.makeReady(inst);
@@ -365,7 +357,7 @@ export class TaskFlow {
     if (!task.isGroup) {
       run.job.doneTasks++;
       run.job.remainingWorkMs = Math.max(0, run.job.remainingWorkMs - taskWorkMs(task.spec));
-    }
+    } else if (task.instances === null) groupSettledUnexpanded(task);
     if (task.group !== null) {
       this.settleGroup(task.group);
     } else if (row.state !== 'compensating' && row.state !== 'compensated') {

@@ -12,8 +12,9 @@
  * `log()` is ignored, a late rejection is swallowed).
  *
  * Hot path (the engine benchmark pushes 20,000 no-op fn tasks through at >50,000 tasks/s):
- * - a synchronous handler returning undefined costs one context object and one resolved promise:
- *   the result object is shared and frozen, no listener, no timer, no log;
+ * - a synchronous handler returning undefined costs one context object and, through `start`
+ *   (the engine's entry), no promise at all: its result is returned as is (`executeLazy` wraps it
+ *   in a resolved promise); the result object is shared and frozen, no listener, no timer, no log;
  * - no AbortController unless something reads `ctx.signal`: the engine hands a LazyAbort
  *   (lazy-abort.ts) to `executeLazy`, the handler's `ctx.signal` is a getter over it, a timeout
  *   gets a LazyAbort of its own and cancel/timeout are heard through `onAbort` hooks
@@ -116,11 +117,16 @@ export class FnExecutor implements Executor {
   }
 
   executeLazy(req: ExecRequest, abort: AbortSource): Promise<ExecResult> {
+    const r = this.start(req, abort);
+    return r instanceof Promise ? r : Promise.resolve(r);
+  }
+
+  start(req: ExecRequest, abort: AbortSource): ExecResult | Promise<ExecResult> {
     const action = req.action;
-    if (action.kind !== 'fn') return Promise.resolve(failed(`the fn executor cannot run '${action.kind}' actions`));
-    if (abort.aborted) return Promise.resolve(CANCELLED_BEFORE_START);
+    if (action.kind !== 'fn') return failed(`the fn executor cannot run '${action.kind}' actions`);
+    if (abort.aborted) return CANCELLED_BEFORE_START;
     const handler = this.#functions.get(action.fn);
-    if (handler === undefined) return Promise.resolve(failed(`function '${action.fn}' is not registered (FN_NOT_REGISTERED)`));
+    if (handler === undefined) return failed(`function '${action.fn}' is not registered (FN_NOT_REGISTERED)`);
     if (req.timeoutMs === null) return this.#call(handler, new FnCall(req, action.args, abort), abort, null);
 
     // With a timeout the handler gets an abort of its own that either cause aborts.
@@ -128,26 +134,28 @@ export class FnExecutor implements Executor {
     const onCancel = (): void => own.abort(abort.reason);
     abort.onAbort(onCancel);
     const timer = setTimeout(() => own.abort(new Error(`timed out after ${req.timeoutMs} ms`)), req.timeoutMs);
-    const done = this.#call(handler, new FnCall(req, action.args, own), own, () => (abort.aborted ? cancelled() : timedOut(req.timeoutMs!)));
-    return done.finally(() => {
+    const r = this.#call(handler, new FnCall(req, action.args, own), own, () => (abort.aborted ? cancelled() : timedOut(req.timeoutMs!)));
+    const cleanUp = (): void => {
       clearTimeout(timer);
       abort.offAbort(onCancel);
-    });
+    };
+    if (!(r instanceof Promise)) return cleanUp(), r;
+    return r.finally(cleanUp);
   }
 
   /**
    * Calls the handler. `stopped` names the outcome when `abort` aborts (null: it is the engine's
    * abort, so the outcome is cancelled).
    */
-  #call(handler: FnHandler, call: FnCall, abort: AbortSource, stopped: (() => ExecResult) | null): Promise<ExecResult> {
+  #call(handler: FnHandler, call: FnCall, abort: AbortSource, stopped: (() => ExecResult) | null): ExecResult | Promise<ExecResult> {
     let value: unknown;
     try {
       value = handler(call);
     } catch (err) {
-      return Promise.resolve(call.settle(failed(call.redactor.text(messageOf(err)))));
+      return call.settle(failed(call.redactor.text(messageOf(err))));
     }
-    if (!isThenable(value)) return Promise.resolve(call.settle(resultOf(value, call.redactor)));
-    if (abort.aborted) return Promise.resolve(call.settle(stopped === null ? cancelled() : stopped()));
+    if (!isThenable(value)) return call.settle(resultOf(value, call.redactor));
+    if (abort.aborted) return call.settle(stopped === null ? cancelled() : stopped());
 
     return new Promise<ExecResult>((resolve) => {
       let open = true;

@@ -78,6 +78,12 @@ export interface Executor {
    * and whose handler never reads `ctx.signal` builds no AbortController (the fn executor).
    */
   executeLazy?(req: ExecRequest, abort: AbortSource): Promise<ExecResult>;
+  /**
+   * Optional: `executeLazy`, but a result known at once (a synchronous fn handler) is returned
+   * as is rather than in a promise, so the caller skips a promise, its reactions and a microtask
+   * per attempt (the engine's no-op benchmark). Never throws: failures are results.
+   */
+  start?(req: ExecRequest, abort: AbortSource): ExecResult | Promise<ExecResult>;
 }
 
 /**

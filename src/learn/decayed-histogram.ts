@@ -43,7 +43,15 @@ export interface DecayedHistogramJSON {
 }
 
 export class DecayedHistogram {
-  #buckets = new Map<number, Bucket>();
+  /**
+   * The buckets once there are two or more (insertion order); null before. Most keys of a runtime
+   * model see one bucket only (a task signature observed once or with a steady runtime), and an
+   * empty Map is ~200 B: the first bucket lives in #one until a second one arrives, then both
+   * move here, the first first (the Map's iteration order is as if it had always been used).
+   */
+  #buckets: Map<number, Bucket> | null = null;
+  #one: Bucket | null = null;
+  #oneIndex = 0;
   #sorted: number[] | null = null;
   #total = 0;
   #refTau: number | null = null;
@@ -54,7 +62,7 @@ export class DecayedHistogram {
   }
 
   get bucketCount(): number {
-    return this.#buckets.size;
+    return this.#buckets !== null ? this.#buckets.size : this.#one !== null ? 1 : 0;
   }
 
   /** The weight a sample added at `tau` gets, relative to the current reference. */
@@ -74,9 +82,17 @@ export class DecayedHistogram {
     const w = 2 ** (tau - this.#refTau);
     if (!(w > 0) || !Number.isFinite(w)) return factor;
     const i = bucketOf(value);
-    const b = this.#buckets.get(i);
+    let b: Bucket | undefined;
+    if (this.#buckets !== null) b = this.#buckets.get(i);
+    else if (this.#one !== null && this.#oneIndex === i) b = this.#one;
     if (b === undefined) {
-      this.#buckets.set(i, { w, lo: value, hi: value });
+      if (this.#buckets !== null) this.#buckets.set(i, { w, lo: value, hi: value });
+      else if (this.#one === null) (this.#one = { w, lo: value, hi: value }), (this.#oneIndex = i);
+      else {
+        this.#buckets = new Map([[this.#oneIndex, this.#one]]);
+        this.#buckets.set(i, { w, lo: value, hi: value });
+        this.#one = null;
+      }
       this.#sorted = null;
     } else {
       b.w += w;
@@ -96,6 +112,21 @@ export class DecayedHistogram {
     const factor = 2 ** (this.#refTau - tau);
     this.#refTau = tau;
     let total = 0;
+    const one = this.#one;
+    if (one !== null) {
+      one.w *= factor;
+      total += one.w;
+      if (one.w <= Math.max(total, 1) * PRUNE_FRACTION) {
+        this.#one = null;
+        total -= one.w;
+      }
+      this.#total = total;
+      return factor;
+    }
+    if (this.#buckets === null) {
+      this.#total = total;
+      return factor;
+    }
     for (const b of this.#buckets.values()) {
       b.w *= factor;
       total += b.w;
@@ -118,7 +149,15 @@ export class DecayedHistogram {
    * largest value of the bucket where the cumulative weight reaches p; null when empty.
    */
   quantile(p: number): number | null {
-    if (this.#total <= 0 || this.#buckets.size === 0) return null;
+    if (this.#total <= 0 || this.bucketCount === 0) return null;
+    const one = this.#one;
+    if (one !== null) {
+      // The loop below over one bucket: reached at once, or (rounding) its hi.
+      const target = Math.min(1, Math.max(0, p)) * this.#total;
+      if (0 + one.w >= target) return interpolate(one.lo, one.hi, one.w > 0 ? Math.min(1, Math.max(0, (target - 0) / one.w)) : 1);
+      return one.hi;
+    }
+    if (this.#buckets === null) return null;
     if (this.#sorted === null) this.#sorted = [...this.#buckets.keys()].sort((a, b) => a - b);
     const target = Math.min(1, Math.max(0, p)) * this.#total;
     let cum = 0;
@@ -137,7 +176,8 @@ export class DecayedHistogram {
 
   toJSON(): DecayedHistogramJSON {
     const rows: [number, number, number, number][] = [];
-    for (const [i, b] of this.#buckets) rows.push([i, b.w, b.lo, b.hi]);
+    if (this.#one !== null) rows.push([this.#oneIndex, this.#one.w, this.#one.lo, this.#one.hi]);
+    if (this.#buckets !== null) for (const [i, b] of this.#buckets) rows.push([i, b.w, b.lo, b.hi]);
     rows.sort((a, b) => a[0] - b[0]);
     return { refTau: this.#refTau ?? 0, total: this.#total, buckets: rows };
   }
@@ -147,16 +187,17 @@ export class DecayedHistogram {
     const h = new DecayedHistogram();
     if (!Number.isFinite(j.refTau) || !Array.isArray(j.buckets)) throw new Error('histogram refTau/buckets are invalid');
     let total = 0;
+    const buckets = (h.#buckets = new Map());
     for (const [i, w, lo, hi] of j.buckets) {
       if (!Number.isInteger(i) || i < 0 || i > MAX_BUCKET || !(w >= 0) || !Number.isFinite(w) || !(lo >= 0) || !(hi >= lo) || !Number.isFinite(hi)) {
         throw new Error(`histogram bucket [${i}, ${w}, ${lo}, ${hi}] is invalid`);
       }
-      h.#buckets.set(i, { w, lo, hi });
+      buckets.set(i, { w, lo, hi });
       total += w;
     }
     // Keep the saved running total (bit-identical predictions after a round trip) when consistent.
     h.#total = Number.isFinite(j.total) && Math.abs(j.total - total) <= 1e-9 * Math.max(1, total) ? j.total : total;
-    h.#refTau = h.#buckets.size > 0 ? j.refTau : null;
+    h.#refTau = buckets.size > 0 ? j.refTau : null;
     return h;
   }
 }

@@ -58,7 +58,8 @@ const Z = { p50: 0, p90: 1.2815515655446004, p99: 2.3263478740408408 } as const;
 export class RuntimeEstimator {
   #hist = new DecayedHistogram();
   #moments = new DecayedMoments();
-  readonly #regs = new Map<string, LogRegression>();
+  /** Made on the first observation with features (most keys never get one: an allocation saved per key). */
+  #regs: Map<string, LogRegression> | null = null;
   #count = 0;
   #lastTau = 0;
   #lastAtMs = 0;
@@ -68,6 +69,11 @@ export class RuntimeEstimator {
   }
   get lastAtMs(): number {
     return this.#lastAtMs;
+  }
+  /** Decayed stdev / decayed mean of the runtimes (the histogram estimate's mean); null while the mean is 0. */
+  get cv(): number | null {
+    const m = this.#moments.mean;
+    return m > 0 ? Math.sqrt(this.#moments.variance) / m : null;
   }
 
   tauOf(atMs: number, cfg: DecayConfig): number {
@@ -82,7 +88,7 @@ export class RuntimeEstimator {
     const factor = this.#hist.add(runtimeMs, tau);
     if (factor !== 1) {
       this.#moments.scale(factor);
-      for (const r of this.#regs.values()) r.scale(factor);
+      if (this.#regs !== null) for (const r of this.#regs.values()) r.scale(factor);
     }
     const w = this.#hist.weightAt(tau);
     this.#moments.add(runtimeMs, w);
@@ -90,11 +96,12 @@ export class RuntimeEstimator {
       for (const name of Object.keys(features)) {
         const v = features[name]!;
         if (!(v >= 0) || !Number.isFinite(v)) continue;
-        let r = this.#regs.get(name);
+        const regs = (this.#regs ??= new Map());
+        let r = regs.get(name);
         if (r === undefined) {
-          if (this.#regs.size >= MAX_FEATURES) continue;
+          if (regs.size >= MAX_FEATURES) continue;
           r = new LogRegression();
-          this.#regs.set(name, r);
+          regs.set(name, r);
         }
         r.add(v, runtimeMs, w);
       }
@@ -110,7 +117,7 @@ export class RuntimeEstimator {
     const newest = this.#hist.weightAt(this.#lastTau);
     const effectiveCount = newest > 0 ? this.#hist.totalWeight / newest : 0;
     const base = { count: this.#count, effectiveCount };
-    const reg = features === undefined ? null : this.#bestFit(features, newest, cfg);
+    const reg = features === undefined || this.#regs === null ? null : this.#bestFit(this.#regs, features, newest, cfg);
     if (reg !== null) {
       const { fit, name } = reg;
       const at = (z: number): number => Math.max(0, Math.expm1(fit.y + z * fit.sigma));
@@ -130,9 +137,9 @@ export class RuntimeEstimator {
     return { ...base, meanMs: Math.max(0, this.#moments.mean), p50Ms: p50, p90Ms: p90, p99Ms: p99, model: 'histogram' };
   }
 
-  #bestFit(features: RuntimeFeatures, newest: number, cfg: DecayConfig): { fit: NonNullable<ReturnType<LogRegression['fit']>>; name: string } | null {
+  #bestFit(regs: Map<string, LogRegression>, features: RuntimeFeatures, newest: number, cfg: DecayConfig): { fit: NonNullable<ReturnType<LogRegression['fit']>>; name: string } | null {
     let best: { fit: NonNullable<ReturnType<LogRegression['fit']>>; name: string } | null = null;
-    for (const [name, r] of this.#regs) {
+    for (const [name, r] of regs) {
       const v = features[name];
       if (v === undefined || !(newest > 0) || r.weight / newest < cfg.minRegressionCount) continue;
       const fit = r.fit(v);
@@ -149,7 +156,7 @@ export class RuntimeEstimator {
       lastAtMs: this.#lastAtMs,
       hist: this.#hist.toJSON(),
       moments: this.#moments.toJSON(),
-      regressions: [...this.#regs].map(([k, r]) => [k, r.toJSON()] as const),
+      regressions: this.#regs === null ? [] : [...this.#regs].map(([k, r]) => [k, r.toJSON()] as const),
     };
   }
 
@@ -164,7 +171,7 @@ export class RuntimeEstimator {
     e.#moments = DecayedMoments.fromJSON(j.moments);
     for (const row of j.regressions) {
       if (!Array.isArray(row) || typeof row[0] !== 'string') throw new Error('estimator regression row is invalid');
-      e.#regs.set(row[0], LogRegression.fromJSON(row[1]));
+      (e.#regs ??= new Map()).set(row[0], LogRegression.fromJSON(row[1]));
     }
     e.#count = j.count;
     e.#lastTau = j.lastTau;

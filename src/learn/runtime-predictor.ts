@@ -135,10 +135,11 @@ export class RuntimePredictor {
     if (!isValidSignature(signature) || !(runtimeMs >= 0 && runtimeMs <= MAX_RUNTIME_MS) || !Number.isFinite(atMs)) return false;
     const feats = features !== undefined && features !== null && typeof features === 'object' ? features : undefined;
     // Calibrate the quantiles against what would have been predicted for this very runtime.
-    const issued = this.#issued.get(signature) ?? this.#coldIssued(signature);
+    const prefixes = this.#prefixesOf(signature);
+    const issued = this.#issued.get(signature) ?? this.#coldIssued(prefixes);
     if (issued !== undefined) this.#calibration.observe(issued.source, issued.p90Ms, issued.p99Ms, runtimeMs);
     upsert(this.#signatures, signature).observe(runtimeMs, atMs, this.#cfg, feats);
-    for (const p of prefixesOf(signature)) upsert(this.#prefixes, p).observe(runtimeMs, atMs, this.#cfg, feats);
+    for (const p of prefixes) upsert(this.#prefixes, p).observe(runtimeMs, atMs, this.#cfg, feats);
     this.#global.observe(runtimeMs, atMs, this.#cfg, feats);
     return true;
   }
@@ -160,15 +161,55 @@ export class RuntimePredictor {
     return { ...raw, p90Ms, p99Ms: Math.max(p90Ms, raw.p99Ms * f99) };
   }
 
+  /**
+   * Runtime uncertainty for the learned policy's estimate_cv feature (SchedTask.estimateCv): the
+   * coefficient of variation, decayed stdev / decayed mean of the runtimes, of the level that
+   * `predict(signature)` without features answers from (signature, else the longest prefix with
+   * `minPrefixCount` observations, else global). The simulator's definition on the same facts:
+   * population stdev / mean of a stage's measured durations (src/sim/workloads/tpch.ts `cv`).
+   * Null when nothing is known or the mean is 0; 0 after a single observation. Not on the
+   * per-attempt path: callers cache it with the mean (src/engine/runtime-estimates.ts).
+   */
+  cv(signature: string): number | null {
+    if (!isValidSignature(signature)) return null;
+    let e = this.#signatures.get(signature);
+    if (e === undefined || e.count === 0) {
+      e = undefined;
+      for (const p of prefixesOf(signature)) {
+        const pe = this.#prefixes.get(p);
+        if (pe !== undefined && pe.count > 0 && pe.count >= this.options.minPrefixCount) {
+          e = pe;
+          break;
+        }
+      }
+      if (e === undefined && this.#global.count > 0) e = this.#global;
+    }
+    return e === undefined ? null : e.cv;
+  }
+
   /** The quantile calibration's current factors per level (for reports). */
   get calibration(): QuantileCalibration {
     return this.#calibration;
   }
 
-  /** The cold-start prediction last issued at the most specific level of `signature`'s prefixes. */
-  #coldIssued(signature: string): Issued | undefined {
+  /**
+   * prefixesOf(signature), reusing the previous answer when `signature` only differs from the
+   * previous one after its longest prefix (a workflow's tasks come in together): no new strings
+   * or array per observation.
+   */
+  #prefixesOf(signature: string): readonly string[] {
+    const last = this.#lastPrefixes;
+    const first = last[0];
+    if (first !== undefined && signature.length > first.length + 1 && signature.startsWith(first) && signature.lastIndexOf('/', signature.length - 2) === first.length - 1) return last;
+    return (this.#lastPrefixes = prefixesOf(signature));
+  }
+
+  #lastPrefixes: readonly string[] = [];
+
+  /** The cold-start prediction last issued at the most specific level of a signature's `prefixes`. */
+  #coldIssued(prefixes: readonly string[]): Issued | undefined {
     if (this.#issuedCold.size === 0) return undefined;
-    for (const p of prefixesOf(signature)) {
+    for (const p of prefixes) {
       const c = this.#issuedCold.get(p);
       if (c !== undefined) return c;
     }

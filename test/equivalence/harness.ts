@@ -95,8 +95,8 @@ export interface SimOptions {
    * cpu-weighted work of every unfinished instance of the job, from its arrival):
    *   - `unweighted`: estimates not multiplied by cpu (the engine until c653b63);
    *   - `released`: cpu-weighted, but only of stages already released — the engine's view when
-   *     each stage is one `foreach` task, whose instances (and their work) only exist once the
-   *     group expands (build-run.ts skips groups; task-flow.ts #expand adds instances' work).
+   *     each stage was one `foreach` task whose work was counted only once the group expanded
+   *     (until the engine counted unexpanded groups' expected instances, src/engine/job-facts.ts).
    * Only critical-path's tie-break (and weighted-fair) read it. Lets a test tell such a
    * divergence apart from any other.
    */

@@ -27,8 +27,9 @@
  *     (the engine's in simulated ms), so a drift larger than the jitter margin is told apart
  *     from a different decision.
  *
- * Divergences found: remaining work not cpu-weighted in the engine (fixed upstream in c653b63,
- * pinned below), and remaining work of unexpanded foreach groups left out (open: `todo` cases).
+ * Divergences found, both fixed and pinned below: remaining work not cpu-weighted in the engine
+ * (c653b63), and remaining work of unexpanded foreach groups left out (the engine now counts a
+ * group as its expected instances from submit, src/engine/job-facts.ts).
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -109,15 +110,15 @@ test('the workload is contended, tells the policies apart, and its start order i
 });
 
 /**
- * Known divergence (found here; src/ is not this file's to fix): with a stage written as one
- * `foreach` task, the engine's job.remainingWorkMs counts that stage's work only once the group
- * expands (src/engine/build-run.ts:89 skips groups, `!t.isGroup`; src/engine/task-flow.ts:223
- * adds each instance's work in #expand), while the simulator counts every stage of the job from
- * its arrival (src/sim/sim-job.ts, `remainingWorkMs: this.st.estimatedWorkMs`). critical-path
- * breaks bottom-level ties by that number, so the two drivers can start tasks in different orders.
+ * Regression (found here; was a `todo`): with a stage written as one `foreach` task, the engine's
+ * job.remainingWorkMs counted that stage's work only once the group expanded, while the simulator
+ * counts every stage of the job from its arrival (src/sim/sim-job.ts, `remainingWorkMs:
+ * this.st.estimatedWorkMs`). critical-path breaks bottom-level ties by that number, so the two
+ * drivers started tasks in different orders: the engine followed the sim's `released` order
+ * (harness.ts), named in the failure message if it comes back. The engine now counts an
+ * unexpanded group as its expected instances (the list's length when it reads only params, as
+ * the literal lists here do: src/engine/job-facts.ts).
  */
-const FOREACH_REMAINING_WORK =
-  'engine remainingWorkMs leaves out foreach groups not yet expanded (build-run.ts:89, task-flow.ts:223); the sim counts all stages from arrival';
 
 /**
  * Runs the engine and compares its start order with the sim's. A run that differs after an
@@ -153,16 +154,17 @@ async function assertSameOrder(t: TestContext, jobs: readonly JobSpec[], cluster
 
 test('the simulator and the live engine start tasks in the same order', { concurrency: true }, async (t) => {
   // Every policy with one engine task per stage instance; some with each stage as one `foreach`
-  // task (the engine's own fan-out: instances created and queued when the group is decided).
+  // task (the engine's own fan-out: instances created and queued when the group is decided; the
+  // group counts its expected instances in the job's facts before that), critical-path among
+  // them since it reads the job's remaining work. (All six passed with `foreach` too, but with
+  // twelve engines at once under four busy loops, load 12, one case needed all 3 runs: kept to nine.)
   // The engines run at once (their tasks only sleep): the whole comparison takes one makespan
   // of real time (~75 simulated s = ~6 s).
-  const cases: [string, FanOut][] = [...POLICIES.map((p): [string, FanOut] => [p, 'tasks']), ['fifo', 'foreach'], ['sjf', 'foreach']];
+  const foreach: readonly string[] = ['fifo', 'sjf', 'critical-path'];
+  const cases: [string, FanOut][] = [...POLICIES.map((p): [string, FanOut] => [p, 'tasks']), ...foreach.map((p): [string, FanOut] => [p, 'foreach'])];
   const released = runSim(WORKLOAD, CLUSTER, { policy: 'critical-path' }, { remainingWork: 'released' }).order;
-  await Promise.all([
-    ...cases.map(([policy, fanOut]) => t.test(`${policy} (${fanOut})`, (t) => assertSameOrder(t, WORKLOAD, CLUSTER, policy, { fanOut, msPerSimSecond: MS_PER_SIM_SECOND }))),
-    t.test('critical-path (foreach)', { todo: FOREACH_REMAINING_WORK }, (t) =>
-      assertSameOrder(t, WORKLOAD, CLUSTER, 'critical-path', { fanOut: 'foreach', msPerSimSecond: MS_PER_SIM_SECOND, alt: released, raceProne: false })),
-  ]);
+  await Promise.all(cases.map(([policy, fanOut]) => t.test(`${policy} (${fanOut})`, (t) =>
+    assertSameOrder(t, WORKLOAD, CLUSTER, policy, { fanOut, msPerSimSecond: MS_PER_SIM_SECOND, ...(policy === 'critical-path' && fanOut === 'foreach' ? { alt: released } : {}) }))));
 });
 
 /**
@@ -189,5 +191,5 @@ test('critical-path breaks bottom-level ties by cpu-weighted remaining work in b
   assert.equal(released[0], 'j0/s0/0', 'the workload must tell all stages from released ones');
   // One slot: one task at a time, every decision follows one completion: no race at any scale.
   await t.test('one task per instance', (t) => assertSameOrder(t, TIE, TIE_CLUSTER, 'critical-path', { fanOut: 'tasks', msPerSimSecond: 10, raceProne: false, alt: unweighted }));
-  await t.test('foreach', { todo: FOREACH_REMAINING_WORK }, (t) => assertSameOrder(t, TIE, TIE_CLUSTER, 'critical-path', { fanOut: 'foreach', msPerSimSecond: 10, raceProne: false, alt: released }));
+  await t.test('foreach', (t) => assertSameOrder(t, TIE, TIE_CLUSTER, 'critical-path', { fanOut: 'foreach', msPerSimSecond: 10, raceProne: false, alt: released }));
 });

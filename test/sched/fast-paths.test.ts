@@ -82,3 +82,68 @@ test('a policy derived from a built-in one that replaces next() loses the entry 
     assert.equal(entryOpsOf({ ...base, enqueue: (t: SchedTask) => base.enqueue(t) }), null, `${name} with its own enqueue()`);
   }
 });
+
+test('priority: the entry protocol places, orders and explains exactly as its by-key Policy methods', async () => {
+  const { policyFactory, registerPolicy } = await import('../../src/sched/registry.js');
+  const { entryOpsOf } = await import('../../src/sched/entry-policy.js');
+  const ctx = { totalCapacity: () => ({}), eligibleWorkers: () => [], availableAt: () => 0, unknownEstimateMs: 1 };
+  assert.notEqual(entryOpsOf(policyFactory('priority')({}, ctx)), null, 'priority offers the entry protocol');
+  // The same policy with its own next(): the Scheduler must use enqueue/remove/next/placed by key.
+  registerPolicy('priority-by-key', (settings, c) => {
+    const p = policyFactory('priority')(settings, c);
+    return {
+      name: p.name,
+      get size() {
+        return p.size;
+      },
+      queueOf: (t: SchedTask) => p.queueOf(t),
+      enqueue: (t: SchedTask) => p.enqueue(t),
+      remove: (key: string) => p.remove(key),
+      beginRound: (now: number) => p.beginRound(now),
+      next: () => p.next(),
+      placed: (t: SchedTask, w: string) => p.placed(t, w),
+      blockQueue: (q: string) => p.blockQueue(q),
+      endRound: () => p.endRound(),
+      heads: () => p.heads(),
+      allocated: (t: SchedTask, d: 1 | -1) => p.allocated(t, d),
+    };
+  });
+  assert.equal(entryOpsOf(policyFactory('priority-by-key')({}, ctx)), null);
+  for (const admission of ['greedy', 'strict', 'backfill'] as const) {
+    for (let seed = 1; seed <= 4; seed++) {
+      const rng = new SeededRng(seed);
+      const byEntry = new Scheduler({ policy: 'priority', admission });
+      const byKey = new Scheduler({ policy: 'priority-by-key', admission });
+      for (const s of [byEntry, byKey]) for (let i = 0; i < 2; i++) s.addWorker(worker(`w${i}`, { capacity: { cpu: 4 } }));
+      const running: SchedTask[] = [];
+      const waiting = new Set<string>();
+      let n = 0;
+      for (let round = 0; round < 50; round++) {
+        for (let k = rng.int(5); k > 0; k--) {
+          const t = task(`t${n++}`, { resources: { cpu: 1 + rng.int(3) }, readyAt: round, priority: rng.int(3) });
+          byEntry.enqueueFresh(t);
+          byKey.enqueue(t);
+          waiting.add(t.key);
+        }
+        if (waiting.size > 0 && rng.next() < 0.25) {
+          const key = [...waiting][rng.int(waiting.size)]!;
+          byEntry.remove(key);
+          byKey.remove(key);
+          waiting.delete(key);
+        }
+        for (let k = rng.int(3); k > 0 && running.length > 0; k--) {
+          const [t] = running.splice(rng.int(running.length), 1);
+          byEntry.release(t!.key);
+          byKey.release(t!.key);
+        }
+        const a = byEntry.schedule(round);
+        const pa = a.placements.map((p: Placement) => `${p.task.key}@${p.workerId}`);
+        const pb = byKey.schedule(round).placements.map((p: Placement) => `${p.task.key}@${p.workerId}`);
+        assert.deepEqual(pa, pb, `${admission} seed ${seed} round ${round} placements`);
+        for (const p of a.placements) running.push(p.task), waiting.delete(p.task.key);
+        for (const e of a.expired) waiting.delete(e.task.key);
+        assert.deepEqual(byEntry.waiting().map((w) => [w.task.key, w.reason]), byKey.waiting().map((w) => [w.task.key, w.reason]));
+      }
+    }
+  }
+});

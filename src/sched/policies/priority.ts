@@ -6,22 +6,53 @@
  *
  * Invariant: `levels` holds the distinct priorities of non-empty queues, sorted descending.
  */
-import { FIFO_KEY, OrderedQueue } from '../ordered-queue.js';
+import type { EntryOps } from '../entry-policy.js';
+import { FIFO_KEY, OrderedQueue, type QueueEntry } from '../ordered-queue.js';
 import type { Policy, PolicyFactory } from '../policy.js';
 import type { SchedTask } from '../types.js';
 
 export const priority: PolicyFactory = () => new PriorityPolicy();
 
+const TAKE = (q: OrderedQueue): SchedTask | undefined => q.take();
+const TAKE_ENTRY = (q: OrderedQueue): QueueEntry | undefined => q.takeEntry();
+
 class PriorityPolicy implements Policy {
   readonly name = 'priority';
   readonly #queues = new Map<number, OrderedQueue>();
   #levels: number[] = [];
+  /** Only for the by-key methods (Policy): the entry protocol needs no Map per task. */
   readonly #where = new Map<string, number>();
+  /** Entries queued through the entry protocol. */
+  #entries = 0;
   #blocked = new Set<number>();
   #cursor = 0;
+  /**
+   * The entry protocol (entry-policy.ts): the Scheduler's own record goes into the level's queue,
+   * so a task costs no Map entry here, none in its queue and none in the Scheduler's index (the
+   * engine's default policy: three Map inserts and deletes and a queue entry per task before).
+   * Same queues, same order as the by-key methods.
+   */
+  readonly entryOps: EntryOps = {
+    plain: { enqueue: this.enqueue, remove: this.remove, next: this.next, placed: this.placed },
+    enqueue: (e) => {
+      this.#queueFor(e.task.priority).pushEntry(e);
+      this.#entries++;
+    },
+    remove: (e) => {
+      const p = e.task.priority;
+      this.#queues.get(p)!.removeEntry(e);
+      this.#entries--;
+      this.#dropIfEmpty(p);
+    },
+    next: () => this.#nextFrom(TAKE_ENTRY),
+    placed: (e) => {
+      this.#queues.get(e.task.priority)!.placedEntry(e);
+      this.#entries--;
+    },
+  };
 
   get size(): number {
-    return this.#where.size;
+    return this.#where.size + this.#entries;
   }
 
   queueOf(t: SchedTask): string {
@@ -30,15 +61,19 @@ class PriorityPolicy implements Policy {
 
   enqueue(t: SchedTask): void {
     if (this.#where.has(t.key)) return;
-    let q = this.#queues.get(t.priority);
+    this.#queueFor(t.priority).push(t);
+    this.#where.set(t.key, t.priority);
+  }
+
+  #queueFor(priority: number): OrderedQueue {
+    let q = this.#queues.get(priority);
     if (!q) {
       q = new OrderedQueue(FIFO_KEY);
-      this.#queues.set(t.priority, q);
-      this.#levels.push(t.priority);
+      this.#queues.set(priority, q);
+      this.#levels.push(priority);
       this.#levels.sort((a, b) => b - a);
     }
-    q.push(t);
-    this.#where.set(t.key, t.priority);
+    return q;
   }
 
   remove(key: string): void {
@@ -55,9 +90,13 @@ class PriorityPolicy implements Policy {
   }
 
   next(): SchedTask | undefined {
+    return this.#nextFrom(TAKE);
+  }
+
+  #nextFrom<T>(take: (q: OrderedQueue) => T | undefined): T | undefined {
     while (this.#cursor < this.#levels.length) {
       const p = this.#levels[this.#cursor]!;
-      const t = this.#blocked.has(p) ? undefined : this.#queues.get(p)!.take();
+      const t = this.#blocked.has(p) ? undefined : take(this.#queues.get(p)!);
       if (t) return t;
       this.#cursor++;
     }

@@ -11,16 +11,17 @@ export class MultiRowStatement<T> {
   readonly #db: Database.Database;
   readonly #sql: (valuesList: string) => string;
   readonly #columns: number;
-  readonly #bind: ((row: T, out: unknown[]) => void) | null;
+  readonly #bind: ((row: T, out: unknown[], index: number) => void) | null;
   readonly #chunk: number;
   readonly #cache = new Map<number, Database.Statement>();
   readonly #tuple: string;
 
   /**
    * `sql` receives the `(?,?,..),(?,?,..)` list and returns the whole statement; `bind` pushes
-   * one row's `columns` parameters, in order, onto `out` (not needed when rows come bound: runFlat).
+   * one row's `columns` parameters, in order, onto `out` (`index`: the row's index in `run`'s
+   * rows; not needed when rows come bound: runFlat).
    */
-  constructor(db: Database.Database, columns: number, sql: (valuesList: string) => string, bind: ((row: T, out: unknown[]) => void) | null = null, chunk = 64) {
+  constructor(db: Database.Database, columns: number, sql: (valuesList: string) => string, bind: ((row: T, out: unknown[], index: number) => void) | null = null, chunk = 64) {
     this.#db = db;
     this.#columns = columns;
     this.#sql = sql;
@@ -43,7 +44,7 @@ export class MultiRowStatement<T> {
       const n = Math.min(this.#chunk, rows.length - i);
       const params: unknown[] = [];
       if (this.#bind === null) throw new Error('multi-row: no bind function; use runFlat');
-      for (let j = 0; j < n; j++) this.#bind(rows[i + j]!, params);
+      for (let j = 0; j < n; j++) this.#bind(rows[i + j]!, params, i + j);
       this.runFlat(params);
     }
   }

@@ -9,6 +9,7 @@ import type { TokenRow, WorkflowRow, WriteBatch } from '../types.js';
 import type { EncodedBatch } from './batch-codec.js';
 import { ATTEMPT_COLUMN_COUNT, EVENT_COLUMN_COUNT, RUN_UPDATE_COLUMNS, TASK_COLUMN_COUNT } from './batch-codec.js';
 import { MultiRowStatement } from './multi-row.js';
+import { TaskRowIds } from './task-row-ids.js';
 import { bindAttempt, bindEvent, bindTask, runToParams, runUpdateParams, RUN_SPEC_PART } from './rows.js';
 
 export const RUN_COLUMNS =
@@ -33,6 +34,8 @@ export class SqliteWriter {
   readonly #db: Database.Database;
   readonly #commitTx: Database.Transaction<(b: EncodedBatch) => void>;
   readonly #commitRowsTx: Database.Transaction<(b: WriteBatch) => void>;
+  /** Rowids of the task rows inserted from row objects: their updates seek by rowid (task-row-ids.ts). */
+  readonly #rowIds: TaskRowIds;
   readonly #s;
 
   constructor(db: Database.Database) {
@@ -55,6 +58,7 @@ export class SqliteWriter {
       revokeToken: db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
     });
     const insertTasks = new MultiRowStatement(db, TASK_COLUMN_COUNT, (v) => `INSERT INTO tasks (${TASK_COLUMNS}) VALUES ${v}`, bindTask);
+    const rowIds = (this.#rowIds = new TaskRowIds(db, TASK_COLUMNS, TASK_COLUMN_COUNT));
     // Updates of known tasks as one multi-row upsert: the conflict target always matches.
     const updateTasks = new MultiRowStatement(
       db, TASK_COLUMN_COUNT,
@@ -84,8 +88,8 @@ export class SqliteWriter {
         }
       }
       for (const r of b.runs) s.updateRun.run(runUpdateParams(r));
-      insertTasks.run(b.newTasks);
-      updateTasks.run(b.tasks);
+      rowIds.insert(b.newTasks);
+      updateTasks.run(rowIds.update(b.tasks));
       insertAttempts.run(b.attempts);
       insertEvents.run(b.events);
     });
@@ -101,7 +105,13 @@ export class SqliteWriter {
    * never exists as one flat array (see batch-codec.ts).
    */
   commitRows(b: WriteBatch): void {
-    this.#commitRowsTx.immediate(b);
+    try {
+      this.#commitRowsTx.immediate(b);
+    } catch (err) {
+      this.#rowIds.rolledBack();
+      throw err;
+    }
+    this.#rowIds.committed();
   }
 
   claimRun(runId: string, owner: string, now: number, staleAfterMs: number): boolean {
