@@ -18,15 +18,23 @@ export interface Tick<R> {
   readonly batch: WriteBatch;
   readonly effects: Effect[];
   readonly finished: R[];
+  /**
+   * Remote mode: the result entries applied by the ticks whose writes are in `batch`, acknowledged
+   * on the broker only once it is durable (an engine that dies first leaves them pending, and the
+   * next leader re-reads them).
+   */
+  readonly acks?: readonly string[];
 }
 
 export interface PipelineHost<R> {
   /** Everything the ticks changed since the last take (rows, effects, finished runs). */
   take(): Tick<R>;
   /** The commit holding these runs' and effects' transitions is durable. */
-  committed(finished: readonly R[], effects: readonly Effect[]): void;
+  committed(finished: readonly R[], effects: readonly Effect[], acks: readonly string[]): void;
   error(err: unknown): void;
 }
+
+const NONE: readonly string[] = [];
 
 const isEmptyBatch = (b: WriteBatch): boolean =>
   b.newRuns.length + b.runs.length + b.newTasks.length + b.tasks.length + b.attempts.length + b.events.length === 0;
@@ -50,14 +58,14 @@ export class CommitPipeline<R> {
    */
   flush(): void {
     if (this.#inFlight !== null) return;
-    const { batch, effects, finished } = this.host.take();
-    if (effects.length === 0 && finished.length === 0 && isEmptyBatch(batch)) return;
+    const { batch, effects, finished, acks = NONE } = this.host.take();
+    if (effects.length === 0 && finished.length === 0 && acks.length === 0 && isEmptyBatch(batch)) return;
     this.#inFlight = this.store.commit(batch).then(
       () => {
         this.#inFlight = null;
         // What accumulated meanwhile goes out first: the writer starts on it while the effects run.
         this.flush();
-        this.host.committed(finished, effects);
+        this.host.committed(finished, effects, acks);
       },
       (err: unknown) => {
         // As when a plain tick's commit fails: its effects are not carried out.

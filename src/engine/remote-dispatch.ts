@@ -113,9 +113,21 @@ export class RemoteDispatch {
 
   /** Called by the engine once the tick's writes are committed: the results they hold are acknowledged. */
   committed(): void {
-    if (this.#applied.length === 0) return;
-    this.link.ack(this.#applied);
-    this.#applied = [];
+    this.ack(this.takeApplied());
+  }
+
+  /**
+   * Pipelined commit (commit-pipeline.ts): the result entries applied since the last take, whose
+   * writes go into the batch being taken; `ack` them once that batch is committed.
+   */
+  takeApplied(): readonly string[] {
+    const ids = this.#applied;
+    if (ids.length > 0) this.#applied = [];
+    return ids;
+  }
+
+  ack(ids: readonly string[]): void {
+    if (ids.length > 0) this.link.ack(ids);
   }
 
   close(): Promise<void> {

@@ -12,7 +12,7 @@
 import type { Redis } from 'ioredis';
 import type { ResolvedBroker } from './broker-options.js';
 import { ENGINE_GROUP, FleetKeys } from './keys.js';
-import { decodeLog, decodeResults, type ResultMessage, type TaskMessage } from './protocol.js';
+import { decodeLog, decodeResults, encodeTasks, type ResultMessage, type TaskMessage } from './protocol.js';
 import { connectRedis, ensureGroup, isNoGroup, messageOf, readGroup, sleep, type StreamEntry } from './redis.js';
 import { RegistryWatch, type RegistryHandlers } from './registry-watch.js';
 import { LogSink } from './log-sink.js';
@@ -72,7 +72,7 @@ export class EngineLink {
   #send(): void {
     this.#sendQueued = false;
     for (const [stream, msgs] of this.#outbox) {
-      this.#cmd.xadd(stream, '*', 'm', JSON.stringify(msgs)).catch((e: unknown) => this.on.error(e));
+      this.#cmd.xadd(stream, '*', 'm', encodeTasks(msgs)).catch((e: unknown) => this.on.error(e));
     }
     this.#outbox.clear();
   }

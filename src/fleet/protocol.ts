@@ -132,29 +132,112 @@ function checkResult(m: Record<string, unknown>): ResultMessage | null {
   return m as unknown as ResultMessage;
 }
 
-/** The items of a batch entry (a JSON array); malformed items are counted in `bad`, not returned. */
-function decodeBatch<T>(raw: string | undefined, check: (m: Record<string, unknown>) => T | null): { items: T[]; bad: number } {
+/**
+ * Compact entries (`{"v":2,...}`): each message a positional tuple instead of an object — half the
+ * bytes, and JSON.stringify/parse of arrays instead of keyed objects on both ends (JSON of task
+ * and result messages was ~45% of a no-op worker's busy CPU and ~8% of the engine's;
+ * docs/benchmarks.md, "2026-11-24 session 4"). Decoders read both forms. Workers answer in the
+ * form of the task entries they got, so an upgrade replaces the workers first, then the engines.
+ *
+ * Task tuple:   [attemptId (null: `${runId}/${taskId}#${attempt}`), runId, taskId, attempt, action,
+ *                env, secretEnv, cwd, timeoutMs, killGraceMs, maxLogBytes, outputsFromStdout,
+ *                outputFile, inputs, dispatchedAt, memoryLimitBytes?]
+ * Results entry: {"v":2, "w": workerId, "i": incarnation, "r": [[runId, taskId, attempt, outcome,
+ *                exitCode, signal, outputs, error, startedAt, finishedAt, usage (or null),
+ *                incarnation (only when not "i")], ...]}
+ */
+export const COMPACT = 2;
+
+const derivedAttemptId = (runId: unknown, taskId: unknown, attempt: unknown): string => `${String(runId)}/${String(taskId)}#${String(attempt)}`;
+
+/** A task stream entry for `msgs` (compact form). */
+export function encodeTasks(msgs: readonly TaskMessage[]): string {
+  const t = new Array<unknown[]>(msgs.length);
+  for (let i = 0; i < msgs.length; i++) {
+    const m = msgs[i]!;
+    const row: unknown[] = [
+      m.attemptId === derivedAttemptId(m.runId, m.taskId, m.attempt) ? null : m.attemptId, m.runId, m.taskId, m.attempt, m.action, m.env,
+      m.secretEnv, m.cwd, m.timeoutMs, m.killGraceMs, m.maxLogBytes, m.outputsFromStdout, m.outputFile, m.inputs, m.dispatchedAt,
+    ];
+    if (m.memoryLimitBytes !== undefined) row.push(m.memoryLimitBytes);
+    t[i] = row;
+  }
+  return JSON.stringify({ v: COMPACT, t });
+}
+
+function taskOfTuple(x: unknown[]): TaskMessage | null {
+  if (x.length < 15) return null;
+  const m: Record<string, unknown> = {
+    attemptId: x[0] ?? derivedAttemptId(x[1], x[2], x[3]), runId: x[1], taskId: x[2], attempt: x[3], action: x[4], env: x[5],
+    secretEnv: x[6], cwd: x[7], timeoutMs: x[8], killGraceMs: x[9], maxLogBytes: x[10], outputsFromStdout: x[11], outputFile: x[12],
+    inputs: x[13], dispatchedAt: x[14],
+  };
+  if (typeof x[15] === 'number') m.memoryLimitBytes = x[15];
+  return checkTask(m);
+}
+
+/** A results stream entry for `msgs`, all sent by `workerId` (compact form). */
+export function encodeResults(workerId: string, incarnation: string, msgs: readonly ResultMessage[]): string {
+  const r = new Array<unknown[]>(msgs.length);
+  for (let i = 0; i < msgs.length; i++) {
+    const m = msgs[i]!;
+    const row: unknown[] = [m.runId, m.taskId, m.attempt, m.outcome, m.exitCode, m.signal, m.outputs, m.error, m.startedAt, m.finishedAt, m.usage ?? null];
+    if (m.incarnation !== incarnation) row.push(m.incarnation);
+    r[i] = row;
+  }
+  return JSON.stringify({ v: COMPACT, w: workerId, i: incarnation, r });
+}
+
+function resultOfTuple(x: unknown[], workerId: unknown, incarnation: unknown): ResultMessage | null {
+  if (x.length < 11) return null;
+  const m: Record<string, unknown> = {
+    runId: x[0], taskId: x[1], attempt: x[2], workerId, incarnation: x[11] ?? incarnation, outcome: x[3], exitCode: x[4], signal: x[5],
+    outputs: x[6], error: x[7], startedAt: x[8], finishedAt: x[9],
+  };
+  if (x[10] !== null && typeof x[10] === 'object') m.usage = x[10];
+  return checkResult(m);
+}
+
+/**
+ * The items of a batch entry — a JSON array of message objects, or the compact form (`key`: its
+ * tuples' field) — malformed items counted in `bad`, not returned.
+ */
+function decodeBatch<T>(
+  raw: string | undefined,
+  check: (m: Record<string, unknown>) => T | null,
+  key: string,
+  ofTuple: (x: unknown[], v: Record<string, unknown>) => T | null,
+): { items: T[]; bad: number; compact: boolean } {
   let v: unknown;
   try {
     v = raw === undefined ? null : JSON.parse(raw);
   } catch {
-    return { items: [], bad: 1 };
+    return { items: [], bad: 1, compact: false };
   }
-  if (!Array.isArray(v)) return { items: [], bad: 1 };
   const items: T[] = [];
   let bad = 0;
+  if (!Array.isArray(v)) {
+    const e = v as Record<string, unknown> | null;
+    if (e === null || typeof e !== 'object' || e.v !== COMPACT || !Array.isArray(e[key])) return { items: [], bad: 1, compact: false };
+    for (const x of e[key] as unknown[]) {
+      const ok = Array.isArray(x) ? ofTuple(x, e) : null;
+      if (ok === null) bad++;
+      else items.push(ok);
+    }
+    return { items, bad, compact: true };
+  }
   for (const x of v) {
     const ok = x !== null && typeof x === 'object' && !Array.isArray(x) ? check(x as Record<string, unknown>) : null;
     if (ok === null) bad++;
     else items.push(ok);
   }
-  return { items, bad };
+  return { items, bad, compact: false };
 }
 
 /** A task stream entry: the attempts the engine placed on this worker in one tick. */
-export const decodeTasks = (raw: string | undefined) => decodeBatch(raw, checkTask);
+export const decodeTasks = (raw: string | undefined) => decodeBatch(raw, checkTask, 't', (x) => taskOfTuple(x));
 /** A results stream entry: the attempts one worker finished in one event-loop turn. */
-export const decodeResults = (raw: string | undefined) => decodeBatch(raw, checkResult);
+export const decodeResults = (raw: string | undefined) => decodeBatch(raw, checkResult, 'r', (x, e) => resultOfTuple(x, e.w, e.i));
 
 export function decodeLog(raw: string | undefined): LogMessage | null {
   const m = parse(raw);

@@ -20,47 +20,24 @@ import { unlink } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import type { Resources } from '../core/resources.js';
 import type { ExecResult } from '../exec/types.js';
-import type { ExecutorSet } from '../exec/executor-set.js';
 import { failed } from '../exec/result.js';
+import { LazyAbort } from '../exec/lazy-abort.js';
 import { resolveBroker } from './broker-options.js';
 import { FleetKeys, WORKER_GROUP } from './keys.js';
-import { decodeTasks, fromTaskMessage, type LogMessage, type ResultMessage, type TaskMessage } from './protocol.js';
+import { decodeTasks, encodeResults, fromTaskMessage, type LogMessage, type ResultMessage, type TaskMessage } from './protocol.js';
 import { connectRedis, ensureGroup, isNoGroup, messageOf, readGroup, sleep } from './redis.js';
 import { WorkerLease } from './worker-lease.js';
 import { LogTail } from './log-tail.js';
+import type { FleetWorkerOptions } from './worker-options.js';
 
-export interface FleetWorkerOptions {
-  /** Redis URL of the dispatch fabric. */
-  readonly url: string;
-  /** Key prefix; must match the engine's. Default `kairos`. */
-  readonly prefix?: string;
-  /** Unique worker id. Default `<hostname>-<pid>`. */
-  readonly id?: string;
-  /** Pool name tasks may target with `pool:`. Default `default`. */
-  readonly pool?: string;
-  readonly labels?: Readonly<Record<string, string>>;
-  /** Must include `slots` (attempts at once); see capacity.ts for the flag's defaults. */
-  readonly capacity: Resources;
-  /** Runs the attempts: shell, http, and fn for the functions registered in this process. */
-  readonly executors: ExecutorSet;
-  /** Heartbeat key TTL: silent this long = dead, its attempts rerun elsewhere. Default 10,000 ms. */
-  readonly ttlMs?: number;
-  /** Heartbeat period. Default ttlMs / 3. */
-  readonly heartbeatMs?: number;
-  /** Local folder for attempt logs before they are shipped. Default `<tmp>/kairos-worker-<id>`. */
-  readonly stateDir?: string;
-  /** How often running attempts' new log lines are shipped. Default 500 ms. */
-  readonly logShipMs?: number;
-  /** Lifecycle notes (registered, lease lost, draining, errors) for the CLI to print. */
-  readonly onEvent?: (kind: 'registered' | 'lease_lost' | 'draining' | 'stopped' | 'error', detail: string) => void;
-}
+export type { FleetWorkerOptions } from './worker-options.js';
 
 /** A task stream entry being worked on: acknowledged once all its attempts reported. */
 interface Entry {
   readonly id: string;
   readonly stream: string;
+  readonly compact: boolean; // its results go back in the form it came in (protocol.ts)
   left: number;
 }
 
@@ -68,7 +45,7 @@ interface Running {
   readonly msg: TaskMessage;
   readonly entry: Entry;
   readonly incarnation: string;
-  readonly ac: AbortController;
+  readonly ac: LazyAbort; // its AbortSignal made only if an executor or handler reads it
   /** Shell/http: tailed while running. fn: null until the end (a fn handler rarely logs; see #fnEnded). */
   tail: LogTail | null;
   readonly startedAt: number;
@@ -108,6 +85,7 @@ export class FleetWorker {
   #renewing = false;
   /** Results of this event-loop turn and the entries they finish (see #flush). */
   #outbox: ResultMessage[] = [];
+  #outboxCompact: ResultMessage[] = []; // of attempts that came in compact entries (protocol.ts)
   #done: Entry[] = [];
   #fnEnded: FnEnded[] = [];
   #flushing: Promise<void> | null = null;
@@ -220,9 +198,9 @@ export class FleetWorker {
       if (incarnation !== this.incarnation) continue;
       for (const [, entries] of reply) {
         for (const entry of entries) {
-          const { items, bad } = decodeTasks(messageOf(entry));
+          const { items, bad, compact } = decodeTasks(messageOf(entry));
           if (bad > 0) this.#note('error', `${bad} malformed task(s) in entry ${entry[0]} dropped`);
-          const e: Entry = { id: entry[0], stream, left: items.length };
+          const e: Entry = { id: entry[0], stream, compact, left: items.length };
           if (items.length === 0) this.#done.push(e), this.#scheduleFlush();
           for (const msg of items) this.#run(msg, e, incarnation);
         }
@@ -234,11 +212,13 @@ export class FleetWorker {
     const fn = msg.action.kind === 'fn';
     const logPath = `${fn ? this.#fnLogDir : this.#logDir}/${msg.runId}__${msg.taskId}.${msg.attempt}.log`;
     const req = fromTaskMessage(msg, logPath);
-    const r: Running = { msg, entry, incarnation, ac: new AbortController(), tail: fn ? null : new LogTail(logPath), startedAt: Date.now(), logPath };
+    const r: Running = { msg, entry, incarnation, ac: new LazyAbort(), tail: fn ? null : new LogTail(logPath), startedAt: Date.now(), logPath };
     this.#running.set(msg.attemptId, r);
     let p: Promise<ExecResult>;
     try {
-      p = this.#o.executors.execute(req, r.ac.signal);
+      // As the engine's attempt runner: no AbortController per attempt (workers 27 -> 18 µs/task).
+      const e = this.#o.executors.get(msg.action.kind);
+      p = e?.executeLazy !== undefined ? e.executeLazy(req, r.ac) : this.#o.executors.execute(req, r.ac.signal);
     } catch (err) {
       p = Promise.resolve(failed(`executor error: ${(err as Error).message}`));
     }
@@ -293,7 +273,7 @@ export class FleetWorker {
       runId: m.runId, taskId: m.taskId, attempt: m.attempt, workerId: this.id, incarnation: r.incarnation, outcome: res.outcome,
       exitCode: res.exitCode, signal: res.signal, outputs: res.outputs, error: res.error, startedAt: r.startedAt, finishedAt: Date.now(),
     };
-    this.#outbox.push(res.usage === undefined ? result : { ...result, usage: res.usage });
+    (r.entry.compact ? this.#outboxCompact : this.#outbox).push(res.usage === undefined ? result : { ...result, usage: res.usage });
     if (--r.entry.left === 0) this.#done.push(r.entry);
     this.#scheduleFlush();
     this.completed++;
@@ -316,9 +296,11 @@ export class FleetWorker {
     this.#flushing = null;
     this.#fnResults();
     const results = this.#outbox;
+    const compact = this.#outboxCompact;
     const done = this.#done;
-    if (results.length === 0 && done.length === 0) return;
+    if (results.length === 0 && compact.length === 0 && done.length === 0) return;
     this.#outbox = [];
+    this.#outboxCompact = [];
     this.#done = [];
     const byStream = new Map<string, string[]>();
     for (const e of done) {
@@ -329,10 +311,11 @@ export class FleetWorker {
     try {
       const ops: Promise<unknown>[] = [];
       if (results.length > 0) ops.push(this.#cmd.xadd(this.#keys.results, '*', 'm', JSON.stringify(results)));
+      if (compact.length > 0) ops.push(this.#cmd.xadd(this.#keys.results, '*', 'm', encodeResults(this.id, this.incarnation, compact)));
       for (const [stream, ids] of byStream) ops.push(this.#cmd.xack(stream, WORKER_GROUP, ...ids), this.#cmd.xdel(stream, ...ids));
       await Promise.all(ops);
     } catch (err) {
-      this.#note('error', `reporting ${results.length} result(s): ${(err as Error).message}`);
+      this.#note('error', `reporting ${results.length + compact.length} result(s): ${(err as Error).message}`);
     }
   }
 

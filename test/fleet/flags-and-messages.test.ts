@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCapacity, parseLabels } from '../../src/fleet/capacity.js';
-import { decodeLog, decodeResults, decodeTasks, decodeWorker, fromTaskMessage, safeId, toTaskMessage } from '../../src/fleet/protocol.js';
+import { decodeLog, decodeResults, decodeTasks, decodeWorker, encodeResults, encodeTasks, fromTaskMessage, safeId, toTaskMessage, type TaskMessage } from '../../src/fleet/protocol.js';
 import type { ExecRequest } from '../../src/exec/types.js';
 import { resolveBroker } from '../../src/fleet/broker-options.js';
 
@@ -37,7 +37,7 @@ const task = { attemptId: 'r/t#1', runId: 'r', taskId: 't', attempt: 1, action: 
 const result = { runId: 'r', taskId: 't', attempt: 1, outcome: 'succeeded', outputs: {} };
 
 test('task and result entries: good items kept, malformed ones counted', () => {
-  assert.deepEqual(decodeTasks(JSON.stringify([task])), { items: [task], bad: 0 });
+  assert.deepEqual(decodeTasks(JSON.stringify([task])), { items: [task], bad: 0, compact: false });
   const mixed = decodeTasks(JSON.stringify([task, { ...task, attempt: 0 }, { ...task, runId: '../x' }, null, 3, { ...task, action: null }]));
   assert.equal(mixed.items.length, 1);
   assert.equal(mixed.bad, 5);
@@ -80,4 +80,24 @@ test('a task message carries the ExecRequest over JSON: undefined as null, upstr
   const limited = decodeTasks(JSON.stringify([toTaskMessage({ ...req, memoryLimitBytes: 2048 }, 42)])).items[0]!;
   assert.equal(fromTaskMessage(limited, '/x.log').memoryLimitBytes, 2048);
   assert.ok(!('memoryLimitBytes' in back));
+});
+
+test('compact entries (protocol 2): tasks and results round-trip as tuples, malformed tuples counted, both forms read', () => {
+  const msg = { ...task, cwd: null, timeoutMs: null, killGraceMs: 5000, maxLogBytes: 1024, outputsFromStdout: false, outputFile: null, inputs: { params: {} }, dispatchedAt: 7 };
+  const other = { ...msg, attemptId: 'custom-id', taskId: 'u', memoryLimitBytes: 2048 };
+  const wire = encodeTasks([msg, other] as TaskMessage[]);
+  assert.ok(!wire.includes('r/t#1'), 'an attempt id that follows the usual form is not sent');
+  assert.deepEqual(decodeTasks(wire), { items: [msg, other], bad: 0, compact: true });
+  const tuples = JSON.parse(wire) as { v: number; t: unknown[] };
+  tuples.t.push([null, '../x', 't', 1], 'x', [null, 'r', 't', 0, { kind: 'fn' }, {}, [], null, null, 1, 1, false, null, {}, 1]);
+  assert.deepEqual(decodeTasks(JSON.stringify(tuples)).bad, 3);
+  assert.equal(decodeTasks('{"v":3,"t":[]}').bad, 1, 'an unknown version is malformed');
+
+  const res = { runId: 'r', taskId: 't', attempt: 1, workerId: 'w1', incarnation: 'i1', outcome: 'succeeded', exitCode: null, signal: null, outputs: { at: 1 }, error: null, startedAt: 5, finishedAt: 6 } as const;
+  const late = { ...res, taskId: 'u', incarnation: 'i0', outcome: 'failed', error: 'boom', usage: { cpuMs: 3 } } as const;
+  const rwire = encodeResults('w1', 'i1', [res, late]);
+  assert.deepEqual(decodeResults(rwire), { items: [res, late], bad: 0, compact: true });
+  const bad = JSON.parse(rwire) as { r: unknown[] };
+  bad.r.push(['r', 't', 1, 'exploded', null, null, {}, null, 1, 2, null], ['r', 't', 1, 'succeeded', null, null, [], null, 1, 2, null], ['r']);
+  assert.equal(decodeResults(JSON.stringify(bad)).bad, 3);
 });

@@ -143,6 +143,19 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     name: 'tasks fillfactor 50 (HOT updates)',
     sql: (s) => `ALTER TABLE ${s}.tasks SET (fillfactor = 50);`,
   },
+  {
+    // Nothing looks a task or an attempt up by its `id` (reads filter by run and sort; the id
+    // columns stay, giving insertion order), yet each index cost a b-tree insert per row: without
+    // them PostgreSQL's CPU per remote task 28.0 -> 24.5 µs (bench/fleet/pg-writes.ts, medians of
+    // 6 alternating rounds; docs/benchmarks.md, "2026-11-24 session 4"). A task's key stays
+    // UNIQUE (run_id, task_id), both NOT NULL (what upserts conflict on). Attempts are only ever
+    // inserted, never updated or deleted by key.
+    version: 4,
+    name: 'no id indexes on tasks and attempts',
+    sql: (s) => `
+      ALTER TABLE ${s}.tasks DROP CONSTRAINT tasks_pkey;
+      ALTER TABLE ${s}.attempts DROP CONSTRAINT attempts_pkey;`,
+  },
 ];
 
 /** Second key of the migration lock of one schema is the schema's hash; this one guards pg_trgm. */

@@ -17,7 +17,7 @@ import { migrate, type SearchMode } from './migrations.js';
 import { resolveOptions, type PostgresStoreOptions, type ResolvedOptions } from './options.js';
 import { attemptFromRaw, eventFromRaw, runFromRaw, taskFromRaw, tokenFromRaw, workflowFromRaw } from './rows.js';
 import { query, sqlState, transaction } from './sql.js';
-import { BatchStatements, oneStatement, writeBatch } from './write-batch.js';
+import { BatchStatements, prepareBatch, runStatements } from './write-batch.js';
 
 export type { PostgresStoreOptions } from './options.js';
 
@@ -71,11 +71,26 @@ export class PostgresStore implements Store {
     this.#search = await migrate(this.#o);
   }
 
+  /**
+   * Commits copy the batch when called (`prepareBatch` serialises every row synchronously) and
+   * apply in call order: the engine pipelines its ticks (store/types.ts), in embedded and remote
+   * mode alike.
+   */
+  get pipelinedCommit(): boolean {
+    return true;
+  }
+
   commit(batch: WriteBatch): Promise<void> {
+    let prepared: ReturnType<typeof prepareBatch>;
+    try {
+      prepared = prepareBatch(this.#batch, batch);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const { one, statements } = prepared;
     const done = this.#commits.then(async () => {
-      const one = oneStatement(this.#batch, batch);
-      if (one === null) await transaction(this.#o.pool, (c) => writeBatch(c, this.#batch, batch));
-      else await query(this.#o.pool, one.text, one.values, one.name);
+      if (one) await query(this.#o.pool, statements[0]!.text, statements[0]!.values, statements[0]!.name);
+      else if (statements.length > 0) await transaction(this.#o.pool, (c) => runStatements(c, statements));
     });
     this.#commits = done.catch(() => undefined);
     return done;

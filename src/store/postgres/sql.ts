@@ -39,11 +39,6 @@ export function query(c: Queryable, text: string, values: unknown[] = [], name?:
 export const sqlState = (e: unknown): string | undefined =>
   typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : undefined;
 
-/** Calls `fn` on successive slices of at most `size` rows. */
-export async function inChunks<T>(rows: readonly T[], size: number, fn: (slice: readonly T[]) => Promise<unknown>): Promise<void> {
-  for (let i = 0; i < rows.length; i += size) await fn(i === 0 && rows.length <= size ? rows : rows.slice(i, i + size));
-}
-
 /** Runs `fn` in one transaction on one connection: COMMIT on success, ROLLBACK on any error. */
 export async function transaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
   const c = await pool.connect();

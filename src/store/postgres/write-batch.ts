@@ -18,7 +18,7 @@ import type pg from 'pg';
 import type { AttemptRow, EventRow, RunRow, TaskRow, WriteBatch } from '../types.js';
 import type { ResolvedOptions } from './options.js';
 import { ATTEMPT, EVENT, RUN_INSERT, RUN_UPDATE, SPEC_PART, TASK, columns, lastPerKey, specParts } from './rows.js';
-import { inChunks, query } from './sql.js';
+import { query } from './sql.js';
 import { selectTuples, tuplesJson, unnestArrays, type ColumnType, type Field } from './json-rows.js';
 
 /** Rows of one table per statement. */
@@ -146,21 +146,44 @@ export function oneStatement(q: BatchStatements, b: WriteBatch): { text: string;
 const taskKey = (t: TaskRow): string => `${t.runId}\u0000${t.taskId}`;
 const runKey = (r: RunRow): string => r.id;
 
-/** Writes the batch on `c`, which the caller has put in a transaction. */
-export async function writeBatch(c: pg.PoolClient, q: BatchStatements, b: WriteBatch): Promise<void> {
+/** One statement of a prepared batch: its text, prepared-statement name and parameters. */
+export interface Statement {
+  readonly text: string;
+  readonly name: string;
+  readonly values: unknown[];
+}
+
+/**
+ * The batch's statements, every parameter serialised NOW (synchronously): later changes to the
+ * rows (the engine's live objects, mutated by the ticks that run while this commit is in flight)
+ * do not reach the store — the `pipelinedCommit` contract (store/types.ts). One statement for the
+ * steady-state tick (`oneStatement`); else the transaction's statements, in write order.
+ */
+export function prepareBatch(q: BatchStatements, b: WriteBatch): { one: boolean; statements: Statement[] } {
+  const one = oneStatement(q, b);
+  if (one !== null) return { one: true, statements: [one] };
+  const out: Statement[] = [];
   /** `rows` in slices of `size`, each as one jsonb parameter when it can be, else column arrays. */
-  const write = <T>(w: Write, rows: readonly T[], fields: readonly Field<T>[], size = ROWS_PER_STATEMENT) =>
-    inChunks(rows, size, (slice) => {
+  const write = <T>(w: Write, rows: readonly T[], fields: readonly Field<T>[], size = ROWS_PER_STATEMENT) => {
+    for (let i = 0; i < rows.length; i += size) {
+      const slice = i === 0 && rows.length <= size ? rows : rows.slice(i, i + size);
       const json = tuplesJson(slice, fields);
-      return json === null ? query(c, w.arrays, columns(slice, fields), w.arraysName) : query(c, w.json, [json], w.jsonName);
-    });
+      out.push(json === null ? { text: w.arrays, name: w.arraysName, values: columns(slice, fields) } : { text: w.json, name: w.jsonName, values: [json] });
+    }
+  };
   if (b.newRuns.length > 0) {
-    await write(q.insertRuns, b.newRuns, RUN_INSERT);
-    await write(q.insertSpecParts, b.newRuns.flatMap(specParts), SPEC_PART, PARTS_PER_STATEMENT);
+    write(q.insertRuns, b.newRuns, RUN_INSERT);
+    write(q.insertSpecParts, b.newRuns.flatMap(specParts), SPEC_PART, PARTS_PER_STATEMENT);
   }
-  if (b.runs.length > 0) await write(q.updateRuns, lastPerKey(b.runs, runKey), RUN_UPDATE);
-  if (b.newTasks.length > 0) await write(q.insertTasks, b.newTasks, TASK);
-  if (b.tasks.length > 0) await write(q.upsertTasks, lastPerKey(b.tasks, taskKey), TASK);
-  if (b.attempts.length > 0) await write(q.insertAttempts, b.attempts, ATTEMPT);
-  if (b.events.length > 0) await write(q.insertEvents, b.events, EVENT);
+  if (b.runs.length > 0) write(q.updateRuns, lastPerKey(b.runs, runKey), RUN_UPDATE);
+  if (b.newTasks.length > 0) write(q.insertTasks, b.newTasks, TASK);
+  if (b.tasks.length > 0) write(q.upsertTasks, lastPerKey(b.tasks, taskKey), TASK);
+  if (b.attempts.length > 0) write(q.insertAttempts, b.attempts, ATTEMPT);
+  if (b.events.length > 0) write(q.insertEvents, b.events, EVENT);
+  return { one: false, statements: out };
+}
+
+/** Runs prepared statements on `c`, which the caller has put in a transaction. */
+export async function runStatements(c: pg.PoolClient, statements: readonly Statement[]): Promise<void> {
+  for (const st of statements) await query(c, st.text, st.values, st.name);
 }
