@@ -100,6 +100,7 @@ export async function loadHistoryTrace(store: Store, q: HistoryQuery): Promise<H
       parents: t.needs.flatMap((n) => index.get(n) ?? []),
       runtimeMs: t.runtimeMs,
       estimateMs: t.declared ?? meanOf(t.signature),
+      estimateDeclared: t.declared !== null, // no runtime spread then (sim/workloads/trace-runtime-spread.ts)
       resources: t.resources,
       priority: t.priority,
       attempts: t.attempts,

@@ -22,6 +22,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { KairosError } from '../../core/errors.js';
 import { historyWorkload } from '../../sim/workloads/live-history.js';
+import { withRuntimeSpread } from '../../sim/workloads/trace-runtime-spread.js';
 import { replay, type HistoryTrace, type PredictedMetrics } from '../whatif.js';
 import { registerCurriculumEntries, type CurriculumEntry } from './curriculum.js';
 import { Mlp } from './mlp.js';
@@ -97,20 +98,23 @@ export async function finetune(o: FinetuneOptions): Promise<FinetuneResult> {
   const minRuns = o.minRuns ?? 10;
   if (!(holdout > 0 && holdout < 1)) throw new KairosError('PARAM_INVALID', `holdout must be in (0, 1) (got ${holdout})`, { field: 'holdout' });
   if (!(Number.isInteger(episodeRuns) && episodeRuns >= 1)) throw new KairosError('PARAM_INVALID', `episodeRuns must be an integer >= 1 (got ${episodeRuns})`, { field: 'episodeRuns' });
-  const runs = o.trace.runs;
+  // The window's runtime spread per signature (estimate_cv), before the trace is split into
+  // episodes: each chunk sees the window's, as it sees the window's mean estimate.
+  const trace = withRuntimeSpread(o.trace);
+  const runs = trace.runs;
   if (runs.length < Math.max(2, minRuns)) {
     throw new KairosError('LIMIT_EXCEEDED', `${runs.length} finished runs in the history window; fine-tuning needs at least ${Math.max(2, minRuns)} (run more workflows under the engine, or widen the window)`, { field: 'since' });
   }
   const nHeld = Math.max(1, Math.round(runs.length * holdout));
   const trainRuns = runs.slice(0, runs.length - nHeld);
   const heldRuns = runs.slice(runs.length - nHeld);
-  const heldOut = sub(o.trace, heldRuns);
+  const heldOut = sub(trace, heldRuns);
 
   // Training episodes: consecutive chunks of the older runs, registered for this thread only.
   const id = ++registrations;
   const entries: CurriculumEntry[] = [];
   for (let k = 0; k * episodeRuns < trainRuns.length; k++) {
-    const chunk = sub(o.trace, trainRuns.slice(k * episodeRuns, (k + 1) * episodeRuns));
+    const chunk = sub(trace, trainRuns.slice(k * episodeRuns, (k + 1) * episodeRuns));
     const name = `live-history#${id}/${k}`;
     entries.push({ name, description: `recorded live history, ${chunk.runs.length} runs`, experiment: () => ({ workload: historyWorkload(chunk, name), arrivals: 'trace' }) });
   }

@@ -11,7 +11,10 @@
  *   - task (or one foreach instance) that ran -> one stage of 1 instance; its parents are the
  *     stages of the tasks it needed (every instance of a foreach it needed);
  *   - runtime        -> the sampler returns the recorded runtime of the task's last attempt
- *     (what it really took), `estimateMs` is what the engine's policies would have seen;
+ *     (what it really took), `estimateMs` is what the engine's policies would have seen, and
+ *     the sampler's `cv` the runtime uncertainty they would have seen (`estimateCv`: the
+ *     window's stdev / mean of the signature's runtimes, trace-runtime-spread.ts) — the stage
+ *     still replays the recorded runtime exactly, only the learned policy's feature reads it;
  *   - resources      -> the declared request plus `slots: 1`, on one worker `local` with the
  *     engine's capacity and `slots: concurrency` (exactly the live engine's one local worker);
  *   - priority       -> the run's (the simulator has one priority per job);
@@ -21,6 +24,7 @@
  */
 import type { Resources } from '../../core/resources.js';
 import type { JobSpec, StageSpec, Workload } from '../workload.js';
+import { withRuntimeSpread } from './trace-runtime-spread.js';
 
 export interface TraceTask {
   /** Task id in its run (`extract`, or `fan[3]` for a foreach instance). */
@@ -31,6 +35,13 @@ export interface TraceTask {
   readonly runtimeMs: number;
   /** What the engine's policies would see as its estimate (ms). */
   readonly estimateMs: number;
+  /** Whether `estimateMs` was declared in the spec (then the policies saw no runtime spread). */
+  readonly estimateDeclared?: boolean;
+  /**
+   * Runtime uncertainty the learned policy would see (SchedTask.estimateCv: stdev / mean).
+   * Absent = the window's spread of its signature, filled by `withRuntimeSpread`.
+   */
+  readonly estimateCv?: number;
   /** Declared request (without `slots`). */
   readonly resources: Resources;
   readonly priority: number;
@@ -75,18 +86,21 @@ export function recordedJctMs(run: TraceRun): number {
 }
 
 /** The trace as a simulator workload with trace arrivals, on the engine's one local worker. */
-export function historyWorkload(trace: HistoryTrace, name = 'live-history'): Workload {
+export function historyWorkload(input: HistoryTrace, name = 'live-history'): Workload {
+  const trace = withRuntimeSpread(input);
   const t0 = trace.runs.length > 0 ? trace.runs[0]!.arrivalAt : trace.fromMs;
   const jobs: JobSpec[] = trace.runs.map((run) => {
     const stages: StageSpec[] = run.tasks.map((t) => {
       const runtime = Math.max(0, t.runtimeMs);
+      const cv = t.estimateCv ?? 0; // set by withRuntimeSpread
       return {
         id: t.id,
         parents: t.parents,
         numTasks: 1,
         estimateMs: Math.max(0, t.estimateMs),
         resources: { ...t.resources, slots: 1 },
-        sampler: { sample: () => runtime },
+        // The recorded runtime, exactly; `cv` only feeds the feature (SimJob.releaseStage).
+        sampler: { sample: () => runtime, cv: () => cv },
       };
     });
     return {
