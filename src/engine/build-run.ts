@@ -3,12 +3,12 @@
  * groups and instances, computes the bottom levels the scheduler ranks by, and the counters.
  * Used for a new run (rows just created) and for a resumed one (rows read from the store).
  */
-import { bottomLevels, descendantSumsIfCheap, topoOrder } from '../core/dag.js';
 import { isSettled } from '../core/task-machine.js';
 import type { JobInfo } from '../sched/types.js';
 import type { RunRow, TaskRow } from '../store/types.js';
-import { DEFAULT_ESTIMATE_MS, expectedInstances, taskWorkMs } from './job-facts.js';
+import { expectedInstances, taskWorkMs } from './job-facts.js';
 import { LiveRun, LiveTask } from './live-run.js';
+import { rank, wire } from './run-graph.js';
 
 export { taskWorkMs };
 /**
@@ -22,110 +22,99 @@ export { taskWorkMs };
 const MAX_BITSET_TASKS = 2048;
 
 export function buildRun(row: RunRow, taskRows: readonly TaskRow[]): LiveRun {
-  const spec = row.spec;
-  // A foreach group counts as its expected instances (job-facts.ts): the simulator counts a
-  // stage's numTasks from the job's arrival. Groups only in the map; every other task counts 1.
-  const width = new Map<number, number>();
-  let totalTasks = spec.tasks.length;
-  spec.tasks.forEach((ts, i) => {
-    if (ts.foreach === undefined) return;
-    const w = expectedInstances(ts, row);
-    width.set(i, w);
-    totalTasks += w - 1;
-  });
+  const specs = row.spec.tasks;
+  const n = specs.length;
   const job: JobInfo = {
     id: row.id, namespace: row.namespace, arrivalAt: row.startedAt ?? row.createdAt, deadline: row.deadlineAt,
-    remainingWorkMs: 0, running: 0, totalTasks, doneTasks: 0,
+    remainingWorkMs: 0, running: 0, totalTasks: n, doneTasks: 0,
     // Counted from 0 when the run is loaded (a resumed run's earlier failures are not in its task
     // rows); task-flow.ts increments it as the simulator does (simulator.ts #fail).
     failedAttempts: 0,
   };
   const run = new LiveRun(row, job);
-  const byId = new Map(taskRows.map((t) => [t.taskId, t]));
-  const specIndex = new Map(spec.tasks.map((t, i) => [t.id, i]));
-  for (const ts of spec.tasks) {
-    const tr = byId.get(ts.id);
-    if (!tr) throw new Error(`run ${row.id}: task row ${ts.id} is missing from the store`);
-    run.tasks.set(ts.id, new LiveTask(run, ts, tr));
-  }
-  // Exact-size arrays, and one shared empty array: an array grown by push reserves ~17 slots
-  // (~150 B), which for 1,000,000 tasks is 300 MB of parents/children capacity never used.
-  const childCount = new Map<LiveTask, number>();
-  for (const ts of spec.tasks) {
-    const t = run.tasks.get(ts.id)!;
-    if (ts.needs.length > 0) t.parents = ts.needs.map((p) => run.tasks.get(p)!);
-    for (const parent of t.parents) childCount.set(parent, (childCount.get(parent) ?? 0) + 1);
-  }
-  for (const [parent, n] of childCount) parent.children = new Array<LiveTask>(n);
-  const filled = new Map<LiveTask, number>();
-  for (const t of run.tasks.values()) {
-    for (const parent of t.parents) {
-      const i = filled.get(parent) ?? 0;
-      (parent.children as LiveTask[])[i] = t;
-      filled.set(parent, i + 1);
+  // By index, no temporary Map per task: a new run's rows are in spec order (newTaskRows), and so
+  // are a resumed run's (the stores read them in insertion order); any other order falls back to a
+  // Map of the rows by id. A foreach group counts as its expected instances (job-facts.ts: the
+  // simulator counts a stage's numTasks from the job's arrival); only groups are in `width`.
+  const tasks = new Array<LiveTask>(n);
+  let rowsById: Map<string, TaskRow> | null = null;
+  let width: Map<LiveTask, number> | null = null;
+  for (let i = 0; i < n; i++) {
+    const ts = specs[i]!;
+    let tr: TaskRow | undefined = taskRows[i];
+    if (tr === undefined || tr.taskId !== ts.id) {
+      rowsById ??= byTaskId(taskRows);
+      tr = rowsById.get(ts.id);
+      if (!tr) throw new Error(`run ${row.id}: task row ${ts.id} is missing from the store`);
+    }
+    const t = new LiveTask(run, ts, tr);
+    tasks[i] = t;
+    run.tasks.set(ts.id, t);
+    if (ts.foreach !== undefined) {
+      const w = expectedInstances(ts, row);
+      (width ??= new Map()).set(t, w);
+      job.totalTasks += w - 1;
     }
   }
-  // Bottom levels over the spec DAG (validated acyclic at parse time).
-  const dag = { n: spec.tasks.length, parents: spec.tasks.map((t) => t.needs.map((p) => specIndex.get(p)!)) };
-  const order = topoOrder(dag);
-  if (order.ok) {
-    const levels = bottomLevels(dag, (i) => spec.tasks[i]!.estimateMs ?? DEFAULT_ESTIMATE_MS, order.order);
-    // Descendant facts, computed once per run: the spec DAG is static except foreach groups,
-    // which count as their expected instances (as the simulator counts a stage's numTasks; a
-    // list that depends on upstream outputs counts 1, job-facts.ts). Ancestors' sums are not
-    // revised when a group expands: they have all settled by then.
-    const tasksOf = width.size === 0 ? () => 1 : (i: number) => width.get(i) ?? 1;
-    const desc = descendantSumsIfCheap(dag, order.order, tasksOf, (i) => tasksOf(i) * taskWorkMs(spec.tasks[i]!), MAX_BITSET_TASKS);
-    spec.tasks.forEach((ts, i) => {
-      const t = run.tasks.get(ts.id)!;
-      t.bottomLevelMs = levels[i]!;
-      if (desc !== null) {
-        t.descendantTasks = desc.tasks[i]!;
-        t.descendantWorkMs = desc.workMs[i]!;
-      }
-    });
-  }
-  // foreach instances: rows whose spec_id names their group.
-  for (const tr of taskRows) {
+  wire(tasks, run.tasks);
+  // Bottom levels and descendant facts, computed once per run (run-graph.ts): the spec DAG is
+  // static except foreach groups, which count as their expected instances (as the simulator
+  // counts a stage's numTasks; a list that depends on upstream outputs counts 1, job-facts.ts).
+  // Ancestors' sums are not revised when a group expands: they have all settled by then.
+  const groups = width;
+  rank(tasks, groups === null ? one : (t) => groups.get(t) ?? 1, MAX_BITSET_TASKS);
+  // foreach instances: rows whose spec_id names their group. Instances of a group that has not
+  // expanded (yet, or again after a retry) wait, dormant, to be reused by the expansion; they count
+  // for nothing until then (the group counts its expected ones).
+  let live: LiveTask[] | null = null;
+  for (let i = 0; i < taskRows.length; i++) {
+    const tr = taskRows[i]!;
     if (tr.specId === null) continue;
     const group = run.tasks.get(tr.specId)!;
     const inst = new LiveTask(run, group.spec, tr);
     inst.joinGroup(group);
     run.tasks.set(tr.taskId, inst);
-  }
-  // Instances of a group that has not expanded (yet, or again after a retry) wait to be reused
-  // by the expansion; they count for nothing until then (the group counts its expected ones).
-  const dormant = new Set<LiveTask>();
-  for (const t of run.tasks.values()) {
-    if (t.group === null) continue;
-    if (t.group.row.state === 'pending') {
-      dormant.add(t);
-      continue;
+    if (group.row.state === 'pending') continue;
+    if (group.instances === null) {
+      group.instances = [];
+      job.totalTasks -= groups?.get(group) as number; // an expanded group counts as its instances
     }
-    if (t.group.instances === undefined || t.group.instances === null) {
-      t.group.instances = [];
-      job.totalTasks -= width.get(specIndex.get(t.group.id)!)!; // an expanded group counts as its instances
-    }
-    t.group.instances.push(t);
+    group.instances.push(inst);
     job.totalTasks++;
+    (live ??= []).push(inst);
   }
-  for (const g of run.tasks.values()) g.instances?.sort((a, b) => a.row.itemIndex! - b.row.itemIndex!);
-  for (const t of run.tasks.values()) {
-    if (dormant.has(t)) continue;
+  if (live !== null) for (const g of tasks) g.instances?.sort((a, b) => a.row.itemIndex! - b.row.itemIndex!);
+  // Counters in the order of run.tasks (spec tasks, then instances): the float sums come out the same.
+  for (let i = 0; i < n; i++) {
+    const t = tasks[i]!;
     // An unexpanded group (no instances) counts its expected instances; an expanded one nothing.
-    const counts = !t.isGroup ? 1 : t.instances === null ? width.get(specIndex.get(t.id)!)! : 0;
-    if (!isSettled(t.row.state)) {
-      run.unsettled++;
-      job.remainingWorkMs += counts * taskWorkMs(t.spec);
-    } else {
-      job.doneTasks += counts;
-      if (t.row.doneSeq !== null && t.row.doneSeq >= run.nextDoneSeq) run.nextDoneSeq = t.row.doneSeq + 1;
-    }
-    if (t.group === null) {
-      t.unsettledParents = t.parents.filter((p) => !isSettled(p.row.state)).length;
-    }
+    count(run, t, !t.isGroup ? 1 : t.instances === null ? groups!.get(t)! : 0);
+    let unsettled = 0;
+    const parents = t.parents;
+    for (let j = 0; j < parents.length; j++) if (!isSettled(parents[j]!.row.state)) unsettled++;
+    t.unsettledParents = unsettled;
   }
+  if (live !== null) for (const t of live) count(run, t, 1);
   return run;
+}
+
+const one = (): number => 1;
+
+function byTaskId(taskRows: readonly TaskRow[]): Map<string, TaskRow> {
+  const m = new Map<string, TaskRow>();
+  for (let i = 0; i < taskRows.length; i++) m.set(taskRows[i]!.taskId, taskRows[i]!);
+  return m;
+}
+
+/** Adds a task that counts for `counts` tasks to the run's unsettled or done counters. */
+function count(run: LiveRun, t: LiveTask, counts: number): void {
+  if (!isSettled(t.row.state)) {
+    run.unsettled++;
+    run.job.remainingWorkMs += counts * taskWorkMs(t.spec);
+  } else {
+    run.job.doneTasks += counts;
+    if (t.row.doneSeq !== null && t.row.doneSeq >= run.nextDoneSeq) run.nextDoneSeq = t.row.doneSeq + 1;
+  }
 }
 
 export function newTaskRows(runId: string, row: RunRow): TaskRow[] {
