@@ -4,19 +4,24 @@
  *
  *   node --import tsx bench/engine/run.ts [--quick] [--runs N] [--only kairos|bullmq]
  *        [--concurrency 256,1024,unbounded] [--size 20000] [--memory-tasks 1000000]
- *        [--memory-shape fan|chain] [--no-memory] [--cpu-prof]
+ *        [--memory-shape fan|chain] [--no-memory] [--cpu-prof] [--warmup 1]
  *   npm run bench:engine -- [same flags]
  *
  * Modes of this one file (the parent spawns the others, each in a fresh process so no
  * measurement inherits another's heap, JIT state or Redis contents):
  *   parent              starts redis-server, spawns children, prints medians and ratios
- *   --child bullmq      one shape through BullMQ: 1 untimed warm-up at 1/10 size, then --runs timed runs
+ *   --child bullmq      one shape through BullMQ: 1 untimed warm-up run of --warmup × size tasks, then --runs timed runs
  *                       (the parent asks for 1 and interleaves runs of all configurations)
  *   --child kairos      one shape at one concurrency through the engine, same protocol
  *   --memory            N pending tasks held by the engine: RSS and peak RSS (VmHWM)
  * A child prints one `RESULT {json}` line per timed run. `--cpu-prof` writes V8 CPU profiles
  * of the Kairos children to bench/engine/profiles/<shape>-c<N>/ (one file per thread; the
  * largest is the main thread's — summarise it with profile-summary.ts).
+ *
+ * Warm-up (`--warmup F`, default 1): each child first does one untimed run of F × size tasks, the
+ * same for both systems. A server runs for days, so the figure that matters is the steady state
+ * with the JIT done; with F = 0.1 (the protocol before 2026-11-24's session 4) much of Kairos's
+ * engine was still running unoptimised code during the timed run (see docs/benchmarks.md).
  */
 import { spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
@@ -55,12 +60,14 @@ interface Args {
   memoryChild: boolean;
   shape: Shape;
   port: number;
+  /** Untimed warm-up run before the timed ones, as a multiple of `size`. */
+  warmup: number;
 }
 
 function parseArgs(argv: readonly string[]): Args {
   const a: Args = {
     quick: false, runs: 3, only: null, concurrency: [256, 1024], size: 20_000, memoryTasks: 1_000_000, memoryShape: 'fan', memory: true,
-    cpuProf: false, child: null, memoryChild: false, shape: 'independent', port: 0,
+    cpuProf: false, child: null, memoryChild: false, shape: 'independent', port: 0, warmup: 1,
   };
   let runsSet = false, sizeSet = false, memSet = false;
   for (let i = 0; i < argv.length; i++) {
@@ -84,6 +91,7 @@ function parseArgs(argv: readonly string[]): Args {
       case '--memory': a.memoryChild = true; break;
       case '--shape': a.shape = v() as Shape; break;
       case '--port': a.port = Number(v()); break;
+      case '--warmup': a.warmup = Number(v()); break;
       default: throw new Error(`unknown flag ${f}`);
     }
   }
@@ -92,7 +100,7 @@ function parseArgs(argv: readonly string[]): Args {
     if (!sizeSet) a.size = 4000;
     if (!memSet) a.memoryTasks = 100_000;
   }
-  if (!(a.runs >= 1) || !(a.size >= 4) || a.concurrency.some((c) => !(c >= 0))) throw new Error('bad --runs, --size or --concurrency');
+  if (!(a.runs >= 1) || !(a.size >= 4) || a.concurrency.some((c) => !(c >= 0)) || !(a.warmup >= 0)) throw new Error('bad --runs, --size, --concurrency or --warmup');
   return a;
 }
 
@@ -115,7 +123,7 @@ async function childMain(a: Args): Promise<void> {
     const c = process.cpuUsage(c0);
     return { ...r, cpuUs: c.user + c.system };
   };
-  await measure(Math.max(4, Math.round(a.size / 40) * 4)); // warm-up: 1/10 size, untimed
+  if (a.warmup > 0) await measure(Math.max(4, Math.round((a.size * a.warmup) / 4) * 4)); // untimed
   for (let i = 0; i < a.runs; i++) {
     const r = await measure(a.size);
     const out: RunResult = { system: a.child!, shape: a.shape, concurrency: a.concurrency[0]!, ...r };
@@ -158,7 +166,7 @@ async function parentMain(a: Args): Promise<void> {
   const started = Date.now();
   const results: RunResult[] = [];
   const failures: string[] = [];
-  const common = ['--runs', '1', '--size', String(a.size)];
+  const common = ['--runs', '1', '--size', String(a.size), '--warmup', String(a.warmup)];
   const load0 = loadavg();
   const profArgs = (tag: string) => (a.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(HERE, 'profiles', tag)}`] : []);
   let redis: RedisHandle | null = null;
@@ -224,7 +232,7 @@ function report(a: Args, results: RunResult[], memory: Record<string, number>[],
   const lines: string[] = [];
   lines.push(`Machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}, ${process.platform}`);
   lines.push(`Command: node --import tsx bench/engine/run.ts ${process.argv.slice(2).join(' ')}`.trimEnd());
-  lines.push(`Runs: ${a.runs} per measurement (median shown; each in a fresh process after an untimed warm-up at 1/10 size, runs interleaved), ${a.size.toLocaleString('en-US')} tasks per run`);
+  lines.push(`Runs: ${a.runs} per measurement (median shown; each in a fresh process after an untimed warm-up run of ${a.warmup} × size, runs interleaved), ${a.size.toLocaleString('en-US')} tasks per run`);
   lines.push(`Load average (1/5/15 min) at start: ${loads[0]!.map((x) => x.toFixed(2)).join(' ')}; at end: ${loads[1]!.map((x) => x.toFixed(2)).join(' ')}${loads[0]![0]! > 0.5 ? '  — the machine was not idle: numbers are noisy' : ''}`);
   lines.push('');
   const best: Record<Shape, { c: number; rate: number }> = { independent: { c: 0, rate: NaN }, dag: { c: 0, rate: NaN } };
