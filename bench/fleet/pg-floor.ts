@@ -21,6 +21,7 @@ import { startPostgres } from '../../test/store/pg-harness.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { emptyBatch, type AttemptRow, type RunRow, type TaskRow } from '../../src/store/types.js';
 import { parentOf, treeCpuMs } from './proc-cpu.js';
+import { noopRunRows } from './noop-run-rows.js';
 
 const pos = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const [N, TICK, ROUNDS] = [Number(pos[0] ?? 20_000), Number(pos[1] ?? 400), Number(pos[2] ?? 3)];
@@ -28,24 +29,6 @@ const server = await startPostgres();
 const postmaster = parentOf(Number((await server.sql('SELECT pg_backend_pid() AS p')).rows[0].p))!;
 type Mode = 'store' | 'final' | 'log';
 const MODES: Mode[] = ['store', 'final', 'log'];
-
-function newRun(id: string, now: number): { run: RunRow; tasks: TaskRow[] } {
-  const tasks: TaskRow[] = [];
-  const specTasks = [];
-  for (let i = 0; i < N; i++) {
-    tasks.push({
-      runId: id, taskId: `t${i}`, specId: null, itemIndex: null, item: null, state: 'queued', attempt: 0, readyAt: now, startedAt: null,
-      finishedAt: null, retryAt: null, worker: null, outputs: null, error: null, reason: null, doneSeq: null,
-    });
-    specTasks.push({ id: `t${i}`, needs: [], action: { kind: 'fn', fn: 'noop', args: null }, env: {}, secretEnv: [], timeoutMs: null, priority: 50 });
-  }
-  const spec = { name: 'bench', namespace: 'default', priority: 50, deadline: null, params: [], labels: {}, tasks: specTasks };
-  const run: RunRow = {
-    id, workflow: 'bench', namespace: 'default', priority: 50, state: 'running', params: {}, spec: spec as unknown as RunRow['spec'], labels: {},
-    createdAt: now, startedAt: now, finishedAt: null, deadlineAt: null, error: null, owner: 'bench', ownerSeenAt: now, paused: false,
-  };
-  return { run, tasks };
-}
 
 async function round(mode: Mode): Promise<{ client: number; server: number }> {
   const db = await server.createDatabase();
@@ -56,7 +39,7 @@ async function round(mode: Mode): Promise<{ client: number; server: number }> {
   const append = (runId: string, at: number, rows: unknown[]) =>
     log.query({ name: 'append', text: 'INSERT INTO kairos.transitions (run_id, at, rows) VALUES ($1, $2, $3::jsonb)', values: [runId, at, JSON.stringify(rows)] });
   const now = Date.now();
-  const { run, tasks } = newRun(`run-${db}`, now);
+  const { run, tasks } = noopRunRows(`run-${db}`, now, N);
   const first = emptyBatch();
   first.newRuns.push(run);
   first.newTasks.push(...tasks);

@@ -17,6 +17,7 @@ import { startPostgres } from '../../test/store/pg-harness.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { emptyBatch, type AttemptRow, type TaskRow, type RunRow } from '../../src/store/types.js';
 import { parentOf, treeCpuMs } from './proc-cpu.js';
+import { noopRunRows } from './noop-run-rows.js';
 
 const argv = process.argv.slice(2);
 const ffAt = argv.indexOf('--fillfactor');
@@ -25,24 +26,6 @@ const pos = argv.filter((a, i) => !a.startsWith('--') && (ffAt < 0 || i !== ffAt
 const [N, TICK, ROUNDS] = [Number(pos[0] ?? 20_000), Number(pos[1] ?? 400), Number(pos[2] ?? 3)];
 const pg = await startPostgres();
 const postmaster = parentOf(Number((await pg.sql('SELECT pg_backend_pid() AS p')).rows[0].p))!;
-
-function run(id: string, now: number): { run: RunRow; tasks: TaskRow[] } {
-  const tasks: TaskRow[] = [];
-  const specTasks = [];
-  for (let i = 0; i < N; i++) {
-    tasks.push({
-      runId: id, taskId: `t${i}`, specId: null, itemIndex: null, item: null, state: 'queued', attempt: 0, readyAt: now, startedAt: null,
-      finishedAt: null, retryAt: null, worker: null, outputs: null, error: null, reason: null, doneSeq: null,
-    });
-    specTasks.push({ id: `t${i}`, needs: [], action: { kind: 'fn', fn: 'noop', args: null }, env: {}, secretEnv: [], timeoutMs: null, priority: 50 });
-  }
-  const spec = { name: 'bench', namespace: 'default', priority: 50, deadline: null, params: [], labels: {}, tasks: specTasks };
-  const row: RunRow = {
-    id, workflow: 'bench', namespace: 'default', priority: 50, state: 'running', params: {}, spec: spec as unknown as RunRow['spec'], labels: {},
-    createdAt: now, startedAt: now, finishedAt: null, deadlineAt: null, error: null, owner: 'bench', ownerSeenAt: now, paused: false,
-  };
-  return { run: row, tasks };
-}
 
 interface Round {
   client: number;
@@ -57,7 +40,7 @@ async function round(fill: number | null): Promise<Round> {
   const store = await PostgresStore.open({ connectionString: pg.url(db), log: () => undefined });
   if (fill !== null) await pg.sql(`ALTER TABLE kairos.tasks SET (fillfactor = ${fill})`, db);
   const now = Date.now();
-  const { run: row, tasks } = run(`run-${db}`, now);
+  const { run: row, tasks } = noopRunRows(`run-${db}`, now, N);
   const pg0 = treeCpuMs(postmaster);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();

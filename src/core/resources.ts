@@ -52,6 +52,20 @@ export function dominantShare(r: Resources, capacity: Resources): number {
   return s;
 }
 
+/**
+ * Whether two resource vectors have the same names and amounts. Allocation-free (for-in, no
+ * Object.keys): it runs per task on the engine's and the scheduler's hot paths.
+ */
+export function sameResources(a: Resources, b: Resources): boolean {
+  let n = 0;
+  for (const k in a) {
+    if (a[k] !== b[k]) return false;
+    n++;
+  }
+  for (const _ in b) n--;
+  return n === 0;
+}
+
 export function formatResources(r: Resources): string {
   return Object.entries(r)
     .filter(([, v]) => v !== 0)

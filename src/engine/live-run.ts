@@ -6,7 +6,7 @@
 import type { TaskSpec, TaskState, WorkflowSpec } from '../core/model.js';
 import { isSettled } from '../core/task-machine.js';
 import type { JobInfo, SchedTask } from '../sched/types.js';
-import type { Resources } from '../core/resources.js';
+import { sameResources, type Resources } from '../core/resources.js';
 
 /** Key of the per-spec demand, kept on the spec object itself (not enumerable, not serialised). */
 const DEMAND = Symbol('kairos.demand');
@@ -19,16 +19,6 @@ const NONE: readonly LiveTask[] = Object.freeze([]);
 /** The last demand made and what it was made from: specs with equal resources share one demand. */
 let lastResources: Resources | null = null;
 let lastDemand: Resources | null = null;
-
-function sameResources(a: Resources, b: Resources): boolean {
-  let n = 0;
-  for (const k in a) {
-    if (a[k] !== b[k]) return false;
-    n++;
-  }
-  for (const _ in b) n--;
-  return n === 0;
-}
 
 /**
  * A spec's resources plus one concurrency slot, shared with the previous spec when their

@@ -12,7 +12,7 @@
  * Measured (TPC-H continuous, 50 one-core executors, 706,189 rounds): a full cluster leaves 0-2
  * roomy workers per round, so a fit check costs ~1 worker instead of 50.
  */
-import { fits, type Resources } from '../core/resources.js';
+import { fits, sameResources, type Resources } from '../core/resources.js';
 import type { WorkerPool, WorkerState } from './workers.js';
 
 export class RoomIndex {
@@ -74,12 +74,5 @@ function sortByOrder(list: WorkerState[]): void {
 }
 
 function sameVector(a: Record<string, number> | null, b: Record<string, number>): boolean {
-  if (a === null) return false;
-  let n = 0;
-  for (const k in a) {
-    if (a[k] !== b[k]) return false;
-    n++;
-  }
-  for (const _ in b) n--;
-  return n === 0;
+  return a !== null && sameResources(a, b);
 }
