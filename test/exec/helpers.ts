@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Action } from '../../src/core/model.js';
 import type { ExecRequest } from '../../src/exec/types.js';
+import { isRunning } from '../../src/exec/process-tree.js';
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `kairos-${prefix}-`));
@@ -50,4 +51,19 @@ export async function waitForFile(path: string, limitMs = 20_000): Promise<strin
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`${path} never appeared`);
+}
+
+/**
+ * Whether `pid` is gone within `limitMs`. After SIGKILL the executor resolves once the signal is
+ * sent (process-tree.ts: "no process outlives the result by more than a SIGKILL delivery"); the
+ * kernel finishes the kill when the process next gets a CPU, which on a loaded machine can be
+ * after the result. The limit only bounds a liveness check; it is no timing claim.
+ */
+export async function goneWithin(pid: number, limitMs = 10_000): Promise<boolean> {
+  const end = Date.now() + limitMs;
+  while (isRunning(pid)) {
+    if (Date.now() >= end) return false;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return true;
 }

@@ -8,7 +8,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ShellExecutor } from '../../src/exec/shell-executor.js';
 import { isRunning } from '../../src/exec/process-tree.js';
-import { request, shell, never, tempDir, waitForFile } from './helpers.js';
+import { goneWithin, request, shell, never, tempDir, waitForFile } from './helpers.js';
 
 const dir = tempDir('kill');
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,7 +43,7 @@ test('a grandchild that ignores SIGTERM is SIGKILLed after the grace period', as
   );
   assert.equal(res.outcome, 'timed_out');
   const [sub] = pids(await waitForFile(pidFile));
-  assert.equal(isRunning(sub!), false, 'the TERM-ignoring subshell is gone');
+  assert.equal(await goneWithin(sub!), true, 'the TERM-ignoring subshell is gone (SIGKILLed)');
 });
 
 test('cancel through the AbortSignal kills the tree and resolves cancelled', async () => {
