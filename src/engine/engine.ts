@@ -128,11 +128,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     const id = row.id;
     const run = buildRun(row, tasks);
     this.#writes.newRun(row);
-    for (const t of tasks) this.#writes.newTask(t);
+    this.#writes.newRunTasks(id, tasks);
     this.#writes.event({ runId: id, taskId: null, at: now, type: 'run_submitted', data: { params: row.params } });
     this.#adopt(run);
     this.#post(() => {
-      for (const t of run.tasks.values()) if (t.unsettledParents === 0 && t.row.state === 'pending') this.#flow.decide(t);
+      run.tasks.forEach((t) => void (t.unsettledParents === 0 && t.row.state === 'pending' && this.#flow.decide(t))); // no iterator results
       if (run.unsettled === 0) this.#runSettled(run);
     });
     this.emit('run', row);

@@ -361,7 +361,9 @@ export class TaskFlow {
     if (task.group !== null) {
       this.settleGroup(task.group);
     } else if (row.state !== 'compensating' && row.state !== 'compensated') {
-      for (const child of task.children) {
+      // Indexed: the for-of made an iterator result per settled task (alloc-profile.ts).
+      for (let i = 0, children = task.children; i < children.length; i++) {
+        const child = children[i]!;
         if (child.row.state === 'pending' && --child.unsettledParents === 0) this.#toDecide.push(child);
       }
     }
