@@ -9,13 +9,13 @@
  */
 import type { Command } from 'commander';
 import { commandLine } from './command-line.js';
-import { cpus, totalmem } from 'node:os';
+import { cpus } from 'node:os';
 import { parseDuration } from '../../core/units.js';
-import { loadHistoryTrace } from '../../engine/history-trace.js';
+import { readHistoryWindow } from '../history-window.js';
 import { currentModel, finetune, learnedModelPath, promoteModel, type ReplaySummary } from '../../learn/rl/finetune.js';
 import { readConfigFile, ConfigError } from '../../server/config.js';
 import { CliExit } from '../fail.js';
-import { openStore, stateDir, STORE_OPTION_HELP } from '../state.js';
+import { stateDir, STORE_OPTION_HELP } from '../state.js';
 
 interface Opts {
   state?: string;
@@ -100,17 +100,10 @@ export function registerFinetune(program: Command): void {
       const modelPath = opts.model ?? learnedModelPath(dir);
       const current = currentModel(modelPath, opts.base);
 
-      const store = await openStore(dir, opts.store);
-      const now = Date.now();
-      let trace;
-      try {
-        trace = await loadHistoryTrace(store, { fromMs: now - since.value, toMs: now + 1, capacity: { cpu, memory: totalmem() }, concurrency });
-      } finally {
-        await store.close();
-      }
-      if (trace.runs.length === 0) {
-        throw new CliExit(3, `no finished runs in the last ${opts.since} (${trace.skipped.unfinishedRuns} still running): nothing to fine-tune on; run workflows under the engine first, or widen --since`);
-      }
+      const trace = await readHistoryWindow({
+        stateDir: dir, storeUrl: opts.store, sinceMs: since.value, sinceText: opts.since, cpu, concurrency,
+        emptyHint: ': nothing to fine-tune on; run workflows under the engine first, or widen --since',
+      });
       if (trace.runs.length < minRuns) {
         throw new CliExit(3, `only ${trace.runs.length} finished runs in the last ${opts.since}, fine-tuning needs --min-runs ${minRuns}: widen --since or wait for more history`);
       }

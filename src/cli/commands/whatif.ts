@@ -7,16 +7,16 @@
  *   kairos whatif --since 6h --policies fifo,sjf,wrr --set wrr.high=0.8
  */
 import type { Command } from 'commander';
-import { cpus, totalmem } from 'node:os';
+import { cpus } from 'node:os';
 import { parseDuration } from '../../core/units.js';
-import { loadHistoryTrace } from '../../engine/history-trace.js';
+import { readHistoryWindow } from '../history-window.js';
 import { buildCandidates } from '../../learn/whatif-candidates.js';
 import { whatIf, type PredictedMetrics, type WhatIfReport } from '../../learn/whatif.js';
 import type { SchedulerConfig } from '../../sched/types.js';
 import { readConfigFile, ConfigError } from '../../server/config.js';
 import { CliExit } from '../fail.js';
 import { checkedPolicy } from './simulate.js';
-import { openStore, stateDir, STORE_OPTION_HELP } from '../state.js';
+import { stateDir, STORE_OPTION_HELP } from '../state.js';
 
 interface Opts {
   state?: string;
@@ -107,17 +107,10 @@ export function registerWhatIf(program: Command): void {
       const cpu = positiveInt('cpus', opts.cpus) ?? cpus().length;
       const seed = Number(opts.seed);
       if (!Number.isInteger(seed) || seed < 0) throw new CliExit(2, `--seed ${opts.seed}: expected an integer >= 0`);
-      const store = await openStore(stateDir(opts.state), opts.store);
-      const now = Date.now();
-      let trace;
-      try {
-        trace = await loadHistoryTrace(store, { fromMs: now - since.value, toMs: now + 1, capacity: { cpu, memory: totalmem() }, concurrency });
-      } finally {
-        await store.close();
-      }
-      if (trace.runs.length === 0) {
-        throw new CliExit(3, `no finished runs in the last ${opts.since} (${trace.skipped.unfinishedRuns} still running); run some workflows first, or widen --since`);
-      }
+      const trace = await readHistoryWindow({
+        stateDir: stateDir(opts.state), storeUrl: opts.store, sinceMs: since.value, sinceText: opts.since, cpu, concurrency,
+        emptyHint: '; run some workflows first, or widen --since',
+      });
       const report = whatIf(trace, { current: candidates.current, alternatives: candidates.alternatives, seed });
       process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : formatWhatIf(report));
     });
