@@ -5,8 +5,10 @@
  * each on a fresh database, alternating, server CPU (every PostgreSQL process) and client CPU per
  * task:
  *
- *   store      the PostgreSQL store as it is (the same batches as pg-writes.ts): per task one
- *              `running` upsert (write-ahead), one `succeeded` upsert, one attempt row.
+ *   store      the PostgreSQL store as it is (the same batches as pg-writes.ts): until session 5
+ *              per task one `running` upsert (write-ahead), one `succeeded` upsert, one attempt
+ *              row; since then the dispatches go to the store's own task log (task-log.ts), so
+ *              this is `final` as built.
  *   final      the write-ahead of a tick as ONE row (a jsonb array of the tick's dispatches in a
  *              log table), then per task the `succeeded` upsert and its attempt row only.
  *   log        every transition of a tick as ONE log row (dispatches and results): no per-task

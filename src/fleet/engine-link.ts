@@ -12,7 +12,7 @@
 import type { Redis } from 'ioredis';
 import type { ResolvedBroker } from './broker-options.js';
 import { ENGINE_GROUP, FleetKeys } from './keys.js';
-import { decodeLog, decodeResults, encodeTasks, type ResultMessage, type TaskMessage } from './protocol.js';
+import { DELTA, decodeLog, decodeResults, encodeTasks, type ResultMessage, type TaskMessage } from './protocol.js';
 import { connectRedis, ensureGroup, isNoGroup, messageOf, readGroup, sleep, type StreamEntry } from './redis.js';
 import { RegistryWatch, type RegistryHandlers } from './registry-watch.js';
 import { LogSink } from './log-sink.js';
@@ -27,6 +27,14 @@ export interface EngineLinkHandlers extends RegistryHandlers {
   results(batch: readonly ReceivedResult[]): void;
 }
 
+/** One worker's attempts of this event-loop turn, sent as one task stream entry. */
+interface Outgoing {
+  readonly stream: string;
+  readonly incarnation: string;
+  readonly msgs: TaskMessage[];
+  readonly delta: boolean;
+}
+
 /** Entries read per XREADGROUP: a burst of results becomes one engine tick. */
 const READ_COUNT = 4000;
 
@@ -39,7 +47,11 @@ export class EngineLink {
   #closed = false;
   #loop: Promise<void> = Promise.resolve();
   #claimTimer: NodeJS.Timeout | null = null;
-  readonly #outbox = new Map<string, TaskMessage[]>();
+  /**
+   * Attempts queued this event-loop turn, by worker id (not by stream name: building and hashing
+   * that string per task cost more than the lookup); `delta`: the worker reads delta entries.
+   */
+  readonly #outbox = new Map<string, Outgoing>();
   #sendQueued = false;
 
   constructor(readonly broker: ResolvedBroker, readonly consumer: string, logDir: string, readonly on: EngineLinkHandlers) {
@@ -62,19 +74,24 @@ export class EngineLink {
    * tick's dispatches) go out as one entry per worker (`#send`).
    */
   dispatch(workerId: string, incarnation: string, msg: TaskMessage): void {
-    const stream = this.keys.tasks(workerId, incarnation);
-    const list = this.#outbox.get(stream);
-    if (list === undefined) this.#outbox.set(stream, [msg]);
-    else list.push(msg);
+    const out = this.#outbox.get(workerId);
+    if (out !== undefined && out.incarnation === incarnation) out.msgs.push(msg);
+    else {
+      if (out !== undefined) this.#xadd(out); // the worker restarted within this turn: its old batch first
+      const delta = this.registry.protocolOf(workerId) >= DELTA;
+      this.#outbox.set(workerId, { stream: this.keys.tasks(workerId, incarnation), incarnation, msgs: [msg], delta });
+    }
     if (!this.#sendQueued) (this.#sendQueued = true), setImmediate(() => this.#send());
   }
 
   #send(): void {
     this.#sendQueued = false;
-    for (const [stream, msgs] of this.#outbox) {
-      this.#cmd.xadd(stream, '*', 'm', encodeTasks(msgs)).catch((e: unknown) => this.on.error(e));
-    }
+    for (const out of this.#outbox.values()) this.#xadd(out);
     this.#outbox.clear();
+  }
+
+  #xadd(out: Outgoing): void {
+    this.#cmd.xadd(out.stream, '*', 'm', encodeTasks(out.msgs, out.delta)).catch((e: unknown) => this.on.error(e));
   }
 
   /** Best effort (pub/sub): a worker that misses it lets the attempt finish; its result is then fenced off. */

@@ -9,6 +9,7 @@
 import type { AttemptOutcome } from '../core/model.js';
 import type { Resources } from '../core/resources.js';
 import type { ExecRequest } from '../exec/types.js';
+import { decodeDelta, encodeDelta } from './delta-tuples.js';
 
 /** A worker as the registry holds it. */
 export interface WorkerRecord {
@@ -26,6 +27,8 @@ export interface WorkerRecord {
   readonly host: string;
   readonly pid: number;
   readonly startedAt: number;
+  /** The newest task-entry form it reads (PROTOCOL); absent: 2 (workers from before the delta form). */
+  readonly protocol?: number;
 }
 
 /**
@@ -136,33 +139,49 @@ function checkResult(m: Record<string, unknown>): ResultMessage | null {
  * Compact entries (`{"v":2,...}`): each message a positional tuple instead of an object — half the
  * bytes, and JSON.stringify/parse of arrays instead of keyed objects on both ends (JSON of task
  * and result messages was ~45% of a no-op worker's busy CPU and ~8% of the engine's;
- * docs/benchmarks.md, "2026-11-24 session 4"). Decoders read both forms. Workers answer in the
- * form of the task entries they got, so an upgrade replaces the workers first, then the engines.
+ * docs/benchmarks.md, "2026-11-24 session 4"). Delta entries (`{"v":3,...}`, session 5): the same
+ * tuples in delta form (delta-tuples.ts: fields equal to the previous tuple's are left out) —
+ * ~75 instead of ~190 bytes per no-op task message, ~55 instead of ~125 per result.
+ *
+ * Decoders read all three forms. Workers answer in the form of the task entries they got, and
+ * say in their registry record which forms they read (`protocol`); the engine sends delta
+ * entries only to workers whose record says 3 or more, compact ones to the others — so engines
+ * and workers upgrade in any order.
  *
  * Task tuple:   [attemptId (null: `${runId}/${taskId}#${attempt}`), runId, taskId, attempt, action,
  *                env, secretEnv, cwd, timeoutMs, killGraceMs, maxLogBytes, outputsFromStdout,
- *                outputFile, inputs, dispatchedAt, memoryLimitBytes?]
- * Results entry: {"v":2, "w": workerId, "i": incarnation, "r": [[runId, taskId, attempt, outcome,
+ *                outputFile, inputs, dispatchedAt, memoryLimitBytes? (delta form: always there, null
+ *                when unset)]
+ * Results entry: {"v":2|3, "w": workerId, "i": incarnation, "r": [[runId, taskId, attempt, outcome,
  *                exitCode, signal, outputs, error, startedAt, finishedAt, usage (or null),
- *                incarnation (only when not "i")], ...]}
+ *                incarnation (only when not "i"; delta form: always there, null when "i")], ...]}
  */
 export const COMPACT = 2;
+export const DELTA = 3;
+/** The newest task-entry form this code reads (a worker's registry record says so). */
+export const PROTOCOL = DELTA;
+/** How an entry was written: 1 = array of objects, 2 = compact tuples, 3 = delta tuples. */
+export type Form = 1 | 2 | 3;
+
+const TASK_WIDTH = 16;
+const RESULT_WIDTH = 12;
 
 const derivedAttemptId = (runId: unknown, taskId: unknown, attempt: unknown): string => `${String(runId)}/${String(taskId)}#${String(attempt)}`;
 
-/** A task stream entry for `msgs` (compact form). */
-export function encodeTasks(msgs: readonly TaskMessage[]): string {
+function taskTuple(m: TaskMessage, delta: boolean): unknown[] {
+  const row: unknown[] = [
+    m.attemptId === derivedAttemptId(m.runId, m.taskId, m.attempt) ? null : m.attemptId, m.runId, m.taskId, m.attempt, m.action, m.env,
+    m.secretEnv, m.cwd, m.timeoutMs, m.killGraceMs, m.maxLogBytes, m.outputsFromStdout, m.outputFile, m.inputs, m.dispatchedAt,
+  ];
+  if (m.memoryLimitBytes !== undefined || delta) row.push(m.memoryLimitBytes ?? null);
+  return row;
+}
+
+/** A task stream entry for `msgs`: compact form, or delta form (`delta`: the worker reads protocol 3). */
+export function encodeTasks(msgs: readonly TaskMessage[], delta = false): string {
   const t = new Array<unknown[]>(msgs.length);
-  for (let i = 0; i < msgs.length; i++) {
-    const m = msgs[i]!;
-    const row: unknown[] = [
-      m.attemptId === derivedAttemptId(m.runId, m.taskId, m.attempt) ? null : m.attemptId, m.runId, m.taskId, m.attempt, m.action, m.env,
-      m.secretEnv, m.cwd, m.timeoutMs, m.killGraceMs, m.maxLogBytes, m.outputsFromStdout, m.outputFile, m.inputs, m.dispatchedAt,
-    ];
-    if (m.memoryLimitBytes !== undefined) row.push(m.memoryLimitBytes);
-    t[i] = row;
-  }
-  return JSON.stringify({ v: COMPACT, t });
+  for (let i = 0; i < msgs.length; i++) t[i] = taskTuple(msgs[i]!, delta);
+  return delta ? JSON.stringify({ v: DELTA, t: encodeDelta(t, TASK_WIDTH) }) : JSON.stringify({ v: COMPACT, t });
 }
 
 function taskOfTuple(x: unknown[]): TaskMessage | null {
@@ -176,16 +195,18 @@ function taskOfTuple(x: unknown[]): TaskMessage | null {
   return checkTask(m);
 }
 
-/** A results stream entry for `msgs`, all sent by `workerId` (compact form). */
-export function encodeResults(workerId: string, incarnation: string, msgs: readonly ResultMessage[]): string {
+/** A results stream entry for `msgs`, all sent by `workerId`, in `form` 2 (compact) or 3 (delta). */
+export function encodeResults(workerId: string, incarnation: string, msgs: readonly ResultMessage[], form: 2 | 3 = COMPACT): string {
+  const delta = form === DELTA;
   const r = new Array<unknown[]>(msgs.length);
   for (let i = 0; i < msgs.length; i++) {
     const m = msgs[i]!;
     const row: unknown[] = [m.runId, m.taskId, m.attempt, m.outcome, m.exitCode, m.signal, m.outputs, m.error, m.startedAt, m.finishedAt, m.usage ?? null];
     if (m.incarnation !== incarnation) row.push(m.incarnation);
+    else if (delta) row.push(null);
     r[i] = row;
   }
-  return JSON.stringify({ v: COMPACT, w: workerId, i: incarnation, r });
+  return JSON.stringify({ v: form, w: workerId, i: incarnation, r: delta ? encodeDelta(r, RESULT_WIDTH) : r });
 }
 
 function resultOfTuple(x: unknown[], workerId: unknown, incarnation: unknown): ResultMessage | null {
@@ -199,45 +220,49 @@ function resultOfTuple(x: unknown[], workerId: unknown, incarnation: unknown): R
 }
 
 /**
- * The items of a batch entry — a JSON array of message objects, or the compact form (`key`: its
- * tuples' field) — malformed items counted in `bad`, not returned.
+ * The items of a batch entry — a JSON array of message objects, or the compact or delta form
+ * (`key`: its tuples' field, `width`: a delta tuple's fields) — malformed items counted in `bad`,
+ * not returned.
  */
 function decodeBatch<T>(
   raw: string | undefined,
   check: (m: Record<string, unknown>) => T | null,
   key: string,
+  width: number,
   ofTuple: (x: unknown[], v: Record<string, unknown>) => T | null,
-): { items: T[]; bad: number; compact: boolean } {
+): { items: T[]; bad: number; form: Form } {
   let v: unknown;
   try {
     v = raw === undefined ? null : JSON.parse(raw);
   } catch {
-    return { items: [], bad: 1, compact: false };
+    return { items: [], bad: 1, form: 1 };
   }
   const items: T[] = [];
   let bad = 0;
   if (!Array.isArray(v)) {
     const e = v as Record<string, unknown> | null;
-    if (e === null || typeof e !== 'object' || e.v !== COMPACT || !Array.isArray(e[key])) return { items: [], bad: 1, compact: false };
-    for (const x of e[key] as unknown[]) {
+    if (e === null || typeof e !== 'object' || (e.v !== COMPACT && e.v !== DELTA) || !Array.isArray(e[key])) return { items: [], bad: 1, form: 1 };
+    const list = e[key] as unknown[];
+    const tuples = e.v === DELTA ? decodeDelta(list, width) : list;
+    for (const x of tuples) {
       const ok = Array.isArray(x) ? ofTuple(x, e) : null;
       if (ok === null) bad++;
       else items.push(ok);
     }
-    return { items, bad, compact: true };
+    return { items, bad, form: e.v === DELTA ? DELTA : COMPACT };
   }
   for (const x of v) {
     const ok = x !== null && typeof x === 'object' && !Array.isArray(x) ? check(x as Record<string, unknown>) : null;
     if (ok === null) bad++;
     else items.push(ok);
   }
-  return { items, bad, compact: false };
+  return { items, bad, form: 1 };
 }
 
 /** A task stream entry: the attempts the engine placed on this worker in one tick. */
-export const decodeTasks = (raw: string | undefined) => decodeBatch(raw, checkTask, 't', (x) => taskOfTuple(x));
+export const decodeTasks = (raw: string | undefined) => decodeBatch(raw, checkTask, 't', TASK_WIDTH, (x) => taskOfTuple(x));
 /** A results stream entry: the attempts one worker finished in one event-loop turn. */
-export const decodeResults = (raw: string | undefined) => decodeBatch(raw, checkResult, 'r', (x, e) => resultOfTuple(x, e.w, e.i));
+export const decodeResults = (raw: string | undefined) => decodeBatch(raw, checkResult, 'r', RESULT_WIDTH, (x, e) => resultOfTuple(x, e.w, e.i));
 
 export function decodeLog(raw: string | undefined): LogMessage | null {
   const m = parse(raw);

@@ -43,6 +43,8 @@ export interface RegistryHandlers {
 interface Known {
   readonly incarnation: string;
   draining: boolean;
+  /** The newest task-entry form it reads (protocol.ts): 2 for a record without `protocol`. */
+  readonly protocol: number;
 }
 
 export class RegistryWatch {
@@ -66,6 +68,11 @@ export class RegistryWatch {
   incarnationOf(id: string): string | undefined {
     const k = this.#known.get(id);
     return k === undefined ? undefined : k.incarnation;
+  }
+
+  /** The newest task-entry form a known worker reads (protocol.ts); 2 when unknown. */
+  protocolOf(id: string): number {
+    return this.#known.get(id)?.protocol ?? 2;
   }
 
   async poll(): Promise<void> {
@@ -92,7 +99,7 @@ export class RegistryWatch {
         }
         const k = this.#known.get(rec.id);
         if (k === undefined) {
-          this.#known.set(rec.id, { incarnation: rec.incarnation, draining: rec.draining });
+          this.#known.set(rec.id, { incarnation: rec.incarnation, draining: rec.draining, protocol: typeof rec.protocol === 'number' ? rec.protocol : 2 });
           if (!rec.draining) this.on.up(rec);
         } else if (rec.draining && !k.draining) {
           k.draining = true;

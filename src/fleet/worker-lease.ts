@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Resources } from '../core/resources.js';
 import type { FleetKeys } from './keys.js';
-import type { WorkerRecord } from './protocol.js';
+import { PROTOCOL, type WorkerRecord } from './protocol.js';
 
 const BEAT = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end return 0`;
 const LEAVE = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
@@ -41,7 +41,7 @@ export class WorkerLease {
   constructor(readonly redis: Redis, readonly keys: FleetKeys, spec: LeaseSpec) {
     this.#record = {
       id: spec.id, incarnation: newIncarnation(), pool: spec.pool, labels: spec.labels, capacity: spec.capacity,
-      ttlMs: spec.ttlMs, draining: false, host: hostname(), pid: process.pid, startedAt: Date.now(),
+      ttlMs: spec.ttlMs, draining: false, host: hostname(), pid: process.pid, startedAt: Date.now(), protocol: PROTOCOL,
     };
   }
 

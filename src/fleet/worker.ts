@@ -25,7 +25,7 @@ import { failed } from '../exec/result.js';
 import { LazyAbort } from '../exec/lazy-abort.js';
 import { resolveBroker } from './broker-options.js';
 import { FleetKeys, WORKER_GROUP } from './keys.js';
-import { decodeTasks, encodeResults, fromTaskMessage, type LogMessage, type ResultMessage, type TaskMessage } from './protocol.js';
+import { DELTA, decodeTasks, encodeResults, fromTaskMessage, type Form, type LogMessage, type ResultMessage, type TaskMessage } from './protocol.js';
 import { connectRedis, ensureGroup, isNoGroup, messageOf, readGroup, sleep } from './redis.js';
 import { WorkerLease } from './worker-lease.js';
 import { LogTail } from './log-tail.js';
@@ -37,7 +37,7 @@ export type { FleetWorkerOptions } from './worker-options.js';
 interface Entry {
   readonly id: string;
   readonly stream: string;
-  readonly compact: boolean; // its results go back in the form it came in (protocol.ts)
+  readonly form: Form; // its results go back in the form it came in (protocol.ts)
   left: number;
 }
 
@@ -86,6 +86,7 @@ export class FleetWorker {
   /** Results of this event-loop turn and the entries they finish (see #flush). */
   #outbox: ResultMessage[] = [];
   #outboxCompact: ResultMessage[] = []; // of attempts that came in compact entries (protocol.ts)
+  #outboxDelta: ResultMessage[] = []; // of attempts that came in delta entries
   #done: Entry[] = [];
   #fnEnded: FnEnded[] = [];
   #flushing: Promise<void> | null = null;
@@ -198,9 +199,9 @@ export class FleetWorker {
       if (incarnation !== this.incarnation) continue;
       for (const [, entries] of reply) {
         for (const entry of entries) {
-          const { items, bad, compact } = decodeTasks(messageOf(entry));
+          const { items, bad, form } = decodeTasks(messageOf(entry));
           if (bad > 0) this.#note('error', `${bad} malformed task(s) in entry ${entry[0]} dropped`);
-          const e: Entry = { id: entry[0], stream, compact, left: items.length };
+          const e: Entry = { id: entry[0], stream, form, left: items.length };
           if (items.length === 0) this.#done.push(e), this.#scheduleFlush();
           for (const msg of items) this.#run(msg, e, incarnation);
         }
@@ -273,7 +274,8 @@ export class FleetWorker {
       runId: m.runId, taskId: m.taskId, attempt: m.attempt, workerId: this.id, incarnation: r.incarnation, outcome: res.outcome,
       exitCode: res.exitCode, signal: res.signal, outputs: res.outputs, error: res.error, startedAt: r.startedAt, finishedAt: Date.now(),
     };
-    (r.entry.compact ? this.#outboxCompact : this.#outbox).push(res.usage === undefined ? result : { ...result, usage: res.usage });
+    const f = r.entry.form;
+    (f === DELTA ? this.#outboxDelta : f === 1 ? this.#outbox : this.#outboxCompact).push(res.usage === undefined ? result : { ...result, usage: res.usage });
     if (--r.entry.left === 0) this.#done.push(r.entry);
     this.#scheduleFlush();
     this.completed++;
@@ -297,10 +299,12 @@ export class FleetWorker {
     this.#fnResults();
     const results = this.#outbox;
     const compact = this.#outboxCompact;
+    const delta = this.#outboxDelta;
     const done = this.#done;
-    if (results.length === 0 && compact.length === 0 && done.length === 0) return;
+    if (results.length === 0 && compact.length === 0 && delta.length === 0 && done.length === 0) return;
     this.#outbox = [];
     this.#outboxCompact = [];
+    this.#outboxDelta = [];
     this.#done = [];
     const byStream = new Map<string, string[]>();
     for (const e of done) {
@@ -312,10 +316,11 @@ export class FleetWorker {
       const ops: Promise<unknown>[] = [];
       if (results.length > 0) ops.push(this.#cmd.xadd(this.#keys.results, '*', 'm', JSON.stringify(results)));
       if (compact.length > 0) ops.push(this.#cmd.xadd(this.#keys.results, '*', 'm', encodeResults(this.id, this.incarnation, compact)));
+      if (delta.length > 0) ops.push(this.#cmd.xadd(this.#keys.results, '*', 'm', encodeResults(this.id, this.incarnation, delta, DELTA)));
       for (const [stream, ids] of byStream) ops.push(this.#cmd.xack(stream, WORKER_GROUP, ...ids), this.#cmd.xdel(stream, ...ids));
       await Promise.all(ops);
     } catch (err) {
-      this.#note('error', `reporting ${results.length + compact.length} result(s): ${(err as Error).message}`);
+      this.#note('error', `reporting ${results.length + compact.length + delta.length} result(s): ${(err as Error).message}`);
     }
   }
 

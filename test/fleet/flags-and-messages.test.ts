@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCapacity, parseLabels } from '../../src/fleet/capacity.js';
-import { decodeLog, decodeResults, decodeTasks, decodeWorker, encodeResults, encodeTasks, fromTaskMessage, safeId, toTaskMessage, type TaskMessage } from '../../src/fleet/protocol.js';
+import { decodeLog, decodeResults, decodeTasks, decodeWorker, encodeResults, encodeTasks, fromTaskMessage, safeId, toTaskMessage, type ResultMessage, type TaskMessage } from '../../src/fleet/protocol.js';
 import type { ExecRequest } from '../../src/exec/types.js';
 import { resolveBroker } from '../../src/fleet/broker-options.js';
 
@@ -37,7 +37,7 @@ const task = { attemptId: 'r/t#1', runId: 'r', taskId: 't', attempt: 1, action: 
 const result = { runId: 'r', taskId: 't', attempt: 1, outcome: 'succeeded', outputs: {} };
 
 test('task and result entries: good items kept, malformed ones counted', () => {
-  assert.deepEqual(decodeTasks(JSON.stringify([task])), { items: [task], bad: 0, compact: false });
+  assert.deepEqual(decodeTasks(JSON.stringify([task])), { items: [task], bad: 0, form: 1 });
   const mixed = decodeTasks(JSON.stringify([task, { ...task, attempt: 0 }, { ...task, runId: '../x' }, null, 3, { ...task, action: null }]));
   assert.equal(mixed.items.length, 1);
   assert.equal(mixed.bad, 5);
@@ -87,17 +87,40 @@ test('compact entries (protocol 2): tasks and results round-trip as tuples, malf
   const other = { ...msg, attemptId: 'custom-id', taskId: 'u', memoryLimitBytes: 2048 };
   const wire = encodeTasks([msg, other] as TaskMessage[]);
   assert.ok(!wire.includes('r/t#1'), 'an attempt id that follows the usual form is not sent');
-  assert.deepEqual(decodeTasks(wire), { items: [msg, other], bad: 0, compact: true });
+  assert.deepEqual(decodeTasks(wire), { items: [msg, other], bad: 0, form: 2 });
   const tuples = JSON.parse(wire) as { v: number; t: unknown[] };
   tuples.t.push([null, '../x', 't', 1], 'x', [null, 'r', 't', 0, { kind: 'fn' }, {}, [], null, null, 1, 1, false, null, {}, 1]);
   assert.deepEqual(decodeTasks(JSON.stringify(tuples)).bad, 3);
-  assert.equal(decodeTasks('{"v":3,"t":[]}').bad, 1, 'an unknown version is malformed');
+  assert.equal(decodeTasks('{"v":4,"t":[]}').bad, 1, 'an unknown version is malformed');
 
   const res = { runId: 'r', taskId: 't', attempt: 1, workerId: 'w1', incarnation: 'i1', outcome: 'succeeded', exitCode: null, signal: null, outputs: { at: 1 }, error: null, startedAt: 5, finishedAt: 6 } as const;
   const late = { ...res, taskId: 'u', incarnation: 'i0', outcome: 'failed', error: 'boom', usage: { cpuMs: 3 } } as const;
   const rwire = encodeResults('w1', 'i1', [res, late]);
-  assert.deepEqual(decodeResults(rwire), { items: [res, late], bad: 0, compact: true });
+  assert.deepEqual(decodeResults(rwire), { items: [res, late], bad: 0, form: 2 });
   const bad = JSON.parse(rwire) as { r: unknown[] };
   bad.r.push(['r', 't', 1, 'exploded', null, null, {}, null, 1, 2, null], ['r', 't', 1, 'succeeded', null, null, [], null, 1, 2, null], ['r']);
   assert.equal(decodeResults(JSON.stringify(bad)).bad, 3);
+});
+
+test('delta entries (protocol 3): fields equal to the previous tuple are left out, and come back; broken items counted', () => {
+  const action = { kind: 'fn', fn: 'f', args: null };
+  const base = { attemptId: 'r/t#1', runId: 'r', taskId: 't', attempt: 1, action, env: {}, secretEnv: [], cwd: null, timeoutMs: null, killGraceMs: 5000, maxLogBytes: 1024, outputsFromStdout: false, outputFile: null, inputs: { params: {} }, dispatchedAt: 7 };
+  const msgs = [base, { ...base, attemptId: 'r/u#1', taskId: 'u' }, { ...base, attemptId: 'custom', taskId: 'v', attempt: 2, memoryLimitBytes: 2048 }, { ...base, attemptId: 'r2/w#1', runId: 'r2', taskId: 'w', action: { kind: 'shell', run: 'true', shell: 'bash' } }];
+  const wire = encodeTasks(msgs as TaskMessage[], true);
+  const e = JSON.parse(wire) as { v: number; t: unknown[] };
+  assert.equal(e.v, 3);
+  assert.deepEqual(e.t[1], [0b1111111111111111 & ~(1 << 2), 'u'], 'the second task sends only its task id');
+  assert.ok(wire.length < encodeTasks(msgs as TaskMessage[]).length * 0.7, 'smaller than the compact form');
+  assert.deepEqual(decodeTasks(wire), { items: msgs, bad: 0, form: 3 });
+  // A bad mask, too many fields, a non-array, and a delta after a broken item are malformed; a full item recovers.
+  e.t.push([1 << 20, 'x'], [0b1111111111111011, 'x', 'y'], 'x', [0b1111111111111011, 'z'], [0, null, 'r', 'z', 1, action, {}, [], null, null, 1, 1, false, null, {}, 1, null]);
+  const d = decodeTasks(JSON.stringify(e));
+  assert.equal(d.bad, 4);
+  assert.deepEqual(d.items.map((m) => m.taskId), ['t', 'u', 'v', 'w', 'z']);
+
+  const res = { runId: 'r', taskId: 't', attempt: 1, workerId: 'w1', incarnation: 'i1', outcome: 'succeeded', exitCode: null, signal: null, outputs: { at: 1 }, error: null, startedAt: 5, finishedAt: 6 } as const;
+  const results: ResultMessage[] = [res, { ...res, taskId: 'u', outputs: { at: 2 } }, { ...res, taskId: 'v', incarnation: 'i0', outcome: 'failed', error: 'boom', usage: { cpuMs: 3 } }];
+  const rwire = encodeResults('w1', 'i1', results, 3);
+  assert.ok(rwire.length < encodeResults('w1', 'i1', results).length, 'smaller than the compact form');
+  assert.deepEqual(decodeResults(rwire), { items: results, bad: 0, form: 3 });
 });

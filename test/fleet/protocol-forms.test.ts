@@ -1,8 +1,10 @@
 /**
- * Rolling upgrade of the wire form (protocol.ts): a worker reads task entries in both forms — a
- * JSON array of message objects (an engine from before the compact form) and `{"v":2,...}`
- * tuples — and answers each in the form it came in, so an old engine keeps reading its results.
- * Real redis-server, a real FleetWorker; the entries are written by hand as each engine would.
+ * Rolling upgrade of the wire form (protocol.ts): a worker reads task entries in all three forms —
+ * a JSON array of message objects (an engine from before the compact form), `{"v":2,...}` tuples
+ * and `{"v":3,...}` delta tuples — and answers each in the form it came in, so an old engine keeps
+ * reading its results; and an engine sends delta entries only to a worker whose registry record
+ * says it reads them. Real redis-server, a real FleetWorker; entries written by hand as each
+ * engine would.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +13,8 @@ import { ExecutorSet } from '../../src/exec/executor-set.js';
 import { FleetWorker } from '../../src/fleet/worker.js';
 import { FleetKeys } from '../../src/fleet/keys.js';
 import { encodeTasks, type TaskMessage } from '../../src/fleet/protocol.js';
+import { EngineLink } from '../../src/fleet/engine-link.js';
+import { resolveBroker } from '../../src/fleet/broker-options.js';
 import { messageOf, type StreamEntry } from '../../src/fleet/redis.js';
 import { startTestRedis, until, type TestRedis } from './harness.js';
 
@@ -50,6 +54,58 @@ test('a worker answers object entries with objects and compact entries with comp
     assert.deepEqual(c.r.map((t) => [t[1], t[3], t[6]]), [['new', 'succeeded', { task: 'new' }]]);
   } finally {
     await w.stop();
+    r.disconnect();
+  }
+});
+
+test('a delta entry is answered with a delta entry, and the worker says in its record that it reads them', async () => {
+  const functions = new Map([['echo', (ctx: { taskId: string }) => ({ task: ctx.taskId })]]);
+  const w = new FleetWorker({ url: redis.url, prefix: 'pd', id: 'w1', capacity: { slots: 8 }, executors: ExecutorSet.standard({ functions }) });
+  const r = new Redis(redis.url);
+  try {
+    await w.start();
+    const keys = new FleetKeys('pd');
+    assert.equal((JSON.parse((await r.hget(keys.registry, 'w1'))!) as { protocol?: number }).protocol, 3);
+    await r.xadd(keys.tasks('w1', w.incarnation), '*', 'm', encodeTasks([message('a'), message('b')], true));
+    await until(async () => (await r.xlen(keys.results)) >= 1, 'the result of the delta entry');
+    const entries = (await r.xrange(keys.results, '-', '+')) as StreamEntry[];
+    const d = JSON.parse(messageOf(entries[0]!)!) as { v: number; r: unknown[][] };
+    assert.equal(d.v, 3, 'a delta entry is answered in the delta form');
+    assert.equal(d.r[0]!.length, 13, 'the first result is sent whole (mask and 12 fields)');
+    assert.equal(d.r[1]![1], 'b');
+    assert.ok(d.r[1]!.length <= 5, 'the second result sends its task id and outputs (and its times, when another millisecond)');
+  } finally {
+    await w.stop();
+    r.disconnect();
+  }
+});
+
+test('an engine sends compact entries to a worker whose record does not say protocol 3, delta entries to one that does', async () => {
+  const r = new Redis(redis.url);
+  const keys = new FleetKeys('pe');
+  const record = (id: string, protocol?: number) => JSON.stringify({
+    id, incarnation: `${id}-i`, pool: 'default', labels: {}, capacity: { slots: 1 }, ttlMs: 10_000, draining: false, host: 'h', pid: 1, startedAt: 1,
+    ...(protocol === undefined ? {} : { protocol }),
+  });
+  await r.hset(keys.registry, 'old', record('old'), 'new', record('new', 3));
+  await r.set(`${keys.prefix}:worker:old`, 'old-i');
+  await r.set(`${keys.prefix}:worker:new`, 'new-i');
+  const noop = () => undefined;
+  const link = new EngineLink(resolveBroker({ url: redis.url, prefix: 'pe' }), 'e1', '/tmp', { up: noop, draining: noop, gone: noop, results: noop, error: (e) => assert.fail(String(e)) });
+  try {
+    await link.registry.poll();
+    assert.equal(link.registry.protocolOf('old'), 2);
+    assert.equal(link.registry.protocolOf('new'), 3);
+    link.dispatch('old', 'old-i', message('x'));
+    link.dispatch('new', 'new-i', message('y'));
+    const form = async (stream: string) => {
+      await until(async () => (await r.xlen(stream)) >= 1, stream);
+      return (JSON.parse(messageOf(((await r.xrange(stream, '-', '+')) as StreamEntry[])[0]!)!) as { v: number }).v;
+    };
+    assert.equal(await form(keys.tasks('old', 'old-i')), 2);
+    assert.equal(await form(keys.tasks('new', 'new-i')), 3);
+  } finally {
+    await link.close();
     r.disconnect();
   }
 });

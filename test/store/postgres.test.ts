@@ -183,7 +183,7 @@ test('postgres: a 1,000-row batch is one transaction of a few statements, and at
   up.runs.push(runRow('big', { state: 'failed' }), runRow('big', { state: 'succeeded', finishedAt: 9 }));
   before = statements();
   await store.commit(up);
-  assert.ok(statements() - before <= 4);
+  assert.ok(statements() - before <= 5); // BEGIN, runs, tasks, the finished run's log rows, COMMIT
   const after = await store.getTasks('big');
   assert.equal(after.filter((t) => t.state === 'ready').length, N - 1);
   assert.equal(after.find((t) => t.taskId === 't3')!.state, 'running');
@@ -250,6 +250,89 @@ test('postgres: a fleet tick (task upserts, attempts, events) is ONE statement, 
   assert.equal((await store.getAttempts('r', 't2'))[0]!.error, 'nul\ufffd and \ufffd');
   await store.close();
   await pool.end();
+});
+
+test('postgres: dispatches go to the task log as one row; reads overlay it only where newer than the row', async () => {
+  const { store, db } = await fresh();
+  const seed = emptyBatch();
+  seed.newRuns.push(runRow('r'), runRow('s'));
+  for (let i = 0; i < 3; i++) seed.newTasks.push(taskRow('r', `t${i}`, { state: 'queued', item: { i } }));
+  seed.newTasks.push(taskRow('s', 'x', { state: 'queued' }));
+  await store.commit(seed);
+  const table = async (taskId: string) => (await server.sql(`SELECT state FROM kairos.tasks WHERE run_id = 'r' AND task_id = '${taskId}'`, db)).rows[0].state as string;
+  const logRows = async () => Number((await server.sql('SELECT count(*) AS n FROM kairos.task_log', db)).rows[0].n);
+  const state = async (runId = 'r') => (await store.getTasks(runId)).map((t) => `${t.taskId}:${t.state}:${t.attempt}`);
+
+  // A tick's dispatches: one log row, the table untouched; read back whole (json columns parsed).
+  const tick = emptyBatch();
+  for (let i = 0; i < 3; i++) tick.tasks.push(taskRow('r', `t${i}`, { state: 'running', attempt: 1, worker: 'w', startedAt: 5, item: { i }, reason: { kind: 'dependency', waitingOn: ['z'] } }));
+  await store.commit(tick);
+  assert.equal(await logRows(), 1);
+  assert.equal(await table('t0'), 'queued');
+  const t1 = (await store.getTasks('r'))[1]!;
+  assert.deepEqual(t1, taskRow('r', 't1', { state: 'running', attempt: 1, worker: 'w', startedAt: 5, item: { i: 1 }, reason: { kind: 'dependency', waitingOn: ['z'] } }));
+
+  // Later table writes win over the earlier log entry — also a re-queue under the same attempt
+  // number (a lost attempt), which attempt numbers alone could not tell apart.
+  const end = emptyBatch();
+  end.tasks.push(taskRow('r', 't0', { state: 'succeeded', attempt: 1, item: { i: 0 } }), taskRow('r', 't1', { state: 'queued', attempt: 1, item: { i: 1 } }));
+  await store.commit(end);
+  assert.deepEqual(await state(), ['t0:succeeded:1', 't1:queued:1', 't2:running:1']);
+  // ...and a later log entry wins over the row again.
+  const again = emptyBatch();
+  again.tasks.push(taskRow('r', 't1', { state: 'dispatched', attempt: 2, item: { i: 1 } }));
+  await store.commit(again);
+  assert.deepEqual(await state(), ['t0:succeeded:1', 't1:dispatched:2', 't2:running:1']);
+  assert.equal(await table('t1'), 'queued');
+
+  // Dispatches of two runs in one batch are table writes (no log row).
+  const two = emptyBatch();
+  two.tasks.push(taskRow('r', 't2', { state: 'running', attempt: 2 }), taskRow('s', 'x', { state: 'running', attempt: 1 }));
+  await store.commit(two);
+  assert.equal(await logRows(), 2);
+  assert.equal(await table('t2'), 'running');
+  assert.deepEqual(await state('s'), ['x:running:1']);
+
+  // The commit that ends a run deletes its log rows; its (terminal) rows read the same.
+  const fin = emptyBatch();
+  for (const t of ['t1', 't2']) fin.tasks.push(taskRow('r', t, { state: 'succeeded', attempt: 2, item: { i: Number(t[1]) } }));
+  fin.runs.push(runRow('r', { state: 'succeeded', finishedAt: 9 }));
+  await store.commit(fin);
+  assert.equal(await logRows(), 0);
+  assert.deepEqual(await state(), ['t0:succeeded:1', 't1:succeeded:2', 't2:succeeded:2']);
+  await store.close();
+});
+
+test('postgres: a long run\'s task log is folded into the table every logFoldRows rows; reads unchanged', async () => {
+  const { store, db } = await fresh({ logFoldRows: 3 });
+  const seed = emptyBatch();
+  seed.newRuns.push(runRow('r'));
+  for (let i = 0; i < 4; i++) seed.newTasks.push(taskRow('r', `t${i}`, { state: 'queued' }));
+  await store.commit(seed);
+  const logRows = async () => Number((await server.sql('SELECT count(*) AS n FROM kairos.task_log', db)).rows[0].n);
+  const tableState = async () => (await server.sql(`SELECT task_id, state, attempt FROM kairos.tasks WHERE run_id = 'r' ORDER BY id`, db)).rows.map((r) => `${r.task_id}:${r.state}:${r.attempt}`);
+  const read = async () => (await store.getTasks('r')).map((t) => `${t.taskId}:${t.state}:${t.attempt}`);
+  const dispatch = (taskId: string, attempt: number) => {
+    const b = emptyBatch();
+    b.tasks.push(taskRow('r', taskId, { state: 'running', attempt, worker: 'w', startedAt: attempt }));
+    return b;
+  };
+  await store.commit(dispatch('t0', 1));
+  const done = emptyBatch();
+  done.tasks.push(taskRow('r', 't0', { state: 'succeeded', attempt: 1 }));
+  await store.commit(done); // t0's log entry is now older than its row
+  await store.commit(dispatch('t1', 1));
+  assert.equal(await logRows(), 2);
+  await store.commit(dispatch('t2', 1)); // the third log row: folded after this commit
+  await store.commit(emptyBatch()); // waits for the chain
+  assert.equal(await logRows(), 0);
+  assert.deepEqual(await tableState(), ['t0:succeeded:1', 't1:running:1', 't2:running:1', 't3:queued:0']);
+  assert.deepEqual(await read(), ['t0:succeeded:1', 't1:running:1', 't2:running:1', 't3:queued:0']);
+  // New log rows after a fold overlay the folded rows as before.
+  await store.commit(dispatch('t1', 2));
+  assert.equal(await logRows(), 1);
+  assert.deepEqual(await read(), ['t0:succeeded:1', 't1:running:2', 't2:running:1', 't3:queued:0']);
+  await store.close();
 });
 
 test('postgres: which JSON texts jsonb can carry', () => {

@@ -7,7 +7,7 @@
  *     WITH ORDINALITY AS x(e, ord) ORDER BY ord
  *
  * The fallback: one PostgreSQL array per column (`unnest($1::text[], ...)`), the values built by
- * the same field getters (rows.ts), serialised by `pg`.
+ * the same tuple functions (rows.ts), serialised by `pg`.
  *
  * Why (bench/fleet/commit-share.ts and pg-writes.ts, docs/benchmarks.md "Fleet throughput"):
  * - `pg` serialises an array parameter in JavaScript, escaping every element with two regex
@@ -28,9 +28,6 @@
  * always did.
  */
 
-/** Reads one column of a row, as the value stored (json columns: their JSON text). */
-export type Field<T> = (row: T) => unknown;
-
 /** SQL type of each column: the cast applied to `e->>i` (text needs none). */
 export type ColumnType = 'text' | 'int4' | 'int8' | 'float8' | 'bool' | 'json';
 
@@ -39,15 +36,9 @@ export type ColumnType = 'text' | 'int4' | 'int8' | 'float8' | 'bool' | 'json';
  * (`\u0000`, a lone surrogate `\udXXX`; nested JSON text carrying one has it escaped twice,
  * `\\u0000`, which is fine).
  */
-export function tuplesJson<T>(rows: readonly T[], fields: readonly Field<T>[]): string | null {
-  const n = fields.length;
+export function tuplesJson<T>(rows: readonly T[], tuple: (row: T) => unknown[]): string | null {
   const tuples = new Array<unknown[]>(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    const t = new Array<unknown>(n);
-    for (let f = 0; f < n; f++) t[f] = fields[f]!(r);
-    tuples[i] = t;
-  }
+  for (let i = 0; i < rows.length; i++) tuples[i] = tuple(rows[i]!);
   const s = JSON.stringify(tuples);
   return jsonbSafe(s) ? s : null;
 }
@@ -66,10 +57,14 @@ export function jsonbSafe(s: string): boolean {
   return true;
 }
 
+/** Each column from a tuple `e` (jsonb): `e->>i`, cast, `AS name`. */
+export function tupleColumns(types: readonly ColumnType[], names: readonly string[]): string {
+  return types.map((t, i) => `${t === 'text' ? `e->>${i}` : `(e->>${i})::${t}`} AS ${names[i]}`).join(', ');
+}
+
 /** `SELECT <each column from e->>i, cast> FROM jsonb_array_elements($1::jsonb) ... ORDER BY ord`. */
 export function selectTuples(types: readonly ColumnType[], names: readonly string[]): string {
-  const cols = types.map((t, i) => `${t === 'text' ? `e->>${i}` : `(e->>${i})::${t}`} AS ${names[i]}`).join(', ');
-  return `SELECT ${cols} FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(e, ord) ORDER BY ord`;
+  return `SELECT ${tupleColumns(types, names)} FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(e, ord) ORDER BY ord`;
 }
 
 /** `unnest($1::a[], $2::b[], ...)` of the column-array path: the casts fix the parameter types. */

@@ -156,6 +156,21 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       ALTER TABLE ${s}.tasks DROP CONSTRAINT tasks_pkey;
       ALTER TABLE ${s}.attempts DROP CONSTRAINT attempts_pkey;`,
   },
+  {
+    // The write-ahead of a tick's dispatches as ONE row (task-log.ts): `task_log` holds the task
+    // tuples of `running`/`dispatched` transitions, `tasks.log_seq` the log sequence's value when
+    // the row was last written, so a read overlays only log entries newer than the row.
+    version: 5,
+    name: 'task transition log',
+    sql: (s) => `
+      CREATE TABLE ${s}.task_log (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        run_id text COLLATE "C" NOT NULL,
+        tuples text NOT NULL
+      );
+      CREATE INDEX task_log_run ON ${s}.task_log (run_id, id);
+      ALTER TABLE ${s}.tasks ADD COLUMN log_seq bigint NOT NULL DEFAULT 0;`,
+  },
 ];
 
 /** Second key of the migration lock of one schema is the schema's hash; this one guards pg_trgm. */

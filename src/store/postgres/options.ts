@@ -27,6 +27,11 @@ export interface PostgresStoreOptions {
   readonly trigram?: 'auto' | 'off';
   /** Where the store's rare operational lines go (the pg_trgm fallback). Default: stderr. */
   readonly log?: (msg: string) => void;
+  /**
+   * A run's task-log rows appended (task-log.ts) before the store folds them into the tasks table
+   * and deletes them, bounding what reading a long run's tasks parses. Default 64.
+   */
+  readonly logFoldRows?: number;
 }
 
 export interface ResolvedOptions {
@@ -39,6 +44,7 @@ export interface ResolvedOptions {
   readonly key: number;
   readonly trigram: 'auto' | 'off';
   readonly log: (msg: string) => void;
+  readonly logFoldRows: number;
 }
 
 const stderrLog = (msg: string): void => void process.stderr.write(msg + '\n');
@@ -57,5 +63,6 @@ export function resolveOptions(o: PostgresStoreOptions): ResolvedOptions {
     // would end the process. The next query opens a fresh connection.
     pool.on('error', (err) => log(`kairos store: idle PostgreSQL connection lost: ${err.message}`));
   }
-  return { pool, ownsPool: o.pool === undefined, schema, s: ident(schema), key: fnv1a(schema), trigram: o.trigram ?? 'auto', log };
+  const logFoldRows = Math.max(1, Math.floor(o.logFoldRows ?? 64));
+  return { pool, ownsPool: o.pool === undefined, schema, s: ident(schema), key: fnv1a(schema), trigram: o.trigram ?? 'auto', log, logFoldRows };
 }

@@ -7,6 +7,8 @@
  * - `commit` writes a batch in ONE transaction (write-batch.ts) — the steady-state tick of a fleet
  *   engine as one statement, atomic on its own (`oneStatement`); commits are applied in call
  *   order, like the embedded store's synchronous ones, even when callers do not await each other.
+ * - `getTasks` reads the tasks table with the run's task log overlaid (task-log.ts): the
+ *   steady-state tick writes its dispatches as one log row instead of one upsert per task.
  * - Every other operation is a single statement (atomic on its own): claimRun is a conditional
  *   UPDATE (the row lock makes concurrent claimers see each other), takeCancelRequests an UPDATE
  *   ... RETURNING, saveWorkflow an INSERT ... SELECT max + 1 retried on a version collision.
@@ -18,6 +20,7 @@ import { resolveOptions, type PostgresStoreOptions, type ResolvedOptions } from 
 import { attemptFromRaw, eventFromRaw, runFromRaw, taskFromRaw, tokenFromRaw, workflowFromRaw } from './rows.js';
 import { query, sqlState, transaction } from './sql.js';
 import { BatchStatements, prepareBatch, runStatements } from './write-batch.js';
+import { overlayLog } from './task-log.js';
 
 export type { PostgresStoreOptions } from './options.js';
 
@@ -36,6 +39,8 @@ export class PostgresStore implements Store {
   readonly #batch: BatchStatements;
   readonly #sql: ReturnType<typeof statements>;
   #commits: Promise<void> = Promise.resolve();
+  /** Task-log rows appended per run since its last fold (task-log.ts `foldLog`). */
+  readonly #logRows = new Map<string, number>();
   #search: SearchMode | null = null;
   #closed = false;
 
@@ -87,12 +92,25 @@ export class PostgresStore implements Store {
     } catch (e) {
       return Promise.reject(e);
     }
-    const { one, statements } = prepared;
+    const { one, statements, logRun, finished } = prepared;
     const done = this.#commits.then(async () => {
       if (one) await query(this.#o.pool, statements[0]!.text, statements[0]!.values, statements[0]!.name);
       else if (statements.length > 0) await transaction(this.#o.pool, (c) => runStatements(c, statements));
     });
-    this.#commits = done.catch(() => undefined);
+    let chain: Promise<unknown> = done;
+    for (const id of finished) this.#logRows.delete(id);
+    if (logRun !== null) {
+      const n = (this.#logRows.get(logRun) ?? 0) + 1;
+      this.#logRows.set(logRun, n);
+      if (n >= this.#o.logFoldRows) {
+        this.#logRows.delete(logRun);
+        // After this commit, before the next: a failed fold leaves the log as it was (still read).
+        const fold = this.#batch.foldLog;
+        chain = done.then(() => query(this.#o.pool, fold.text, [logRun], fold.name).catch((e: unknown) =>
+          this.#o.log(`kairos store: folding the task log of run ${logRun} failed (retried later): ${(e as Error).message}`)));
+      }
+    }
+    this.#commits = chain.then(() => undefined, () => undefined);
     return done;
   }
 
@@ -123,8 +141,17 @@ export class PostgresStore implements Store {
     return r.rows.map(runFromRaw);
   }
 
+  /**
+   * The run's task rows with the newer entries of its transition log applied (task-log.ts); rows
+   * and log in one statement, so one snapshot.
+   */
   async getTasks(runId: string): Promise<TaskRow[]> {
-    return (await query(this.#o.pool, this.#sql.getTasks, [runId])).rows.map(taskFromRaw);
+    const all = (await query(this.#o.pool, this.#sql.getTasks, [runId])).rows;
+    const first = all.findIndex((r) => r.k === 1);
+    if (first < 0) return all.map(taskFromRaw);
+    const rows = all.slice(0, first);
+    const logs = all.slice(first).map((r) => ({ id: r.sort_id as number, tuples: r.tuples as string }));
+    return overlayLog(rows.map(taskFromRaw), rows.map((r) => r.log_seq as number), logs);
   }
 
   async getAttempts(runId: string, taskId?: string): Promise<AttemptRow[]> {
@@ -220,7 +247,10 @@ function statements(s: string) {
     parts,
     getRun: `SELECT ${RUN_COLUMNS}, ${parts} FROM ${s}.runs r WHERE id = $1`,
     unfinished: `SELECT ${RUN_COLUMNS}, ${parts} FROM ${s}.runs r WHERE state IN ('running', 'compensating') ORDER BY created_at, id`,
-    getTasks: `SELECT ${TASK_COLUMNS} FROM ${s}.tasks WHERE run_id = $1 ORDER BY id`,
+    // Task rows (k = 0) in id order, then the run's log rows (k = 1) in id order (task-log.ts).
+    getTasks: `SELECT 0 AS k, id AS sort_id, ${TASK_COLUMNS}, log_seq, NULL::text AS tuples FROM ${s}.tasks WHERE run_id = $1
+      UNION ALL SELECT 1, id, ${TASK_COLUMNS.split(',').map(() => 'NULL').join(', ')}, NULL, tuples FROM ${s}.task_log WHERE run_id = $1
+      ORDER BY k, sort_id`,
     getAttempts: `SELECT ${ATTEMPT_COLUMNS} FROM ${s}.attempts WHERE run_id = $1 ORDER BY task_id, kind, attempt, id`,
     getTaskAttempts: `SELECT ${ATTEMPT_COLUMNS} FROM ${s}.attempts WHERE run_id = $1 AND task_id = $2 ORDER BY kind, attempt, id`,
     getEvents: `SELECT run_id, task_id, at, type, data FROM ${s}.events WHERE run_id = $1 ORDER BY id`,

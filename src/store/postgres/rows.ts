@@ -1,9 +1,15 @@
 /**
- * Mapping between PostgreSQL rows and the Store's row objects. Writes: one field getter per
- * written column (in the column order of write-batch.ts), giving the value stored — json columns
- * as their JSON text, free text without NUL. write-batch.ts sends them as jsonb tuples or, as a
- * fallback, one array per column (json-rows.ts); either way a statement's text and parameter
- * count never depend on the row count (one prepared statement serves every batch size).
+ * Mapping between PostgreSQL rows and the Store's row objects. Writes: one tuple function per
+ * kind of write, giving a row's written columns (in the column order of write-batch.ts) as the
+ * values stored — json columns as their JSON text, free text without NUL. write-batch.ts sends
+ * them as jsonb tuples or, as a fallback, one array per column (json-rows.ts); either way a
+ * statement's text and parameter count never depend on the row count (one prepared statement
+ * serves every batch size).
+ *
+ * One array literal per row, not an array of per-column getters called in a loop: the getters'
+ * megamorphic calls made building a task tuple cost about as much as JSON.stringify of it
+ * (400-row microbenchmark: 1.21-1.33 µs per task row with getters, 0.86-0.92 with a literal;
+ * docs/benchmarks.md, "2026-11-24 session 5").
  */
 import type { AttemptRow, EventRow, RunRow, TaskRow, TokenRow, WorkflowRow } from '../types.js';
 
@@ -24,14 +30,37 @@ export function searchText(r: RunRow): string {
   return [r.id, r.workflow, ...Object.values(r.labels)].join(SEP).replace(/\0/g, '');
 }
 
-/** Splits rows into one array per column, in `fields` order. */
-export function columns<T>(rows: readonly T[], fields: readonly ((r: T) => unknown)[]): unknown[][] {
-  const out = fields.map(() => new Array<unknown>(rows.length));
+/** A row's written columns, in the order of its table's column list in write-batch.ts. */
+export type Tuple<T> = (row: T) => unknown[];
+
+/** Splits rows into one array per column (`n` columns), in tuple order. */
+export function columns<T>(rows: readonly T[], tuple: Tuple<T>, n: number): unknown[][] {
+  const out = Array.from({ length: n }, () => new Array<unknown>(rows.length));
   for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    for (let f = 0; f < fields.length; f++) out[f]![i] = fields[f]!(r);
+    const t = tuple(rows[i]!);
+    for (let f = 0; f < n; f++) out[f]![i] = t[f];
   }
   return out;
+}
+
+/**
+ * Keeps the last row per (run, task), in the order of those last rows: `lastPerKey` without a key
+ * string per row — the ids' hashes are already cached (the engine keys its maps by them), a
+ * joined key had to be built and hashed: 0.05-0.07 instead of 0.15-0.27 µs per row
+ * (800-row microbenchmark, session 5).
+ */
+export function lastPerTask(rows: readonly TaskRow[]): readonly TaskRow[] {
+  if (rows.length < 2) return rows;
+  const byRun = new Map<string, Map<string, number>>();
+  let dup = false;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    let m = byRun.get(r.runId);
+    if (m === undefined) byRun.set(r.runId, (m = new Map()));
+    if (m.has(r.taskId)) dup = true;
+    m.set(r.taskId, i);
+  }
+  return dup ? rows.filter((r, i) => byRun.get(r.runId)!.get(r.taskId) === i) : rows;
 }
 
 /** Keeps the last row per key (a statement may not update one row twice). */
@@ -46,17 +75,15 @@ export function lastPerKey<T>(rows: readonly T[], key: (r: T) => string): readon
   return m.size === rows.length ? rows : [...m.values()];
 }
 
-export const RUN_INSERT: readonly ((r: RunRow) => unknown)[] = [
-  (r) => r.id, (r) => r.workflow, (r) => r.namespace, (r) => r.priority, (r) => r.state, (r) => JSON.stringify(r.params),
-  (r) => JSON.stringify({ ...r.spec, tasks: [] }), (r) => JSON.stringify(r.labels), searchText, (r) => r.createdAt,
-  (r) => r.startedAt, (r) => r.finishedAt, (r) => r.deadlineAt, (r) => text(r.error), (r) => r.owner, (r) => r.ownerSeenAt,
-  (r) => r.paused,
+export const runInsert: Tuple<RunRow> = (r) => [
+  r.id, r.workflow, r.namespace, r.priority, r.state, JSON.stringify(r.params), JSON.stringify({ ...r.spec, tasks: [] }),
+  JSON.stringify(r.labels), searchText(r), r.createdAt, r.startedAt, r.finishedAt, r.deadlineAt, text(r.error), r.owner,
+  r.ownerSeenAt, r.paused,
 ];
 
 /** A known run's mutable columns (spec and params never change). */
-export const RUN_UPDATE: readonly ((r: RunRow) => unknown)[] = [
-  (r) => r.id, (r) => r.state, (r) => r.startedAt, (r) => r.finishedAt, (r) => text(r.error), (r) => r.owner,
-  (r) => r.ownerSeenAt, (r) => r.paused,
+export const runUpdate: Tuple<RunRow> = (r) => [
+  r.id, r.state, r.startedAt, r.finishedAt, text(r.error), r.owner, r.ownerSeenAt, r.paused,
 ];
 
 export interface SpecPart {
@@ -64,8 +91,6 @@ export interface SpecPart {
   readonly part: number;
   readonly tasks: string;
 }
-
-export const SPEC_PART: readonly ((p: SpecPart) => unknown)[] = [(p) => p.runId, (p) => p.part, (p) => p.tasks];
 
 export function specParts(r: RunRow): SpecPart[] {
   const out: SpecPart[] = [];
@@ -89,10 +114,9 @@ export function runFromRaw(x: Raw): RunRow {
   };
 }
 
-export const TASK: readonly ((t: TaskRow) => unknown)[] = [
-  (t) => t.runId, (t) => t.taskId, (t) => t.specId, (t) => t.itemIndex, (t) => json(t.item), (t) => t.state, (t) => t.attempt,
-  (t) => t.readyAt, (t) => t.startedAt, (t) => t.finishedAt, (t) => t.retryAt, (t) => t.worker, (t) => json(t.outputs),
-  (t) => text(t.error), (t) => json(t.reason), (t) => t.doneSeq,
+export const taskTuple: Tuple<TaskRow> = (t) => [
+  t.runId, t.taskId, t.specId, t.itemIndex, json(t.item), t.state, t.attempt, t.readyAt, t.startedAt, t.finishedAt, t.retryAt,
+  t.worker, json(t.outputs), text(t.error), json(t.reason), t.doneSeq,
 ];
 
 export function taskFromRaw(x: Raw): TaskRow {
@@ -103,9 +127,8 @@ export function taskFromRaw(x: Raw): TaskRow {
   };
 }
 
-export const ATTEMPT: readonly ((a: AttemptRow) => unknown)[] = [
-  (a) => a.runId, (a) => a.taskId, (a) => a.kind, (a) => a.attempt, (a) => a.status, (a) => a.worker, (a) => a.startedAt,
-  (a) => a.finishedAt, (a) => a.exitCode, (a) => text(a.error),
+export const attemptTuple: Tuple<AttemptRow> = (a) => [
+  a.runId, a.taskId, a.kind, a.attempt, a.status, a.worker, a.startedAt, a.finishedAt, a.exitCode, text(a.error),
 ];
 
 export function attemptFromRaw(x: Raw): AttemptRow {
@@ -115,9 +138,7 @@ export function attemptFromRaw(x: Raw): AttemptRow {
   };
 }
 
-export const EVENT: readonly ((e: EventRow) => unknown)[] = [
-  (e) => e.runId, (e) => e.taskId, (e) => e.at, (e) => e.type, (e) => json(e.data),
-];
+export const eventTuple: Tuple<EventRow> = (e) => [e.runId, e.taskId, e.at, e.type, json(e.data)];
 
 export function eventFromRaw(x: Raw): EventRow {
   return { runId: x.run_id, taskId: x.task_id, at: x.at, type: x.type, data: x.data };

@@ -1,8 +1,8 @@
 /**
- * Group commit: a WriteBatch in one transaction, one statement per table and kind of write, so a
- * batch of any size costs at most 8 round trips (BEGIN, 6 statements, COMMIT) instead of one per
- * row. Statements are prepared once per connection (named), their text being independent of the
- * row count. Batches larger than ROWS_PER_STATEMENT rows in one table are sent in slices of that
+ * Group commit: a WriteBatch in one transaction, one statement per table and kind of write (and
+ * one per part of a new run's spec), so a batch costs a few round trips instead of one per row.
+ * Statements are prepared once per connection (named), their text being independent of the row
+ * count. Batches larger than ROWS_PER_STATEMENT rows in one table are sent in slices of that
  * size, within the same transaction, to bound the size of one message.
  *
  * Every kind of write has two prepared forms (json-rows.ts): rows as one jsonb parameter of
@@ -15,18 +15,17 @@
  * arrays); the jsonb path: docs/benchmarks.md, "Fleet throughput".
  */
 import type pg from 'pg';
-import type { AttemptRow, EventRow, RunRow, TaskRow, WriteBatch } from '../types.js';
+import type { RunRow, WriteBatch } from '../types.js';
 import type { ResolvedOptions } from './options.js';
-import { ATTEMPT, EVENT, RUN_INSERT, RUN_UPDATE, SPEC_PART, TASK, columns, lastPerKey, specParts } from './rows.js';
-import { query } from './sql.js';
-import { selectTuples, tuplesJson, unnestArrays, type ColumnType, type Field } from './json-rows.js';
+import { attemptTuple, columns, eventTuple, lastPerKey, lastPerTask, runInsert, runUpdate, specParts, taskTuple, type Tuple } from './rows.js';
+import { fnv1a, query } from './sql.js';
+import { finishedRuns, logSeq, splitForLog } from './task-log.js';
+import { selectTuples, tupleColumns, tuplesJson, unnestArrays, type ColumnType } from './json-rows.js';
 
 /** Rows of one table per statement. */
 export const ROWS_PER_STATEMENT = 10_000;
-/** Spec parts per statement (a part holds RUN_SPEC_PART tasks, up to a few hundred kB of JSON). */
-const PARTS_PER_STATEMENT = 16;
 
-/** A table's written columns and their types, in the order of rows.ts's field getters. */
+/** A table's written columns and their types, in the order of rows.ts's tuples. */
 interface Table {
   readonly names: readonly string[];
   readonly types: readonly ColumnType[];
@@ -40,16 +39,16 @@ const table = (spec: string): Table => {
 const RUNS = table(`id text, workflow text, namespace text, priority float8, state text, params json, spec json, labels json,
   search_text text, created_at int8, started_at int8, finished_at int8, deadline_at int8, error text, owner text, owner_seen_at int8, paused bool`);
 const RUN_CHANGES = table('id text, state text, started_at int8, finished_at int8, error text, owner text, owner_seen_at int8, paused bool');
-const SPEC_PARTS = table('run_id text, part int4, tasks json');
 const TASKS = table(`run_id text, task_id text, spec_id text, item_index int4, item json, state text, attempt int4, ready_at int8,
   started_at int8, finished_at int8, retry_at int8, worker text, outputs json, error text, reason json, done_seq int4`);
 const ATTEMPTS = table('run_id text, task_id text, kind text, attempt int4, status text, worker text, started_at int8, finished_at int8, exit_code int4, error text');
 const EVENTS = table('run_id text, task_id text, at int8, type text, data json');
 
-const TASK_UPSERT = ` ON CONFLICT (run_id, task_id) DO UPDATE SET
+/** `log_seq`: see task-log.ts (a row newer than every log entry written before it). */
+const taskUpsert = (s: string) => ` ON CONFLICT (run_id, task_id) DO UPDATE SET
   state = EXCLUDED.state, attempt = EXCLUDED.attempt, ready_at = EXCLUDED.ready_at, started_at = EXCLUDED.started_at,
   finished_at = EXCLUDED.finished_at, retry_at = EXCLUDED.retry_at, worker = EXCLUDED.worker, outputs = EXCLUDED.outputs,
-  error = EXCLUDED.error, reason = EXCLUDED.reason, done_seq = EXCLUDED.done_seq`;
+  error = EXCLUDED.error, reason = EXCLUDED.reason, done_seq = EXCLUDED.done_seq, log_seq = ${logSeq(s)}`;
 
 /** One kind of write: its two prepared forms (the statement texts and their names). */
 export interface Write {
@@ -63,11 +62,22 @@ export interface Write {
 export class BatchStatements {
   readonly insertRuns: Write;
   readonly updateRuns: Write;
-  readonly insertSpecParts: Write;
+  /**
+   * One spec part (RUN_SPEC_PART tasks, up to a few hundred kB of JSON) per statement, its JSON
+   * as a text parameter: embedded in a jsonb tuple it was escaped again on the client, scanned
+   * by `jsonbSafe` and parsed into jsonb on the server, for nothing (session 5, docs/benchmarks.md).
+   */
+  readonly insertSpecPart: { readonly text: string; readonly name: string };
   readonly insertTasks: Write;
   readonly upsertTasks: Write;
   readonly insertAttempts: Write;
   readonly insertEvents: Write;
+  /** One task_log row (task-log.ts): run id and tuples as text parameters. */
+  readonly appendLog: Write;
+  /** The log rows of runs made terminal. */
+  readonly deleteLogs: { readonly text: string; readonly name: string };
+  /** A run's log rows folded into the tasks table (task-log.ts). */
+  readonly foldLog: { readonly text: string; readonly name: string };
   readonly #prefix: string;
   /** The one-statement forms of a tick (see `oneStatement`), by which writes they combine. */
   readonly #combined = new Map<string, { text: string; name: string }>();
@@ -89,25 +99,43 @@ export class BatchStatements {
     this.updateRuns = write('updateRuns',
       `UPDATE ${s}.runs r SET ${set} FROM (${selectTuples(RUN_CHANGES.types, RUN_CHANGES.names)}) u WHERE r.id = u.id`,
       `UPDATE ${s}.runs r SET ${set} FROM ${unnestArrays(RUN_CHANGES.types)} AS u(${RUN_CHANGES.names.join(', ')}) WHERE r.id = u.id`);
-    this.insertSpecParts = insert('insertSpecParts', 'run_spec_tasks', SPEC_PARTS);
+    this.insertSpecPart = { text: `INSERT INTO ${s}.run_spec_tasks (run_id, part, tasks) VALUES ($1, $2, $3::json)`, name: `${prefix}insertSpecPart` };
     this.insertTasks = insert('insertTasks', 'tasks', TASKS);
-    this.upsertTasks = insert('upsertTasks', 'tasks', TASKS, TASK_UPSERT);
+    this.upsertTasks = insert('upsertTasks', 'tasks', TASKS, taskUpsert(s));
+    // Text parameters: the server stores the tuples' JSON without parsing it.
+    this.appendLog = write('appendLog', `INSERT INTO ${s}.task_log (run_id, tuples) VALUES ($1, $2)`, '');
+    this.deleteLogs = { text: `DELETE FROM ${s}.task_log WHERE run_id = ANY($1::text[])`, name: `${prefix}deleteLogs` };
+    // task-log.ts: a run's log rows deleted, and each task's latest entry that is newer than its
+    // row upserted — in the server, one statement (atomic; the engine parses nothing).
+    this.foldLog = {
+      name: `${prefix}foldLog`,
+      text: `WITH del AS (DELETE FROM ${s}.task_log WHERE run_id = $1 RETURNING id, tuples),
+        latest AS (SELECT DISTINCT ON (e->>1) d.id, e FROM del d, jsonb_array_elements(d.tuples::jsonb) AS e ORDER BY e->>1, d.id DESC)
+        INSERT INTO ${s}.tasks (${TASKS.names.join(', ')})
+        SELECT ${tupleColumns(TASKS.types, TASKS.names)} FROM latest l JOIN ${s}.tasks t ON t.run_id = $1 AND t.task_id = l.e->>1
+        WHERE l.id > t.log_seq${taskUpsert(s)}`,
+    };
     this.insertAttempts = insert('insertAttempts', 'attempts', ATTEMPTS);
     this.insertEvents = insert('insertEvents', 'events', EVENTS);
   }
 
   /**
-   * `writes` (jsonb forms) as ONE statement: all but the last in data-modifying CTEs, parameter i
-   * of the combination being write i's `$1`. Only for writes to different tables that do not
-   * read each other's rows (CTEs share one snapshot).
+   * `writes` (jsonb forms) as ONE statement: all but the last in data-modifying CTEs, each write's
+   * parameters renumbered after the previous writes' (`counts`: parameters per write). Only for
+   * writes to different tables that do not read each other's rows (CTEs share one snapshot).
    */
-  combined(writes: readonly Write[]): { text: string; name: string } {
+  combined(writes: readonly Write[], counts: readonly number[]): { text: string; name: string } {
     const key = writes.map((w) => w.jsonName.slice(this.#prefix.length)).join('+');
     let c = this.#combined.get(key);
     if (c === undefined) {
-      const texts = writes.map((w, i) => w.json.replace('$1::jsonb', `$${i + 1}::jsonb`));
+      let offset = 0;
+      const texts = writes.map((w, i) => {
+        const t = w.json.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+        offset += counts[i]!;
+        return t;
+      });
       const ctes = texts.slice(0, -1).map((t, i) => `w${i} AS (${t})`);
-      c = { text: `WITH ${ctes.join(', ')} ${texts[texts.length - 1]}`, name: `${this.#prefix}c_${key}` };
+      c = { text: `WITH ${ctes.join(', ')} ${texts[texts.length - 1]}`, name: `${this.#prefix}c_${(fnv1a(key) >>> 0).toString(36)}` }; // names are cut at 63 bytes
       this.#combined.set(key, c);
     }
     return c;
@@ -115,35 +143,41 @@ export class BatchStatements {
 }
 
 /**
- * The steady-state tick of a fleet engine — task upserts with attempt and event inserts, nothing
+ * The steady-state tick of a fleet engine — task updates with attempt and event inserts, nothing
  * else — as ONE statement (data-modifying CTEs) when every part fits one jsonb parameter: one
  * round trip and no BEGIN/COMMIT instead of four (a statement is atomic on its own). Each part
  * writes a different table and none reads another's rows, so sharing one snapshot changes
- * nothing. Null for any other batch (runs, new tasks, large or column-array parts): written as a
- * transaction by writeBatch.
+ * nothing. The tick's dispatches (`running`/`dispatched` rows of one run) go to the task log as
+ * one row, the other task updates are upserted (task-log.ts). Null for any other batch (runs, new
+ * tasks, large or column-array parts): written as a transaction by writeBatch.
  */
-export function oneStatement(q: BatchStatements, b: WriteBatch): { text: string; name: string; values: string[] } | null {
+export function oneStatement(q: BatchStatements, b: WriteBatch): { text: string; name: string; values: string[]; logRun: string | null } | null {
   if (b.newRuns.length > 0 || b.runs.length > 0 || b.newTasks.length > 0) return null;
   const writes: Write[] = [];
+  const counts: number[] = [];
   const values: string[] = [];
-  const part = <T>(w: Write, rows: readonly T[], fields: readonly Field<T>[]): boolean => {
+  const part = <T>(w: Write, rows: readonly T[], tuple: Tuple<T>): boolean => {
     if (rows.length === 0) return true;
     if (rows.length > ROWS_PER_STATEMENT) return false;
-    const json = tuplesJson(rows, fields);
+    const json = tuplesJson(rows, tuple);
     if (json === null) return false;
     writes.push(w);
+    counts.push(1);
     values.push(json);
     return true;
   };
-  // Events and attempts in CTEs, the task upsert last (a statement's main part may be the upsert).
-  if (!part(q.insertEvents, b.events, EVENT) || !part(q.insertAttempts, b.attempts, ATTEMPT)) return null;
-  if (!part(q.upsertTasks, lastPerKey(b.tasks, taskKey), TASK)) return null;
+  // Events, attempts and the log row in CTEs, the task upsert last (a statement's main part may be
+  // the upsert). The dispatches' write-ahead goes to the log (task-log.ts).
+  if (!part(q.insertEvents, b.events, eventTuple) || !part(q.insertAttempts, b.attempts, attemptTuple)) return null;
+  const { table, log } = splitForLog(b);
+  if (log !== null) writes.push(q.appendLog), counts.push(2), values.push(log.runId, log.tuples);
+  if (!part(q.upsertTasks, table, taskTuple)) return null;
   if (writes.length === 0) return null;
-  if (writes.length === 1) return { text: writes[0]!.json, name: writes[0]!.jsonName, values };
-  return { ...q.combined(writes), values };
+  const logRun = log === null ? null : log.runId;
+  if (writes.length === 1) return { text: writes[0]!.json, name: writes[0]!.jsonName, values, logRun };
+  return { ...q.combined(writes, counts), values, logRun };
 }
 
-const taskKey = (t: TaskRow): string => `${t.runId}\u0000${t.taskId}`;
 const runKey = (r: RunRow): string => r.id;
 
 /** One statement of a prepared batch: its text, prepared-statement name and parameters. */
@@ -159,28 +193,30 @@ export interface Statement {
  * do not reach the store — the `pipelinedCommit` contract (store/types.ts). One statement for the
  * steady-state tick (`oneStatement`); else the transaction's statements, in write order.
  */
-export function prepareBatch(q: BatchStatements, b: WriteBatch): { one: boolean; statements: Statement[] } {
+export function prepareBatch(q: BatchStatements, b: WriteBatch): { one: boolean; statements: Statement[]; logRun: string | null; finished: string[] } {
   const one = oneStatement(q, b);
-  if (one !== null) return { one: true, statements: [one] };
+  if (one !== null) return { one: true, statements: [one], logRun: one.logRun, finished: [] };
   const out: Statement[] = [];
   /** `rows` in slices of `size`, each as one jsonb parameter when it can be, else column arrays. */
-  const write = <T>(w: Write, rows: readonly T[], fields: readonly Field<T>[], size = ROWS_PER_STATEMENT) => {
-    for (let i = 0; i < rows.length; i += size) {
+  const write = <T>(w: Write, t: Table, rows: readonly T[], tuple: Tuple<T>) => {
+    for (let i = 0, size = ROWS_PER_STATEMENT; i < rows.length; i += size) {
       const slice = i === 0 && rows.length <= size ? rows : rows.slice(i, i + size);
-      const json = tuplesJson(slice, fields);
-      out.push(json === null ? { text: w.arrays, name: w.arraysName, values: columns(slice, fields) } : { text: w.json, name: w.jsonName, values: [json] });
+      const json = tuplesJson(slice, tuple);
+      out.push(json === null ? { text: w.arrays, name: w.arraysName, values: columns(slice, tuple, t.names.length) } : { text: w.json, name: w.jsonName, values: [json] });
     }
   };
   if (b.newRuns.length > 0) {
-    write(q.insertRuns, b.newRuns, RUN_INSERT);
-    write(q.insertSpecParts, b.newRuns.flatMap(specParts), SPEC_PART, PARTS_PER_STATEMENT);
+    write(q.insertRuns, RUNS, b.newRuns, runInsert);
+    for (const r of b.newRuns) for (const p of specParts(r)) out.push({ ...q.insertSpecPart, values: [p.runId, p.part, p.tasks] });
   }
-  if (b.runs.length > 0) write(q.updateRuns, lastPerKey(b.runs, runKey), RUN_UPDATE);
-  if (b.newTasks.length > 0) write(q.insertTasks, b.newTasks, TASK);
-  if (b.tasks.length > 0) write(q.upsertTasks, lastPerKey(b.tasks, taskKey), TASK);
-  if (b.attempts.length > 0) write(q.insertAttempts, b.attempts, ATTEMPT);
-  if (b.events.length > 0) write(q.insertEvents, b.events, EVENT);
-  return { one: false, statements: out };
+  if (b.runs.length > 0) write(q.updateRuns, RUN_CHANGES, lastPerKey(b.runs, runKey), runUpdate);
+  if (b.newTasks.length > 0) write(q.insertTasks, TASKS, b.newTasks, taskTuple);
+  if (b.tasks.length > 0) write(q.upsertTasks, TASKS, lastPerTask(b.tasks), taskTuple);
+  if (b.attempts.length > 0) write(q.insertAttempts, ATTEMPTS, b.attempts, attemptTuple);
+  if (b.events.length > 0) write(q.insertEvents, EVENTS, b.events, eventTuple);
+  const finished = finishedRuns(b);
+  if (finished.length > 0) out.push({ ...q.deleteLogs, values: [finished] });
+  return { one: false, statements: out, logRun: null, finished };
 }
 
 /** Runs prepared statements on `c`, which the caller has put in a transaction. */
