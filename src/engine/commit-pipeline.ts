@@ -1,15 +1,23 @@
 /**
  * Pipelined group commit, for stores whose `commit` copies the batch and resolves in call order
- * (SQLite's writer thread): the engine's ticks go on while a commit is in flight, and what they
- * change accumulates into the next batch. Write-ahead holds as in the plain tick: an effect is
- * carried out only once the commit that holds its transitions is acknowledged.
+ * (SQLite's writer thread, PostgreSQL): the engine's ticks go on while a commit is in flight, and
+ * what they change accumulates into the next batch. Write-ahead holds as in the plain tick: an
+ * effect is carried out only once the commit that holds its transitions is acknowledged.
  *
- * One commit in flight at a time, so a batch grows with the writer's latency (group commit adapts
- * to load). Tried and dropped: splitting an acknowledged commit's starts into two groups (half
- * started at once, half after the next post) so that one group's results are applied while the
- * other's commit is written — with no-op tasks the engine and the writer otherwise work in
- * lockstep. On the shared 2-core machine it doubled the commits (80 -> 141 for 20,000 tasks) and
- * lost throughput: 9,716 vs 10,984 tasks/s (bench/engine/diagnose.ts, load 6, docs/benchmarks.md).
+ * Depth: how many commits may be in flight at once (`commitDepth` on the store; 1 if absent).
+ * With depth 1 a batch grows with the writer's latency (group commit adapts to load), but with
+ * no-op tasks the engine and the writer work in lockstep: every attempt of a wave waits for the
+ * same commit and its results all arrive in one tick, so the engine idles while the writer
+ * commits and the other way round. With depth 2 (SQLite's writer thread) an acknowledgement that
+ * leaves nothing else in flight starts half its effects at once and the other half one
+ * event-loop turn later, after the tick that applies the first half's results has posted its own
+ * batch: from then on two groups alternate, one being committed on the writer thread while the
+ * engine applies the other's results (measured in docs/benchmarks.md, session 5). The split was
+ * tried with depth 1 when the engine cost ~31 µs a task and lost (9,716 vs 10,984 tasks/s):
+ * the second group could not be posted before the first group's commit came back. When the
+ * writer is faster than the engine, two acknowledgements can arrive in one turn; carried out
+ * together their results would merge into one tick (lockstep again), so an acknowledgement that
+ * comes before the previous one's results have been through a tick is held one turn.
  */
 import type { Store, WriteBatch } from '../store/types.js';
 import type { Effect } from './task-flow.js';
@@ -34,45 +42,121 @@ export interface PipelineHost<R> {
   error(err: unknown): void;
 }
 
+/** A store may let more than one pipelined commit be in flight (still resolving in call order). */
+interface DepthStore extends Store {
+  readonly commitDepth?: number;
+}
+
 const NONE: readonly string[] = [];
+const NO_RUNS: readonly never[] = [];
+const NO_EFFECTS: readonly Effect[] = [];
 
 const isEmptyBatch = (b: WriteBatch): boolean =>
   b.newRuns.length + b.runs.length + b.newTasks.length + b.tasks.length + b.attempts.length + b.events.length === 0;
 
 export class CommitPipeline<R> {
-  #inFlight: Promise<void> | null = null;
+  #inFlight = 0;
+  #last: Promise<void> | null = null;
+  /** Acknowledged effects not carried out yet, one group per event-loop turn (see #acknowledged). */
+  readonly #held: Effect[][] = [];
+  #releaseQueued = false;
+  /** Effects were carried out and no tick has ended since (their results are not applied yet). */
+  #ranSinceTick = false;
 
   constructor(
     readonly store: Store,
     readonly host: PipelineHost<R>,
   ) {}
 
-  /** Resolves once no commit is in flight (close). */
-  async drain(): Promise<void> {
-    while (this.#inFlight !== null) await this.#inFlight;
+  /** Read on every use: a store may change it (SQLite writes inline until its thread is up). */
+  get #depth(): number {
+    return Math.max(1, (this.store as DepthStore).commitDepth ?? 1);
   }
 
-  /**
-   * Posts what the ticks changed, unless a commit is in flight (its acknowledgement posts again).
-   * Called at the end of every tick.
-   */
+  /** Resolves once no commit is in flight and no held effect waits (close). */
+  async drain(): Promise<void> {
+    while (this.#inFlight > 0 || this.#held.length > 0) {
+      if (this.#inFlight > 0) await this.#last;
+      else await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+
+  /** Called at the end of every tick: posts what the ticks changed (see #post). */
   flush(): void {
-    if (this.#inFlight !== null) return;
+    this.#ranSinceTick = false;
+    this.#post();
+  }
+
+  /** Posts what the ticks changed, unless `depth` commits are in flight (an acknowledgement posts again). */
+  #post(): void {
+    if (this.#inFlight >= this.#depth) return;
     const { batch, effects, finished, acks = NONE } = this.host.take();
     if (effects.length === 0 && finished.length === 0 && acks.length === 0 && isEmptyBatch(batch)) return;
-    this.#inFlight = this.store.commit(batch).then(
+    this.#inFlight++;
+    const p: Promise<void> = this.store.commit(batch).then(
       () => {
-        this.#inFlight = null;
+        this.#inFlight--;
+        if (this.#last === p) this.#last = null;
         // What accumulated meanwhile goes out first: the writer starts on it while the effects run.
-        this.flush();
-        this.host.committed(finished, effects, acks);
+        this.#post();
+        this.#acknowledged(finished, effects, acks);
       },
       (err: unknown) => {
         // As when a plain tick's commit fails: its effects are not carried out.
-        this.#inFlight = null;
+        this.#inFlight--;
+        if (this.#last === p) this.#last = null;
         this.host.error(err);
-        this.flush();
+        this.#post();
       },
     );
+    this.#last = p;
   }
+
+  #acknowledged(finished: readonly R[], effects: Effect[], acks: readonly string[]): void {
+    if (effects.length === 0 || (this.#depth === 1 && this.#held.length === 0)) return this.#carryOut(finished, effects, acks);
+    if (this.#held.length > 0 || this.#ranSinceTick) {
+      // The previous acknowledgement's results are not applied yet (two acknowledgements in one
+      // turn, when the writer is faster than the engine): carried out together, the two groups
+      // would merge into one tick and the pipeline fall back into lockstep. One turn later.
+      this.host.committed(finished, NO_EFFECTS, acks);
+      this.#hold(effects);
+      return;
+    }
+    if (this.#inFlight === 0 && effects.length > 1) {
+      // Nothing else in flight: split (see the header).
+      const half = effects.length >> 1;
+      const rest = effects.slice(half);
+      effects.length = half;
+      this.#carryOut(finished, effects, acks);
+      this.#hold(rest);
+      return;
+    }
+    this.#carryOut(finished, effects, acks);
+  }
+
+  #carryOut(finished: readonly R[], effects: readonly Effect[], acks: readonly string[]): void {
+    this.#ranSinceTick = true;
+    this.host.committed(finished, effects, acks);
+  }
+
+  /**
+   * Queues a group to be carried out one event-loop turn later: the release is queued behind the
+   * tick that the carried-out effects' results requested.
+   */
+  #hold(effects: Effect[]): void {
+    this.#held.push(effects);
+    if (this.#releaseQueued) return;
+    this.#releaseQueued = true;
+    setImmediate(this.#release);
+  }
+
+  readonly #release = (): void => {
+    this.#releaseQueued = false;
+    const group = this.#held.shift();
+    if (group !== undefined) this.#carryOut(NO_RUNS, group, NONE);
+    if (this.#held.length > 0) {
+      this.#releaseQueued = true;
+      setImmediate(this.#release);
+    }
+  };
 }

@@ -1,6 +1,7 @@
 /**
- * The inline SQLite writer updates the task rows it inserted by rowid (task-row-ids.ts). These
- * tests interleave a second connection's inserts (another process on the same file), a
+ * The SQLite store updates the task rows it inserted by rowid (task-row-ids.ts), inline and on
+ * the writer thread (there the rowids come back with the commit's acknowledgement). These
+ * tests, run for both writers, interleave a second connection's inserts (another process on the same file), a
  * rolled-back commit, and rows read back from the store, and check every update lands on its own
  * (run, task) row and nowhere else.
  */
@@ -40,10 +41,17 @@ async function update(s: SqliteStore, rows: readonly TaskRow[], state: TaskRow['
 const states = async (s: SqliteStore, runId: string): Promise<Record<string, string>> =>
   Object.fromEntries((await s.getTasks(runId)).map((t) => [t.taskId, `${t.state}/${t.attempt}`]));
 
-test('sqlite: updates of inserted rows land on their own rows while another connection inserts in between', () =>
+async function open(path: string, writer: 'inline' | 'thread'): Promise<SqliteStore> {
+  const s = new SqliteStore(path, { writer });
+  if (writer === 'thread') assert.equal(await s.startWriter(), true, 'writes go through the writer thread');
+  return s;
+}
+
+for (const writer of ['inline', 'thread'] as const) {
+test(`sqlite (${writer}): updates of inserted rows land on their own rows while another connection inserts in between`, () =>
   withFile(async (path) => {
-    const a = new SqliteStore(path);
-    const other = new SqliteStore(path);
+    const a = await open(path, writer);
+    const other = await open(path, writer);
     try {
       const ra = await insertRun(a, 'ra', ['x', 'y', 'z']);
       const rb = await insertRun(other, 'rb', ['x', 'y']); // rowids right after ra's, by another writer
@@ -60,9 +68,9 @@ test('sqlite: updates of inserted rows land on their own rows while another conn
     }
   }));
 
-test('sqlite: a rolled-back insert leaves no rowid behind; rows read back from the store update by key', () =>
+test(`sqlite (${writer}): a rolled-back insert leaves no rowid behind; rows read back from the store update by key`, () =>
   withFile(async (path) => {
-    const s = new SqliteStore(path);
+    const s = await open(path, writer);
     try {
       await insertRun(s, 'r1', ['a']);
       // The same (run, task) again: the commit fails and rolls back, with the new row object in it.
@@ -82,3 +90,4 @@ test('sqlite: a rolled-back insert leaves no rowid behind; rows read back from t
       await s.close();
     }
   }));
+}

@@ -1,13 +1,14 @@
 /**
  * The embedded Store on SQLite through better-sqlite3, in WAL mode.
  *
- * Writes: better-sqlite3 is synchronous, so by default (`writer: 'inline'`) a commit runs on the
- * caller's thread and is done before its promise exists. With `writer: 'thread'` (files only)
- * every write goes to the process's SQLite writer thread (writer-client.ts), which commits on its
- * own connection: `commit` encodes the batch before it returns (batch-codec.ts: the snapshot —
- * later changes to the rows do not reach the store) and resolves once the transaction is
- * committed, in call order, so the engine pipelines its ticks (`pipelinedCommit`). Until the
- * thread is up (~0.5 s under tsx) writes run inline, so a short-lived process never waits for it.
+ * Writes: better-sqlite3 is synchronous. With `writer: 'thread'` (the default for files) every
+ * write goes to the process's SQLite writer thread (writer-client.ts), which commits on its own
+ * connection: `commit` encodes the batch before it returns (batch-codec.ts: the snapshot — later
+ * changes to the rows do not reach the store) and resolves once the transaction is committed, in
+ * call order, so the engine pipelines its ticks (`pipelinedCommit`, up to `commitDepth` commits
+ * in flight). Until the thread is up (~0.5 s under tsx) writes run inline, so a short-lived
+ * process never waits for it. With `writer: 'inline'` (and ':memory:') a commit runs on the
+ * caller's thread and is done before its promise exists.
  *
  * Reads run on the main thread's connection (WAL: readers never wait for the writer). Read your
  * writes: a read first waits for every write posted before it, so e.g. `getRun` after an awaited
@@ -24,7 +25,7 @@ import { dirname } from 'node:path';
 import type { AttemptRow, EventRow, RunFilter, RunRow, Store, TaskRow, TokenRow, WorkflowRow, WriteBatch } from '../types.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { attemptFromRaw, eventFromRaw, runFromRaw, taskFromRaw, tokenFromRaw, workflowFromRaw } from './rows.js';
-import { batchRows, encodeBatch } from './batch-codec.js';
+import { batchRows, encodeBatch, transferables } from './batch-codec.js';
 import { ATTEMPT_COLUMNS, callWriter, openConnection, RUN_COLUMNS, SqliteWriter, TASK_COLUMNS, type Durability, type WriterOp } from './sqlite-writer.js';
 import { WriterThread } from './writer-client.js';
 
@@ -32,10 +33,11 @@ export interface SqliteStoreOptions {
   /** 'normal' (default): safe against process crashes; 'full': also against power loss. */
   readonly durability?: Durability;
   /**
-   * Where writes run: 'inline' (default) on the caller's thread, or 'thread' on the process's
-   * writer thread (files only). The thread takes the commits off the engine's thread (~8-12 µs
-   * of its CPU per task) but was slower in wall time on the shared 2-core machine: 9,700-11,600
-   * vs 14,400-15,800 no-op tasks/s inline (bench/engine/diagnose.ts, docs/benchmarks.md).
+   * Where writes run: 'thread' (default; files only, ':memory:' is always inline) on the
+   * process's writer thread, or 'inline' on the caller's thread. With two commits in flight and
+   * the compact batch form the thread runs the engine and the SQL on two cores: 61,000-71,000 vs
+   * 52,000-59,000 no-op tasks/s inline (bench/engine/diagnose.ts --size 50000, docs/benchmarks.md
+   * session 5). On a machine whose second core is busy it gains nothing.
    */
   readonly writer?: 'thread' | 'inline';
 }
@@ -46,7 +48,9 @@ const noop = () => undefined;
  * Bigger batches are written inline (after the writes in flight): copying a 1,000,000-task
  * submit to the thread took its peak RSS from 1,361 to 1,831 MiB and submit → first start from
  * ~10 to 42 s (bench/engine/run.ts --memory). 50,000 keeps the benchmark's 20,000-task submit
- * on the thread.
+ * on the thread. (Measured before the compact form; the engine waits for a submit's commit
+ * either way, so inline costs it nothing: ~50 ms inline vs ~60 ms through the thread for
+ * 20,000 tasks.)
  */
 const THREAD_MAX_ROWS = 50_000;
 
@@ -63,6 +67,12 @@ export class SqliteStore implements Store {
   /** Writes posted to the thread and not yet acknowledged; the last one's promise. */
   #inFlight = 0;
   #last: Promise<unknown> = Promise.resolve();
+  /**
+   * Rowids of the task rows this store inserted, by row object, once their commit is done
+   * (task-row-ids.ts): their updates go by rowid, inline and through the thread alike.
+   */
+  readonly #rowIds = new WeakMap<TaskRow, number>();
+  readonly #rowIdOf = (t: TaskRow): number | undefined => this.#rowIds.get(t);
 
   /**
    * With the writer thread, commits are copied when called and resolve in order: the engine
@@ -73,12 +83,21 @@ export class SqliteStore implements Store {
     return this.#wantThread;
   }
 
+  /**
+   * Pipelined commits that may be in flight at once (commit-pipeline.ts): the thread commits
+   * them one after the other, in call order, so two let the engine work on one group of tasks
+   * while the other group's commit is written. 1 while writing inline (the thread not up yet).
+   */
+  get commitDepth(): number {
+    return this.#thread !== null ? 2 : 1;
+  }
+
   /** `path` is a file path or ':memory:'. */
   constructor(path: string, options: SqliteStoreOptions = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.#path = path;
     this.#durability = options.durability ?? 'normal';
-    this.#wantThread = path !== ':memory:' && options.writer === 'thread';
+    this.#wantThread = path !== ':memory:' && (options.writer ?? 'thread') === 'thread';
     this.#db = openConnection(path, this.#durability);
     this.#migrateSync();
     this.#stmts = this.prepareStatements();
@@ -154,9 +173,12 @@ export class SqliteStore implements Store {
 
   /** Runs a write op on the thread, or inline (a rejected promise on failure either way). */
   #write<T>(op: WriterOp, args: unknown[]): Promise<T> {
-    if (this.#useThread()) return this.#track(this.#thread!.request({ kind: 'call', handle: this.#handle, op, args }) as Promise<T>);
+    // Only a commit starts the thread: a CLI command that makes one small write (cancel, token)
+    // and exits does not pay for starting it. Before this store's first commit through the
+    // thread nothing of it is in flight there, so writing inline keeps the order.
+    if (this.#thread !== null && this.#useThread()) return this.#track(this.#thread!.request({ kind: 'call', handle: this.#handle, op, args }) as Promise<T>);
     try {
-      this.#inline ??= new SqliteWriter(this.#db);
+      this.#inline ??= new SqliteWriter(this.#db, this.#rowIds);
       return Promise.resolve(callWriter(this.#inline, op, args) as T);
     } catch (err) {
       return Promise.reject(err);
@@ -179,21 +201,28 @@ export class SqliteStore implements Store {
     if (rows <= THREAD_MAX_ROWS && this.#useThread()) {
       let encoded;
       try {
-        encoded = encodeBatch(batch);
+        encoded = encodeBatch(batch, this.#rowIdOf);
       } catch (err) {
         return Promise.reject(err);
       }
-      return this.#track(this.#thread!.request({ kind: 'call', handle: this.#handle, op: 'commit', args: [encoded] }) as Promise<void>);
+      const reply = this.#thread!.request({ kind: 'call', handle: this.#handle, op: 'commit', args: [encoded] }, transferables(encoded));
+      const inserted = batch.newTasks;
+      // Committed: the new rows' rowids are the reply + 1.. in order (sqlite-writer.ts commit).
+      return this.#track(inserted.length === 0 ? (reply as Promise<void>) : reply.then((base) => this.#recordRowIds(inserted, base as number)));
     }
     try {
       // Inline (a huge batch, or no thread): after every write posted before it, bound 64 rows at a time.
       this.#thread?.drainSync();
-      this.#inline ??= new SqliteWriter(this.#db);
+      this.#inline ??= new SqliteWriter(this.#db, this.#rowIds);
       this.#inline.commitRows(batch);
     } catch (err) {
       return Promise.reject(err);
     }
     return this.#afterWrites();
+  }
+
+  #recordRowIds(rows: readonly TaskRow[], base: number): void {
+    for (let i = 0; i < rows.length; i++) this.#rowIds.set(rows[i]!, base + 1 + i);
   }
 
   /** Resolves after every write posted so far has resolved (commits resolve in call order). */

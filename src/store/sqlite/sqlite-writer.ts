@@ -5,12 +5,12 @@
  * writer thread (writer-thread.ts), so both paths run the same SQL.
  */
 import Database from 'better-sqlite3';
-import type { TokenRow, WorkflowRow, WriteBatch } from '../types.js';
+import type { TaskRow, TokenRow, WorkflowRow, WriteBatch } from '../types.js';
 import type { EncodedBatch } from './batch-codec.js';
-import { ATTEMPT_COLUMN_COUNT, EVENT_COLUMN_COUNT, RUN_UPDATE_COLUMNS, TASK_COLUMN_COUNT } from './batch-codec.js';
+import { ATTEMPT_COLUMN_COUNT, decodeAttempts, decodeNewTasks, decodeUpdates, EVENT_COLUMN_COUNT, RUN_UPDATE_COLUMNS, TASK_COLUMN_COUNT } from './batch-codec.js';
 import { MultiRowStatement } from './multi-row.js';
 import { TaskRowIds } from './task-row-ids.js';
-import { bindAttempt, bindEvent, bindTask, runToParams, runUpdateParams, RUN_SPEC_PART } from './rows.js';
+import { bindAttempt, bindEvent, bindTask, runToParams, runUpdateParams, RUN_SPEC_PART, specPartJson } from './rows.js';
 
 export const RUN_COLUMNS =
   'id, workflow, namespace, priority, state, params, spec, labels, created_at, started_at, finished_at, deadline_at, error, owner, owner_seen_at, paused';
@@ -32,13 +32,14 @@ export function openConnection(path: string, durability: Durability): Database.D
 
 export class SqliteWriter {
   readonly #db: Database.Database;
-  readonly #commitTx: Database.Transaction<(b: EncodedBatch) => void>;
+  readonly #commitTx: Database.Transaction<(b: EncodedBatch) => number>;
   readonly #commitRowsTx: Database.Transaction<(b: WriteBatch) => void>;
   /** Rowids of the task rows inserted from row objects: their updates seek by rowid (task-row-ids.ts). */
   readonly #rowIds: TaskRowIds;
   readonly #s;
 
-  constructor(db: Database.Database) {
+  /** `knownIds`: the store's map of known task rowids (inline writes record their inserts there). */
+  constructor(db: Database.Database, knownIds?: WeakMap<TaskRow, number>) {
     this.#db = db;
     const s = (this.#s = {
       insertSpecPart: db.prepare('INSERT INTO run_spec_tasks (run_id, part, tasks) VALUES (?, ?, ?)'),
@@ -57,8 +58,7 @@ export class SqliteWriter {
       insertToken: db.prepare('INSERT INTO tokens (id, hash, role, namespace, name, created_at, revoked_at) VALUES (?,?,?,?,?,?,?)'),
       revokeToken: db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
     });
-    const insertTasks = new MultiRowStatement(db, TASK_COLUMN_COUNT, (v) => `INSERT INTO tasks (${TASK_COLUMNS}) VALUES ${v}`, bindTask);
-    const rowIds = (this.#rowIds = new TaskRowIds(db, TASK_COLUMNS, TASK_COLUMN_COUNT));
+    const rowIds = (this.#rowIds = new TaskRowIds(db, TASK_COLUMNS, TASK_COLUMN_COUNT, knownIds));
     // Updates of known tasks as one multi-row upsert: the conflict target always matches.
     const updateTasks = new MultiRowStatement(
       db, TASK_COLUMN_COUNT,
@@ -74,17 +74,19 @@ export class SqliteWriter {
       for (const r of b.newRuns) s.insertRun.run(r);
       for (let i = 0; i < b.specParts.length; i += 3) s.insertSpecPart.run(b.specParts[i], b.specParts[i + 1], b.specParts[i + 2]);
       for (let i = 0; i < b.runs.length; i += RUN_UPDATE_COLUMNS) s.updateRun.run(b.runs.slice(i, i + RUN_UPDATE_COLUMNS));
-      insertTasks.runFlat(b.newTasks);
+      const base = rowIds.insertFlat(b.newTaskCount, (base) => decodeNewTasks(b, base));
       updateTasks.runFlat(b.tasks);
-      insertAttempts.runFlat(b.attempts);
+      rowIds.updateFlat(decodeUpdates(b));
+      insertAttempts.runFlat(decodeAttempts(b));
       insertEvents.runFlat(b.events);
+      return base;
     });
     this.#commitRowsTx = db.transaction((b: WriteBatch) => {
       for (const r of b.newRuns) {
         s.insertRun.run(runToParams(r));
         const tasks = r.spec.tasks;
         for (let i = 0, part = 0; i < tasks.length; i += RUN_SPEC_PART, part++) {
-          s.insertSpecPart.run(r.id, part, JSON.stringify(tasks.slice(i, i + RUN_SPEC_PART)));
+          s.insertSpecPart.run(r.id, part, specPartJson(tasks, i, Math.min(tasks.length, i + RUN_SPEC_PART)));
         }
       }
       for (const r of b.runs) s.updateRun.run(runUpdateParams(r));
@@ -95,9 +97,12 @@ export class SqliteWriter {
     });
   }
 
-  /** One transaction: the whole batch or nothing. */
-  commit(b: EncodedBatch): void {
-    this.#commitTx.immediate(b);
+  /**
+   * One transaction: the whole batch or nothing. Returns the rowid before the new task rows
+   * (theirs are that + 1.. in order; the store records them on the acknowledgement).
+   */
+  commit(b: EncodedBatch): number {
+    return this.#commitTx.immediate(b);
   }
 
   /**

@@ -13,6 +13,10 @@
  *   a rolled-back insert leaves nothing behind;
  * - task rows are never deleted, so a remembered rowid always names the same (run, task) row;
  * - rows this writer did not insert (loaded from the store, other writers) take the upsert.
+ * On the writer thread (`insertFlat`, `updateFlat`) the rows arrive encoded (batch-codec.ts): the
+ * thread picks the rowids the same way and returns MAX(id) with the acknowledgement, and the
+ * store records them per row object in the same map once the commit is acknowledged; a row whose
+ * insert is still in flight is updated by key (the upsert), after its insert.
  */
 import type Database from 'better-sqlite3';
 import type { TaskRow } from '../types.js';
@@ -27,7 +31,7 @@ const UPDATE_SET =
   'worker=v.column8, outputs=v.column9, error=v.column10, reason=v.column11, done_seq=v.column12';
 
 export class TaskRowIds {
-  readonly #ids = new WeakMap<TaskRow, number>();
+  readonly #ids: WeakMap<TaskRow, number>;
   readonly #maxId: Database.Statement;
   readonly #insert: MultiRowStatement<TaskRow>;
   readonly #update: MultiRowStatement<TaskRow>;
@@ -39,7 +43,12 @@ export class TaskRowIds {
   /** Scratch of one update: the rowid of each row, by index. */
   readonly #rowids: number[] = [];
 
-  constructor(db: Database.Database, columns: string, columnCount: number) {
+  /**
+   * `ids`: where the rowids of committed inserts are kept — the store's map, shared with its
+   * writer-thread path (the thread writes encoded rows: `insertFlat`, `updateFlat`).
+   */
+  constructor(db: Database.Database, columns: string, columnCount: number, ids = new WeakMap<TaskRow, number>()) {
+    this.#ids = ids;
     this.#maxId = db.prepare('SELECT COALESCE(MAX(id), 0) FROM tasks').pluck();
     this.#insert = new MultiRowStatement<TaskRow>(db, columnCount + 1, (v) => `INSERT INTO tasks (id, ${columns}) VALUES ${v}`, (t, out, i) => {
       out.push(this.#base + 1 + i);
@@ -57,6 +66,23 @@ export class TaskRowIds {
     this.#insert.run(rows);
     this.#pending = rows as TaskRow[];
     this.#pendingBase = this.#base;
+  }
+
+  /**
+   * The writer thread's insert: `flatWithIds(base)` gives whole rows, each its rowid (base + 1..,
+   * in order) then `columnCount` values, where `base` is MAX(id) read here, inside the write
+   * transaction. Returns `base` (the caller maps its rows from it once the transaction commits).
+   */
+  insertFlat(rows: number, flatWithIds: (base: number) => readonly unknown[]): number {
+    if (rows === 0) return 0;
+    const base = this.#maxId.get() as number;
+    this.#insert.runFlat(flatWithIds(base));
+    return base;
+  }
+
+  /** The writer thread's update by rowid: UPDATE_COLUMN_COUNT values a row (batch-codec.ts decodeUpdates). */
+  updateFlat(flat: readonly unknown[]): void {
+    this.#update.runFlat(flat);
   }
 
   /** Updates the rows whose rowid is known; returns the others (for the upsert). */

@@ -119,14 +119,17 @@ export class WriterThread {
     return this.#nextHandle++;
   }
 
-  /** Posts a request; the clone of `body` is taken now, so later changes to its objects do not reach the thread. */
-  request(body: RequestBody): Promise<unknown> {
+  /**
+   * Posts a request; the clone of `body` is taken now, so later changes to its objects do not
+   * reach the thread. `transfer`: buffers moved to the thread instead of copied (unusable here after).
+   */
+  request(body: RequestBody, transfer?: readonly ArrayBuffer[]): Promise<unknown> {
     if (this.#dead !== null) return Promise.reject(this.#dead);
     const id = this.#nextId++;
     const p = new Promise<unknown>((resolve, reject) => this.#waiters.set(id, { resolve, reject }));
     if (this.#waiters.size === 1) this.#worker.ref();
     try {
-      this.#worker.postMessage({ ...body, id } as ThreadRequest);
+      this.#worker.postMessage({ ...body, id } as ThreadRequest, transfer);
       this.#posted++;
     } catch (err) {
       // Not cloneable: nothing was posted.
