@@ -26,9 +26,10 @@ export interface Bench {
   close(): Promise<void>;
 }
 
-export function openBench(concurrency: number, functions: Map<string, FnHandler>): Bench {
+export function openBench(concurrency: number, functions: Map<string, FnHandler>, writer?: 'thread' | 'inline'): Bench {
   const dir = mkdtempSync(join(tmpdir(), 'kairos-bench-'));
-  const store = new SqliteStore(join(dir, 'kairos.db'));
+  // `writer` unset: the store's default (the writer thread for files).
+  const store = new SqliteStore(join(dir, 'kairos.db'), writer === undefined ? {} : { writer });
   const engine = new Engine({ store, stateDir: dir, executors: localExecutors(functions), concurrency });
   engine.on('error', (e) => {
     console.error('engine error:', e);
@@ -46,8 +47,8 @@ export function openBench(concurrency: number, functions: Map<string, FnHandler>
 
 const NOOP: FnHandler = () => undefined;
 
-export async function kairosRun(spec: WorkflowSpec, concurrency: number): Promise<KairosResult> {
-  const b = openBench(concurrency, new Map([['noop', NOOP]]));
+export async function kairosRun(spec: WorkflowSpec, concurrency: number, writer?: 'thread' | 'inline'): Promise<KairosResult> {
+  const b = openBench(concurrency, new Map([['noop', NOOP]]), writer);
   try {
     const t0 = performance.now();
     const row = await b.engine.submit(spec);

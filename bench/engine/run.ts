@@ -4,7 +4,7 @@
  *
  *   node --import tsx bench/engine/run.ts [--quick] [--runs N] [--only kairos|bullmq]
  *        [--concurrency 256,1024,unbounded] [--size 20000] [--memory-tasks 1000000]
- *        [--memory-shape fan|chain] [--no-memory] [--cpu-prof] [--warmup 1]
+ *        [--memory-shape fan|chain] [--no-memory] [--cpu-prof] [--warmup 1] [--writer thread|inline]
  *   npm run bench:engine -- [same flags]
  *
  * Modes of this one file (the parent spawns the others, each in a fresh process so no
@@ -22,6 +22,9 @@
  * same for both systems. A server runs for days, so the figure that matters is the steady state
  * with the JIT done; with F = 0.1 (the protocol before 2026-11-24's session 4) much of Kairos's
  * engine was still running unoptimised code during the timed run (see docs/benchmarks.md).
+ *
+ * `--writer thread|inline` picks Kairos's SQLite writer (default: the store's, the writer thread
+ * for files since 2026-11-24's session 5), to compare both on the headline protocol.
  */
 import { spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
@@ -62,12 +65,14 @@ interface Args {
   port: number;
   /** Untimed warm-up run before the timed ones, as a multiple of `size`. */
   warmup: number;
+  /** Kairos's SQLite writer (`--writer thread|inline`); null: the store's default. */
+  writer: 'thread' | 'inline' | null;
 }
 
 function parseArgs(argv: readonly string[]): Args {
   const a: Args = {
     quick: false, runs: 3, only: null, concurrency: [256, 1024], size: 20_000, memoryTasks: 1_000_000, memoryShape: 'fan', memory: true,
-    cpuProf: false, child: null, memoryChild: false, shape: 'independent', port: 0, warmup: 1,
+    cpuProf: false, child: null, memoryChild: false, shape: 'independent', port: 0, warmup: 1, writer: null,
   };
   let runsSet = false, sizeSet = false, memSet = false;
   for (let i = 0; i < argv.length; i++) {
@@ -92,6 +97,12 @@ function parseArgs(argv: readonly string[]): Args {
       case '--shape': a.shape = v() as Shape; break;
       case '--port': a.port = Number(v()); break;
       case '--warmup': a.warmup = Number(v()); break;
+      case '--writer': {
+        const w = v();
+        if (w !== 'thread' && w !== 'inline') throw new Error(`--writer must be thread or inline (got ${w})`);
+        a.writer = w;
+        break;
+      }
       default: throw new Error(`unknown flag ${f}`);
     }
   }
@@ -118,7 +129,7 @@ async function childMain(a: Args): Promise<void> {
       const { independent, parentChildren } = await import('./shapes.js');
       const c = a.concurrency[0]!;
       const spec = a.shape === 'independent' ? independent(size, c > 0) : parentChildren(Math.floor(size / 4), c > 0);
-      r = await kairosRun(spec, c > 0 ? c : 256);
+      r = await kairosRun(spec, c > 0 ? c : 256, a.writer ?? undefined);
     }
     const c = process.cpuUsage(c0);
     return { ...r, cpuUs: c.user + c.system };
@@ -166,7 +177,7 @@ async function parentMain(a: Args): Promise<void> {
   const started = Date.now();
   const results: RunResult[] = [];
   const failures: string[] = [];
-  const common = ['--runs', '1', '--size', String(a.size), '--warmup', String(a.warmup)];
+  const common = ['--runs', '1', '--size', String(a.size), '--warmup', String(a.warmup), ...(a.writer === null ? [] : ['--writer', a.writer])];
   const load0 = loadavg();
   const profArgs = (tag: string) => (a.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(HERE, 'profiles', tag)}`] : []);
   let redis: RedisHandle | null = null;
