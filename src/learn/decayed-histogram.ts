@@ -55,6 +55,25 @@ export class DecayedHistogram {
   #sorted: number[] | null = null;
   #total = 0;
   #refTau: number | null = null;
+  /** The weight of the last `add`: weightAt(its tau) without a second pow. */
+  #lastWeight = 1;
+  /** A bucket object to reuse as #one (kept by reset). */
+  #spare: Bucket | null = null;
+
+  /**
+   * Back to a new instance's state (toJSON and every answer identical). The single bucket's
+   * object is kept for the next first sample: a reset estimator allocates nothing on its first add.
+   */
+  reset(): void {
+    if (this.#one !== null) this.#spare = this.#one;
+    this.#buckets = null;
+    this.#one = null;
+    this.#oneIndex = 0;
+    this.#sorted = null;
+    this.#total = 0;
+    this.#refTau = null;
+    this.#lastWeight = 1;
+  }
 
   /** Sum of the (relative) weights held; 0 when empty. */
   get totalWeight(): number {
@@ -71,6 +90,11 @@ export class DecayedHistogram {
     return 2 ** (tau - this.#refTau);
   }
 
+  /** `weightAt(tau)` of the last `add(value, tau)`, computed once (the estimator reads it). */
+  get lastWeight(): number {
+    return this.#lastWeight;
+  }
+
   /**
    * Adds `value` at decay time `tau` (half-lives). Returns the factor every earlier weight was
    * multiplied by if this call rescaled (1 otherwise), so companions sharing the clock can follow.
@@ -79,7 +103,10 @@ export class DecayedHistogram {
     let factor = 1;
     if (this.#refTau === null) this.#refTau = tau;
     else if (tau - this.#refTau > RESCALE_AT) factor = this.rescale(tau);
-    const w = 2 ** (tau - this.#refTau);
+    // 2 ** 0 is exactly 1: no pow for a key's first sample (most keys of the engine's benchmark).
+    const d = tau - this.#refTau;
+    const w = d === 0 ? 1 : 2 ** d;
+    this.#lastWeight = w;
     if (!(w > 0) || !Number.isFinite(w)) return factor;
     const i = bucketOf(value);
     let b: Bucket | undefined;
@@ -87,8 +114,18 @@ export class DecayedHistogram {
     else if (this.#one !== null && this.#oneIndex === i) b = this.#one;
     if (b === undefined) {
       if (this.#buckets !== null) this.#buckets.set(i, { w, lo: value, hi: value });
-      else if (this.#one === null) (this.#one = { w, lo: value, hi: value }), (this.#oneIndex = i);
-      else {
+      else if (this.#one === null) {
+        const spare = this.#spare;
+        if (spare === null) this.#one = { w, lo: value, hi: value };
+        else {
+          spare.w = w;
+          spare.lo = value;
+          spare.hi = value;
+          this.#one = spare;
+          this.#spare = null;
+        }
+        this.#oneIndex = i;
+      } else {
         this.#buckets = new Map([[this.#oneIndex, this.#one]]);
         this.#buckets.set(i, { w, lo: value, hi: value });
         this.#one = null;

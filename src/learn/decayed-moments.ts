@@ -24,6 +24,13 @@ export class DecayedMoments {
     if (this.#m2 < 0) this.#m2 = 0; // rounding
   }
 
+  /** Back to a new instance's state (RuntimeEstimator.reset reuses evicted estimators). */
+  reset(): void {
+    this.#w = 0;
+    this.#mean = 0;
+    this.#m2 = 0;
+  }
+
   scale(f: number): void {
     this.#w *= f;
     this.#m2 *= f;

@@ -82,6 +82,20 @@ export class RuntimeEstimator {
     return byObs + byTime;
   }
 
+  /**
+   * Back to the state of `new RuntimeEstimator()` (toJSON and every answer identical), keeping
+   * its objects: the predictor reuses evicted estimators instead of allocating (lru-map.ts).
+   */
+  reset(): this {
+    this.#hist.reset();
+    this.#moments.reset();
+    this.#regs = null;
+    this.#count = 0;
+    this.#lastTau = 0;
+    this.#lastAtMs = 0;
+    return this;
+  }
+
   /** Folds in one runtime (ms, finite, >= 0; the caller has checked). */
   observe(runtimeMs: number, atMs: number, cfg: DecayConfig, features?: RuntimeFeatures): void {
     const tau = this.tauOf(atMs, cfg);
@@ -90,7 +104,7 @@ export class RuntimeEstimator {
       this.#moments.scale(factor);
       if (this.#regs !== null) for (const r of this.#regs.values()) r.scale(factor);
     }
-    const w = this.#hist.weightAt(tau);
+    const w = this.#hist.lastWeight; // = weightAt(tau), already computed by add
     this.#moments.add(runtimeMs, w);
     if (features !== undefined) {
       for (const name of Object.keys(features)) {

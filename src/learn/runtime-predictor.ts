@@ -119,8 +119,8 @@ export class RuntimePredictor {
   constructor(options: RuntimePredictorOptions = {}) {
     this.options = resolve(options);
     this.#cfg = this.options;
-    this.#signatures = new LruMap(this.options.maxSignatures);
-    this.#prefixes = new LruMap(this.options.maxPrefixes);
+    this.#signatures = new LruMap(this.options.maxSignatures, { recycle: true });
+    this.#prefixes = new LruMap(this.options.maxPrefixes, { recycle: true });
     this.#issued = new LruMap(this.options.maxSignatures);
     this.#issuedCold = new LruMap(this.options.maxPrefixes + 1);
     this.#calibration = new QuantileCalibration(this.options.calibrationRate);
@@ -290,13 +290,17 @@ export class RuntimePredictor {
   }
 }
 
+/**
+ * The key's estimator, made on first sight: an evicted one reset in place when the LRU has one
+ * (a fresh estimator's exact state), else a new one. On the engine's benchmark (20,000 distinct
+ * task ids through the 10,000-signature LRU) nearly every observation makes one.
+ */
 function upsert(m: LruMap<string, RuntimeEstimator>, key: string): RuntimeEstimator {
-  let e = m.get(key);
-  if (e === undefined) {
-    e = new RuntimeEstimator();
-    m.set(key, e);
-  }
-  return e;
+  return m.getOrInsert(key, fresh);
+}
+
+function fresh(recycled: RuntimeEstimator | undefined): RuntimeEstimator {
+  return recycled === undefined ? new RuntimeEstimator() : recycled.reset();
 }
 
 function pickOptions(o: object): RuntimePredictorOptions {
