@@ -113,7 +113,7 @@ export class CommitPipeline<R> {
   }
 
   #acknowledged(finished: readonly R[], effects: Effect[], acks: readonly string[]): void {
-    if (effects.length === 0 || (this.#depth === 1 && this.#held.length === 0)) return this.#carryOut(finished, effects, acks);
+    if (effects.length === 0 || this.#depth === 1) return this.#carryOut(finished, effects, acks); // depth 1 never holds
     if (this.#held.length > 0 || this.#ranSinceTick) {
       // The previous acknowledgement's results are not applied yet (two acknowledgements in one
       // turn, when the writer is faster than the engine): carried out together, the two groups

@@ -12,9 +12,8 @@
  * the same trace and candidates always give the same numbers (the auto mode relies on that).
  */
 import { PRIORITY_LEVELS } from '../core/model.js';
-import { Scheduler } from '../sched/scheduler.js';
 import type { SchedulerConfig } from '../sched/types.js';
-import { compileExperiment, runExperiment } from '../sim/experiment.js';
+import { compileExperiment, placementObserver, runExperiment } from '../sim/experiment.js';
 import { mean, quantileSorted, sorted } from '../sim/stats.js';
 import { historyWorkload, recordedJctMs, type HistoryTrace } from '../sim/workloads/live-history.js';
 
@@ -138,21 +137,12 @@ export function replay(trace: HistoryTrace, config: SchedulerConfig, seed = 1): 
   const exp = compileExperiment({ workload: historyWorkload(trace), arrivals: 'trace', seed });
   const waits = new Map<string, number[]>();
   const { result } = runExperiment(exp, config, {
-    makeScheduler: (c, rng) => {
-      const s = new Scheduler(c, { rng });
-      const schedule = s.schedule.bind(s);
-      s.schedule = (now) => {
-        const r = schedule(now);
-        for (const p of r.placements) {
-          const level = levelOf(p.task.priority);
-          const list = waits.get(level) ?? [];
-          list.push(now - p.task.readyAt);
-          waits.set(level, list);
-        }
-        return r;
-      };
-      return s;
-    },
+    makeScheduler: placementObserver((p, now) => {
+      const level = levelOf(p.task.priority);
+      const list = waits.get(level) ?? [];
+      list.push(now - p.task.readyAt);
+      waits.set(level, list);
+    }),
   });
   const done = result.jobs.filter((j) => j.finished && j.failed === null);
   const jcts = sorted(done.map((j) => j.finishedAt - j.arrivalMs));

@@ -10,7 +10,7 @@
  */
 import { SeededRng, type Rng } from '../core/clock.js';
 import { KairosError } from '../core/errors.js';
-import type { SchedulerApi, SchedulerConfig, WorkerInfo } from '../sched/types.js';
+import type { Placement, SchedulerApi, SchedulerConfig, WorkerInfo } from '../sched/types.js';
 import { Scheduler } from '../sched/scheduler.js';
 import { arrivalTimes, parseArrivals, poissonGapForLoad, traceCoresForLoad } from './arrivals.js';
 import { effectiveCores, workersForCores, workersFromGroups, workersOfShape } from './cluster.js';
@@ -129,6 +129,23 @@ function pickJobs(wl: Workload, n: number | undefined, rng: SeededRng): JobSpec[
 export type SchedulerFactory = (config: SchedulerConfig, rng: Rng) => SchedulerApi;
 
 export const defaultSchedulerFactory: SchedulerFactory = (config, rng) => new Scheduler(config, { rng });
+
+/**
+ * The default scheduler, reporting every placement of every round to `onPlacement` with the
+ * round's time (what-if replays collect waits from it; tests read what the scheduler saw).
+ */
+export function placementObserver(onPlacement: (p: Placement, now: number) => void): SchedulerFactory {
+  return (config, rng) => {
+    const s = new Scheduler(config, { rng });
+    const schedule = s.schedule.bind(s);
+    s.schedule = (now) => {
+      const r = schedule(now);
+      for (const p of r.placements) onPlacement(p, now);
+      return r;
+    };
+    return s;
+  };
+}
 
 export interface RunOptions extends MetricsOptions {
   readonly timeline?: boolean;

@@ -2,7 +2,7 @@
  * The simulator's public surface, for the CLI and the learn layer: compile an experiment once,
  * run it under any SchedulerConfig, compare policies over seeds, and render reports.
  */
-export { compileExperiment, runExperiment, defaultSchedulerFactory } from './experiment.js';
+export { compileExperiment, runExperiment, defaultSchedulerFactory, placementObserver } from './experiment.js';
 export type { Experiment, ExperimentOptions, RunOptions, RunOutcome, SchedulerFactory } from './experiment.js';
 export { Simulator } from './simulator.js';
 export type { CrashModel, FailureModel, SimJobInput, SimResult, SimulatorConfig } from './simulator.js';

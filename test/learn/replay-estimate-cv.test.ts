@@ -7,9 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { Scheduler } from '../../src/sched/scheduler.js';
 import type { SchedTask } from '../../src/sched/types.js';
-import { compileExperiment, runExperiment } from '../../src/sim/experiment.js';
+import { compileExperiment, placementObserver, runExperiment } from '../../src/sim/experiment.js';
 import type { SimTask } from '../../src/sim/sim-job.js';
 import { historyWorkload, type HistoryTrace, type TraceRun, type TraceTask } from '../../src/sim/workloads/live-history.js';
 import { withRuntimeSpread } from '../../src/sim/workloads/trace-runtime-spread.js';
@@ -44,19 +43,10 @@ function placed(trace: HistoryTrace): Map<string, SimTask> {
   const seen = new Map<string, SimTask>();
   const exp = compileExperiment({ workload: historyWorkload(trace), arrivals: 'trace', seed: 1 });
   runExperiment(exp, { policy: 'fifo' }, {
-    makeScheduler: (c, rng) => {
-      const s = new Scheduler(c, { rng });
-      const schedule = s.schedule.bind(s);
-      s.schedule = (now) => {
-        const r = schedule(now);
-        for (const p of r.placements) {
-          const t = p.task as SimTask;
-          seen.set(`${t.sj.spec.name}/${t.sj.spec.stages[t.stage]!.id}`, t);
-        }
-        return r;
-      };
-      return s;
-    },
+    makeScheduler: placementObserver((p) => {
+      const t = p.task as SimTask;
+      seen.set(`${t.sj.spec.name}/${t.sj.spec.stages[t.stage]!.id}`, t);
+    }),
   });
   return seen;
 }
