@@ -25,7 +25,7 @@ import { failed } from '../exec/result.js';
 import { LazyAbort } from '../exec/lazy-abort.js';
 import { resolveBroker } from './broker-options.js';
 import { FleetKeys, WORKER_GROUP } from './keys.js';
-import { DELTA, decodeTasks, encodeResults, fromTaskMessage, type Form, type LogMessage, type ResultMessage, type TaskMessage } from './protocol.js';
+import { decodeTasks, encodeResults, fromTaskMessage, type Form, type LogMessage, type ResultMessage, type TaskMessage } from './protocol.js';
 import { connectRedis, ensureGroup, isNoGroup, messageOf, readGroup, sleep } from './redis.js';
 import { WorkerLease } from './worker-lease.js';
 import { LogTail } from './log-tail.js';
@@ -84,9 +84,8 @@ export class FleetWorker {
   #wake: (() => void) | null = null;
   #renewing = false;
   /** Results of this event-loop turn and the entries they finish (see #flush). */
-  #outbox: ResultMessage[] = [];
-  #outboxCompact: ResultMessage[] = []; // of attempts that came in compact entries (protocol.ts)
-  #outboxDelta: ResultMessage[] = []; // of attempts that came in delta entries
+  /** By the form their task entries came in (index form - 1): each goes back in that form (protocol.ts). */
+  #outboxes: ResultMessage[][] = [[], [], []];
   #done: Entry[] = [];
   #fnEnded: FnEnded[] = [];
   #flushing: Promise<void> | null = null;
@@ -274,8 +273,7 @@ export class FleetWorker {
       runId: m.runId, taskId: m.taskId, attempt: m.attempt, workerId: this.id, incarnation: r.incarnation, outcome: res.outcome,
       exitCode: res.exitCode, signal: res.signal, outputs: res.outputs, error: res.error, startedAt: r.startedAt, finishedAt: Date.now(),
     };
-    const f = r.entry.form;
-    (f === DELTA ? this.#outboxDelta : f === 1 ? this.#outbox : this.#outboxCompact).push(res.usage === undefined ? result : { ...result, usage: res.usage });
+    this.#outboxes[r.entry.form - 1]!.push(res.usage === undefined ? result : { ...result, usage: res.usage });
     if (--r.entry.left === 0) this.#done.push(r.entry);
     this.#scheduleFlush();
     this.completed++;
@@ -297,14 +295,11 @@ export class FleetWorker {
   async #flush(): Promise<void> {
     this.#flushing = null;
     this.#fnResults();
-    const results = this.#outbox;
-    const compact = this.#outboxCompact;
-    const delta = this.#outboxDelta;
+    const outboxes = this.#outboxes;
     const done = this.#done;
-    if (results.length === 0 && compact.length === 0 && delta.length === 0 && done.length === 0) return;
-    this.#outbox = [];
-    this.#outboxCompact = [];
-    this.#outboxDelta = [];
+    const count = outboxes[0]!.length + outboxes[1]!.length + outboxes[2]!.length;
+    if (count === 0 && done.length === 0) return;
+    this.#outboxes = [[], [], []];
     this.#done = [];
     const byStream = new Map<string, string[]>();
     for (const e of done) {
@@ -314,13 +309,16 @@ export class FleetWorker {
     }
     try {
       const ops: Promise<unknown>[] = [];
-      if (results.length > 0) ops.push(this.#cmd.xadd(this.#keys.results, '*', 'm', JSON.stringify(results)));
-      if (compact.length > 0) ops.push(this.#cmd.xadd(this.#keys.results, '*', 'm', encodeResults(this.id, this.incarnation, compact)));
-      if (delta.length > 0) ops.push(this.#cmd.xadd(this.#keys.results, '*', 'm', encodeResults(this.id, this.incarnation, delta, DELTA)));
+      outboxes.forEach((msgs, i) => {
+        if (msgs.length === 0) return;
+        // Form 1 (objects) is plain JSON; 2 and 3 are protocol.ts's tuple forms.
+        const text = i === 0 ? JSON.stringify(msgs) : encodeResults(this.id, this.incarnation, msgs, (i + 1) as 2 | 3);
+        ops.push(this.#cmd.xadd(this.#keys.results, '*', 'm', text));
+      });
       for (const [stream, ids] of byStream) ops.push(this.#cmd.xack(stream, WORKER_GROUP, ...ids), this.#cmd.xdel(stream, ...ids));
       await Promise.all(ops);
     } catch (err) {
-      this.#note('error', `reporting ${results.length + compact.length + delta.length} result(s): ${(err as Error).message}`);
+      this.#note('error', `reporting ${count} result(s): ${(err as Error).message}`);
     }
   }
 
