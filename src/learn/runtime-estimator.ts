@@ -129,7 +129,10 @@ export class RuntimeEstimator {
   estimate(cfg: DecayConfig, features?: RuntimeFeatures): Estimate | null {
     if (this.#count === 0 || !(this.#hist.totalWeight > 0)) return null;
     const newest = this.#hist.weightAt(this.#lastTau);
-    const effectiveCount = newest > 0 ? this.#hist.totalWeight / newest : 0;
+    // At most `count`: with timestamps in order every weight is <= the newest's, so the bound
+    // never binds; a sample ~1,000 half-lives older than the one before it made the newest
+    // weight subnormal and the ratio Infinity (found by the property test in runtime-predictor.test.ts).
+    const effectiveCount = newest > 0 ? Math.min(this.#count, this.#hist.totalWeight / newest) : 0;
     const base = { count: this.#count, effectiveCount };
     const reg = features === undefined || this.#regs === null ? null : this.#bestFit(this.#regs, features, newest, cfg);
     if (reg !== null) {

@@ -264,3 +264,12 @@ test('online calibration pulls p90/p99 coverage to nominal where the raw quantil
   const q = RuntimePredictor.fromJSON(JSON.parse(JSON.stringify(p.toJSON())));
   assert.deepEqual(q.calibration.factors('signature'), p.calibration.factors('signature'));
 });
+
+test('a sample far older than the one before it keeps effectiveCount finite and at most the count', () => {
+  // The property test's counterexample: 1,025 half-lives back in time made the newest weight subnormal.
+  const p = new RuntimePredictor({ halfLifeObservations: 1, halfLifeMs: 1000 });
+  p.observe('a/x', 0, 1_025_000);
+  p.observe('a/x', 0, 0);
+  const r = p.predict('a/x')!;
+  assert.ok(Number.isFinite(r.effectiveCount) && r.effectiveCount <= 2, JSON.stringify(r));
+});
