@@ -88,7 +88,7 @@ for (let r = 0; r < RUNS; r++) {
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const others1 = othersCpu();
-  const per = (a: number, b: number) => (((b - a) * 1000) / N).toFixed(0);
+  const per = (a: number, b: number) => (((b - a) * 1000) / N).toFixed(1);
   const cpuMs = (cpu.user + cpu.system) / 1000;
   perTask.push((cpuMs * 1000) / N);
   console.log(`${kind}: ${Math.round((N / ms) * 1000)} tasks/s; ${commits} commits, mean ${(commitMs / commits).toFixed(1)} ms, ${commitMs.toFixed(0)} of ${ms.toFixed(0)} ms wall (${Math.round((commitMs / ms) * 100)}%); engine CPU ${cpuMs.toFixed(0)} ms = ${((cpuMs * 1000) / N).toFixed(1)} µs/task (system ${(cpu.system / N).toFixed(1)}); ` +
