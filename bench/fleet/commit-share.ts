@@ -5,14 +5,15 @@
  * per task: the main metric of issue 6, less noisy than tasks/s on a shared machine), and the
  * CPU per task of the 4 workers together, PostgreSQL (all its processes) and Redis (proc-cpu.ts).
  *
- *   node --import tsx bench/fleet/commit-share.ts [pg|sqlite] [tasks=10000] [runs=1] [--prof FILE] [--heap FILE]
+ *   node --import tsx bench/fleet/commit-share.ts [pg|sqlite] [tasks=10000] [runs=1] [--prof FILE] [--heap FILE] [--concurrent K]
  *   FLEET_WORKER_PROF=DIR node --import tsx bench/fleet/commit-share.ts ...   # the workers' CPU profiles
  *
  * `--prof FILE` writes a V8 CPU profile of the engine process covering the timed runs only
  * (not start-up, PostgreSQL's initdb or the warm-up); summarise it with
  * bench/engine/profile-summary.ts. `--heap FILE` writes a sampling heap profile of the same window
  * (every allocation, including what the GC already freed: where the garbage comes from);
- * summarise it with bench/fleet/heap-summary.ts.
+ * summarise it with bench/fleet/heap-summary.ts. `--concurrent K`: each timed run is K runs of
+ * tasks/K tasks submitted together (ticks then carry tasks of several runs).
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,7 +35,9 @@ const profAt = argv.indexOf('--prof');
 const profFile = profAt >= 0 ? argv[profAt + 1]! : null;
 const heapAt = argv.indexOf('--heap');
 const heapFile = heapAt >= 0 ? argv[heapAt + 1]! : null;
-const pos = argv.filter((a, i) => !a.startsWith('--') && (profAt < 0 || i !== profAt + 1) && (heapAt < 0 || i !== heapAt + 1));
+const concAt = argv.indexOf('--concurrent');
+const K = concAt >= 0 ? Number(argv[concAt + 1]) : 1;
+const pos = argv.filter((a, i) => !a.startsWith('--') && (profAt < 0 || i !== profAt + 1) && (heapAt < 0 || i !== heapAt + 1) && (concAt < 0 || i !== concAt + 1));
 const kind = pos[0] === 'sqlite' ? 'sqlite' : 'pg';
 const N = Number(pos[1] ?? 10_000);
 const RUNS = Number(pos[2] ?? 1);
@@ -84,7 +87,8 @@ for (let r = 0; r < RUNS; r++) {
   const others0 = othersCpu();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  await engine.wait((await engine.submit(independent(N))).id);
+  if (K === 1) await engine.wait((await engine.submit(independent(N))).id);
+  else await Promise.all((await Promise.all(Array.from({ length: K }, () => engine.submit(independent(Math.floor(N / K)))))).map((r) => engine.wait(r.id)));
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const others1 = othersCpu();

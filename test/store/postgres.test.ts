@@ -9,6 +9,7 @@ import pg from 'pg';
 import { PostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/postgres-store.js';
 import { PG_MIGRATIONS } from '../../src/store/postgres/migrations.js';
 import { jsonbSafe } from '../../src/store/postgres/json-rows.js';
+import { MAX_LOG_RUNS } from '../../src/store/postgres/task-log.js';
 import { emptyBatch, type AttemptRow, type EventRow } from '../../src/store/types.js';
 import { runRow, storeConformance, taskRow } from './conformance.js';
 import { startPostgres, type PgServer } from './pg-harness.js';
@@ -252,7 +253,7 @@ test('postgres: a fleet tick (task upserts, attempts, events) is ONE statement, 
   await pool.end();
 });
 
-test('postgres: dispatches go to the task log as one row; reads overlay it only where newer than the row', async () => {
+test('postgres: a tick\'s task updates of one run go to the task log as one row; reads overlay it only where newer than the row', async () => {
   const { store, db } = await fresh();
   const seed = emptyBatch();
   seed.newRuns.push(runRow('r'), runRow('s'));
@@ -272,35 +273,67 @@ test('postgres: dispatches go to the task log as one row; reads overlay it only 
   const t1 = (await store.getTasks('r'))[1]!;
   assert.deepEqual(t1, taskRow('r', 't1', { state: 'running', attempt: 1, worker: 'w', startedAt: 5, item: { i: 1 }, reason: { kind: 'dependency', waitingOn: ['z'] } }));
 
-  // Later table writes win over the earlier log entry — also a re-queue under the same attempt
-  // number (a lost attempt), which attempt numbers alone could not tell apart.
-  const end = emptyBatch();
-  end.tasks.push(taskRow('r', 't0', { state: 'succeeded', attempt: 1, item: { i: 0 } }), taskRow('r', 't1', { state: 'queued', attempt: 1, item: { i: 1 } }));
-  await store.commit(end);
-  assert.deepEqual(await state(), ['t0:succeeded:1', 't1:queued:1', 't2:running:1']);
+  // A tick's results (and a dispatch) of one run: one log row too, the table still untouched.
+  const results = emptyBatch();
+  results.tasks.push(taskRow('r', 't0', { state: 'succeeded', attempt: 1, finishedAt: 7, outputs: { ok: [1, 'x\u0000y'] }, item: { i: 0 } }));
+  results.tasks.push(taskRow('r', 't2', { state: 'failed', attempt: 1, error: 'boom', item: { i: 2 } }));
+  await store.commit(results);
+  assert.equal(await logRows(), 2);
+  assert.equal(await table('t0'), 'queued');
+  assert.deepEqual(await state(), ['t0:succeeded:1', 't1:running:1', 't2:failed:1']);
+  assert.deepEqual((await store.getTasks('r'))[0]!.outputs, { ok: [1, 'x\u0000y'] });
+
+  // Later table writes (a transaction batch: here with its run's row) win over the earlier log
+  // entries — also a re-queue under the same attempt number (a lost attempt), which attempt
+  // numbers alone could not tell apart.
+  const requeue = emptyBatch();
+  requeue.tasks.push(taskRow('r', 't1', { state: 'queued', attempt: 1, item: { i: 1 } }), taskRow('r', 't2', { state: 'queued', attempt: 1, item: { i: 2 } }));
+  requeue.runs.push(runRow('r'));
+  await store.commit(requeue);
+  assert.equal(await table('t1'), 'queued');
+  assert.deepEqual(await state(), ['t0:succeeded:1', 't1:queued:1', 't2:queued:1']);
   // ...and a later log entry wins over the row again.
   const again = emptyBatch();
   again.tasks.push(taskRow('r', 't1', { state: 'dispatched', attempt: 2, item: { i: 1 } }));
   await store.commit(again);
-  assert.deepEqual(await state(), ['t0:succeeded:1', 't1:dispatched:2', 't2:running:1']);
+  assert.deepEqual(await state(), ['t0:succeeded:1', 't1:dispatched:2', 't2:queued:1']);
   assert.equal(await table('t1'), 'queued');
+  assert.equal(await logRows(), 3);
 
-  // Dispatches of two runs in one batch are table writes (no log row).
+  // Updates of two runs in one tick: one log row per run (one statement), the table untouched.
   const two = emptyBatch();
-  two.tasks.push(taskRow('r', 't2', { state: 'running', attempt: 2 }), taskRow('s', 'x', { state: 'running', attempt: 1 }));
+  two.tasks.push(taskRow('r', 't2', { state: 'running', attempt: 2, item: { i: 2 } }), taskRow('s', 'x', { state: 'running', attempt: 1 }));
   await store.commit(two);
-  assert.equal(await logRows(), 2);
-  assert.equal(await table('t2'), 'running');
+  assert.equal(await logRows(), 5);
+  assert.equal(await table('t2'), 'queued');
+  assert.deepEqual(await state(), ['t0:succeeded:1', 't1:dispatched:2', 't2:running:2']);
   assert.deepEqual(await state('s'), ['x:running:1']);
 
-  // The commit that ends a run deletes its log rows; its (terminal) rows read the same.
+  // A tick jsonb could not carry (a lone surrogate) is a transaction of column arrays: table writes.
+  const odd = emptyBatch();
+  odd.tasks.push(taskRow('r', 't2', { state: 'failed', attempt: 2, error: 'bad \ud800 half', item: { i: 2 } }), taskRow('s', 'x', { state: 'succeeded', attempt: 1 }));
+  await store.commit(odd);
+  assert.equal(await logRows(), 5);
+  assert.equal(await table('t2'), 'failed');
+  assert.deepEqual(await state('s'), ['x:succeeded:1']);
+
+  // The run's last results in the log, then the commit that ends it: its log rows are kept (t0's
+  // result lives only there), and its tasks read their final states.
+  const last = emptyBatch();
+  last.tasks.push(taskRow('r', 't1', { state: 'succeeded', attempt: 2, item: { i: 1 } }));
+  await store.commit(last);
   const fin = emptyBatch();
-  for (const t of ['t1', 't2']) fin.tasks.push(taskRow('r', t, { state: 'succeeded', attempt: 2, item: { i: Number(t[1]) } }));
+  fin.tasks.push(taskRow('r', 't2', { state: 'succeeded', attempt: 3, item: { i: 2 } }));
   fin.runs.push(runRow('r', { state: 'succeeded', finishedAt: 9 }));
   await store.commit(fin);
-  assert.equal(await logRows(), 0);
-  assert.deepEqual(await state(), ['t0:succeeded:1', 't1:succeeded:2', 't2:succeeded:2']);
+  assert.equal(await logRows(), 6);
+  assert.equal(await table('t0'), 'queued');
+  assert.deepEqual(await state(), ['t0:succeeded:1', 't1:succeeded:2', 't2:succeeded:3']);
   await store.close();
+  // A store opened afresh (another server taking over) reads the same.
+  const reopened = await PostgresStore.open({ connectionString: server.url(db), log: () => undefined });
+  assert.deepEqual((await reopened.getTasks('r')).map((t) => `${t.taskId}:${t.state}:${t.attempt}`), ['t0:succeeded:1', 't1:succeeded:2', 't2:succeeded:3']);
+  await reopened.close();
 });
 
 test('postgres: a long run\'s task log is folded into the table every logFoldRows rows; reads unchanged', async () => {
@@ -318,20 +351,143 @@ test('postgres: a long run\'s task log is folded into the table every logFoldRow
     return b;
   };
   await store.commit(dispatch('t0', 1));
-  const done = emptyBatch();
-  done.tasks.push(taskRow('r', 't0', { state: 'succeeded', attempt: 1 }));
-  await store.commit(done); // t0's log entry is now older than its row
+  // t0's re-queue written to the table (a transaction batch): its log entry is now older than its row.
+  const requeue = emptyBatch();
+  requeue.tasks.push(taskRow('r', 't0', { state: 'queued', attempt: 1 }));
+  requeue.runs.push(runRow('r'));
+  await store.commit(requeue);
   await store.commit(dispatch('t1', 1));
   assert.equal(await logRows(), 2);
-  await store.commit(dispatch('t2', 1)); // the third log row: folded after this commit
+  const done = emptyBatch();
+  done.tasks.push(taskRow('r', 't1', { state: 'succeeded', attempt: 1 }), taskRow('r', 't2', { state: 'running', attempt: 1, worker: 'w', startedAt: 1 }));
+  await store.commit(done); // the third log row: folded after this commit
   await store.commit(emptyBatch()); // waits for the chain
   assert.equal(await logRows(), 0);
-  assert.deepEqual(await tableState(), ['t0:succeeded:1', 't1:running:1', 't2:running:1', 't3:queued:0']);
-  assert.deepEqual(await read(), ['t0:succeeded:1', 't1:running:1', 't2:running:1', 't3:queued:0']);
+  assert.deepEqual(await tableState(), ['t0:queued:1', 't1:succeeded:1', 't2:running:1', 't3:queued:0']);
+  assert.deepEqual(await read(), ['t0:queued:1', 't1:succeeded:1', 't2:running:1', 't3:queued:0']);
   // New log rows after a fold overlay the folded rows as before.
   await store.commit(dispatch('t1', 2));
   assert.equal(await logRows(), 1);
-  assert.deepEqual(await read(), ['t0:succeeded:1', 't1:running:2', 't2:running:1', 't3:queued:0']);
+  assert.deepEqual(await read(), ['t0:queued:1', 't1:running:2', 't2:running:1', 't3:queued:0']);
+  await store.close();
+});
+
+test('postgres: a tick with updates of more than MAX_LOG_RUNS runs logs the runs with the most rows, upserts the rest', async () => {
+  const { store, db } = await fresh();
+  const ids = Array.from({ length: MAX_LOG_RUNS + 1 }, (_, i) => `r${i}`);
+  const seed = emptyBatch();
+  for (const id of ids) {
+    seed.newRuns.push(runRow(id));
+    seed.newTasks.push(taskRow(id, 'a', { state: 'queued' }), taskRow(id, 'b', { state: 'queued' }));
+  }
+  await store.commit(seed);
+  const tick = emptyBatch();
+  // r0 has one row, every other run two: r0 is the one upserted.
+  for (const id of ids) for (const t of id === 'r0' ? ['a'] : ['a', 'b']) tick.tasks.push(taskRow(id, t, { state: 'running', attempt: 1 }));
+  await store.commit(tick);
+  const logged = (await server.sql('SELECT run_id FROM kairos.task_log ORDER BY id', db)).rows.map((r) => r.run_id as string);
+  assert.deepEqual(logged.sort(), ids.slice(1).sort());
+  assert.equal((await server.sql(`SELECT state FROM kairos.tasks WHERE run_id = 'r0' AND task_id = 'a'`, db)).rows[0].state, 'running');
+  for (const id of ids) assert.deepEqual((await store.getTasks(id)).map((t) => t.state), id === 'r0' ? ['running', 'queued'] : ['running', 'running']);
+  await store.close();
+});
+
+test('postgres: a run\'s task log is also folded after logFoldTuples task tuples', async () => {
+  const { store, db } = await fresh({ logFoldTuples: 3 });
+  const seed = emptyBatch();
+  seed.newRuns.push(runRow('r'));
+  for (let i = 0; i < 3; i++) seed.newTasks.push(taskRow('r', `t${i}`, { state: 'queued' }));
+  await store.commit(seed);
+  const logRows = async () => Number((await server.sql('SELECT count(*) AS n FROM kairos.task_log', db)).rows[0].n);
+  const tick = (state: 'running' | 'succeeded', ...ids: string[]) => {
+    const b = emptyBatch();
+    for (const id of ids) b.tasks.push(taskRow('r', id, { state, attempt: 1 }));
+    return b;
+  };
+  await store.commit(tick('running', 't0', 't1'));
+  await store.commit(emptyBatch());
+  assert.equal(await logRows(), 1);
+  await store.commit(tick('succeeded', 't0')); // the third tuple: folded after this commit
+  await store.commit(emptyBatch());
+  assert.equal(await logRows(), 0);
+  assert.deepEqual((await store.getTasks('r')).map((t) => t.state), ['succeeded', 'running', 'queued']);
+  await store.close();
+});
+
+test('postgres: a tick\'s attempts of its log row\'s run travel in that row; reads keep the order they were written, across folds', async () => {
+  const { store, db } = await fresh({ logFoldRows: 4 });
+  const seed = emptyBatch();
+  seed.newRuns.push(runRow('r'), runRow('s'));
+  for (const id of ['a', 'b']) seed.newTasks.push(taskRow('r', id, { state: 'queued' }));
+  seed.newTasks.push(taskRow('s', 'x', { state: 'queued' }));
+  await store.commit(seed);
+  const tableAttempts = async () => Number((await server.sql('SELECT count(*) AS n FROM kairos.attempts', db)).rows[0].n);
+  const logRows = async () => Number((await server.sql('SELECT count(*) AS n FROM kairos.task_log', db)).rows[0].n);
+  const attempt = (taskId: string, n: number, status: AttemptRow['status'], runId = 'r'): AttemptRow => ({
+    runId, taskId, attempt: n, kind: 'run', status, worker: 'w', startedAt: n, finishedAt: n + 1, exitCode: status === 'succeeded' ? 0 : null, error: status === 'lost' ? 'worker died \ud83d\ude00' : null,
+  });
+  const read = async (taskId?: string) => (await store.getAttempts('r', taskId)).map((a) => `${a.taskId}#${a.attempt}:${a.status}`);
+
+  // a's attempt 1 is lost (a steady tick: in the log row), the task re-queued under the same number.
+  const t1 = emptyBatch();
+  t1.tasks.push(taskRow('r', 'a', { state: 'queued', attempt: 1 }), taskRow('r', 'b', { state: 'running', attempt: 1 }));
+  t1.attempts.push(attempt('a', 1, 'lost'));
+  await store.commit(t1);
+  assert.equal(await tableAttempts(), 0);
+  assert.deepEqual(await read(), ['a#1:lost']);
+  assert.deepEqual((await store.getAttempts('r', 'a'))[0], attempt('a', 1, 'lost')); // every field read back
+  // Its rerun succeeds in a transaction batch (the table), after the logged lost one.
+  const t2 = emptyBatch();
+  t2.tasks.push(taskRow('r', 'a', { state: 'succeeded', attempt: 1 }));
+  t2.attempts.push(attempt('a', 1, 'succeeded'));
+  t2.runs.push(runRow('r'));
+  await store.commit(t2);
+  assert.equal(await tableAttempts(), 1);
+  // b: lost in the table first (a transaction batch), then its rerun in the log.
+  const t3 = emptyBatch();
+  t3.tasks.push(taskRow('r', 'b', { state: 'queued', attempt: 1 }));
+  t3.attempts.push(attempt('b', 1, 'lost'), attempt('x', 1, 'failed', 's'));
+  t3.runs.push(runRow('r'));
+  await store.commit(t3);
+  assert.equal(await tableAttempts(), 3);
+  const t4 = emptyBatch();
+  t4.tasks.push(taskRow('r', 'b', { state: 'succeeded', attempt: 1 }));
+  t4.attempts.push(attempt('b', 1, 'succeeded'));
+  await store.commit(t4);
+  assert.equal(await tableAttempts(), 3);
+  const expected = ['a#1:lost', 'a#1:succeeded', 'b#1:lost', 'b#1:succeeded'];
+  assert.deepEqual(await read(), expected);
+  assert.deepEqual(await read('b'), ['b#1:lost', 'b#1:succeeded']);
+  assert.deepEqual((await store.getAttempts('s')).map((a) => a.status), ['failed']);
+  // A tick with attempts of a run that has no log row in it: those go to the table, r's to its row.
+  const t35 = emptyBatch();
+  t35.tasks.push(taskRow('r', 'a', { state: 'succeeded', attempt: 1 }));
+  t35.attempts.push(attempt('x', 2, 'cancelled', 's'));
+  await store.commit(t35);
+  assert.equal(await tableAttempts(), 4);
+  assert.deepEqual((await store.getAttempts('s')).map((a) => a.status), ['failed', 'cancelled']);
+  // The fourth log row of r: folded after its commit — the logged attempts move to the table in order.
+  assert.equal(await logRows(), 3);
+  const t5 = emptyBatch();
+  t5.tasks.push(taskRow('r', 'b', { state: 'succeeded', attempt: 2 }));
+  t5.attempts.push(attempt('b', 2, 'succeeded'));
+  await store.commit(t5);
+  await store.commit(emptyBatch()); // waits for the chain
+  assert.equal(await logRows(), 0);
+  assert.equal(await tableAttempts(), 7);
+  assert.deepEqual(await read(), [...expected, 'b#2:succeeded']);
+  assert.deepEqual((await store.getAttempts('r', 'a'))[0], attempt('a', 1, 'lost'));
+  // After the fold, a table write then a logged one still read in written order.
+  const t6 = emptyBatch();
+  t6.attempts.push(attempt('b', 2, 'cancelled'));
+  t6.runs.push(runRow('r'));
+  await store.commit(t6);
+  const t7 = emptyBatch();
+  t7.tasks.push(taskRow('r', 'b', { state: 'failed', attempt: 2 }));
+  t7.attempts.push(attempt('b', 2, 'failed'));
+  await store.commit(t7);
+  assert.equal(await tableAttempts(), 8);
+  assert.deepEqual(await read('b'), ['b#1:lost', 'b#1:succeeded', 'b#2:succeeded', 'b#2:cancelled', 'b#2:failed']);
   await store.close();
 });
 

@@ -29,9 +29,17 @@ export interface PostgresStoreOptions {
   readonly log?: (msg: string) => void;
   /**
    * A run's task-log rows appended (task-log.ts) before the store folds them into the tasks table
-   * and deletes them, bounding what reading a long run's tasks parses. Default 64.
+   * and deletes them, bounding what reading a long run's tasks parses. Default 256.
    */
   readonly logFoldRows?: number;
+  /**
+   * The same bound in task tuples (the task rows held by those log rows): a fold after this many.
+   * Default 100,000: a read of the run's tasks parses at most ~11 MB of log JSON. A fold costs
+   * about what the upserts it replaces did, so a run that ends before its first fold (up to
+   * ~50,000 tasks run once) saves its upserts, and a longer one costs about what it did before
+   * results went to the log (docs/benchmarks.md, session 6).
+   */
+  readonly logFoldTuples?: number;
 }
 
 export interface ResolvedOptions {
@@ -45,6 +53,7 @@ export interface ResolvedOptions {
   readonly trigram: 'auto' | 'off';
   readonly log: (msg: string) => void;
   readonly logFoldRows: number;
+  readonly logFoldTuples: number;
 }
 
 const stderrLog = (msg: string): void => void process.stderr.write(msg + '\n');
@@ -63,6 +72,7 @@ export function resolveOptions(o: PostgresStoreOptions): ResolvedOptions {
     // would end the process. The next query opens a fresh connection.
     pool.on('error', (err) => log(`kairos store: idle PostgreSQL connection lost: ${err.message}`));
   }
-  const logFoldRows = Math.max(1, Math.floor(o.logFoldRows ?? 64));
-  return { pool, ownsPool: o.pool === undefined, schema, s: ident(schema), key: fnv1a(schema), trigram: o.trigram ?? 'auto', log, logFoldRows };
+  const logFoldRows = Math.max(1, Math.floor(o.logFoldRows ?? 256));
+  const logFoldTuples = Math.max(1, Math.floor(o.logFoldTuples ?? 100_000));
+  return { pool, ownsPool: o.pool === undefined, schema, s: ident(schema), key: fnv1a(schema), trigram: o.trigram ?? 'auto', log, logFoldRows, logFoldTuples };
 }

@@ -8,7 +8,8 @@
  *   engine as one statement, atomic on its own (`oneStatement`); commits are applied in call
  *   order, like the embedded store's synchronous ones, even when callers do not await each other.
  * - `getTasks` reads the tasks table with the run's task log overlaid (task-log.ts): the
- *   steady-state tick writes its dispatches as one log row instead of one upsert per task.
+ *   steady-state tick writes its task updates (dispatches and results) as one log row instead of
+ *   one upsert per task, and a finished run keeps its last log rows.
  * - Every other operation is a single statement (atomic on its own): claimRun is a conditional
  *   UPDATE (the row lock makes concurrent claimers see each other), takeCancelRequests an UPDATE
  *   ... RETURNING, saveWorkflow an INSERT ... SELECT max + 1 retried on a version collision.
@@ -39,8 +40,8 @@ export class PostgresStore implements Store {
   readonly #batch: BatchStatements;
   readonly #sql: ReturnType<typeof statements>;
   #commits: Promise<void> = Promise.resolve();
-  /** Task-log rows appended per run since its last fold (task-log.ts `foldLog`). */
-  readonly #logRows = new Map<string, number>();
+  /** Task-log rows and tuples appended per run since its last fold (task-log.ts `foldLog`). */
+  readonly #logRows = new Map<string, { rows: number; tuples: number }>();
   #search: SearchMode | null = null;
   #closed = false;
 
@@ -92,22 +93,24 @@ export class PostgresStore implements Store {
     } catch (e) {
       return Promise.reject(e);
     }
-    const { one, statements, logRun, finished } = prepared;
+    const { one, statements, logged, finished } = prepared;
     const done = this.#commits.then(async () => {
       if (one) await query(this.#o.pool, statements[0]!.text, statements[0]!.values, statements[0]!.name);
       else if (statements.length > 0) await transaction(this.#o.pool, (c) => runStatements(c, statements));
     });
     let chain: Promise<unknown> = done;
     for (const id of finished) this.#logRows.delete(id);
-    if (logRun !== null) {
-      const n = (this.#logRows.get(logRun) ?? 0) + 1;
-      this.#logRows.set(logRun, n);
-      if (n >= this.#o.logFoldRows) {
-        this.#logRows.delete(logRun);
+    for (const { runId, tuples } of logged) {
+      let n = this.#logRows.get(runId);
+      if (n === undefined) this.#logRows.set(runId, (n = { rows: 0, tuples: 0 }));
+      n.rows++;
+      n.tuples += tuples;
+      if (n.rows >= this.#o.logFoldRows || n.tuples >= this.#o.logFoldTuples) {
+        this.#logRows.delete(runId);
         // After this commit, before the next: a failed fold leaves the log as it was (still read).
         const fold = this.#batch.foldLog;
-        chain = done.then(() => query(this.#o.pool, fold.text, [logRun], fold.name).catch((e: unknown) =>
-          this.#o.log(`kairos store: folding the task log of run ${logRun} failed (retried later): ${(e as Error).message}`)));
+        chain = chain.then(() => query(this.#o.pool, fold.text, [runId], fold.name).catch((e: unknown) =>
+          this.#o.log(`kairos store: folding the task log of run ${runId} failed (retried later): ${(e as Error).message}`)));
       }
     }
     this.#commits = chain.then(() => undefined, () => undefined);
@@ -157,7 +160,7 @@ export class PostgresStore implements Store {
   async getAttempts(runId: string, taskId?: string): Promise<AttemptRow[]> {
     const r = taskId === undefined
       ? await query(this.#o.pool, this.#sql.getAttempts, [runId])
-      : await query(this.#o.pool, this.#sql.getTaskAttempts, [runId, taskId]);
+      : await query(this.#o.pool, this.#sql.getTaskAttempts, [runId, taskId, JSON.stringify(taskId)]);
     return r.rows.map(attemptFromRaw);
   }
 
@@ -240,6 +243,23 @@ export class PostgresStore implements Store {
   }
 }
 
+/**
+ * A run's attempt rows (`and`: a further condition on task_id) from the table and its log rows,
+ * with their order keys. `logAnd`: a condition on a log row's text — for one task's attempts,
+ * `strpos(l.attempts, $3) > 0` with $3 the task id as JSON.stringify writes it (so in every tuple
+ * of that task): the rows without it are not parsed (a finished 20,000-task run, one task's
+ * attempts: ~13 ms wall without this prefilter, ~1.7 from the table alone; bench/fleet/pg-reads.ts).
+ */
+function attempts(s: string, and: string, logAnd = ''): string {
+  const log = `e->>0 AS run_id, (e->>1) COLLATE "C" AS task_id, (e->>2) COLLATE "C" AS kind, (e->>3)::int4 AS attempt, e->>4 AS status,
+    e->>5 AS worker, (e->>6)::int8 AS started_at, (e->>7)::int8 AS finished_at, (e->>8)::int4 AS exit_code, e->>9 AS error`;
+  return `SELECT ${ATTEMPT_COLUMNS} FROM (
+      SELECT ${ATTEMPT_COLUMNS}, log_seq AS k1, 1 AS k2, id AS k3 FROM ${s}.attempts WHERE run_id = $1${and}
+      UNION ALL SELECT * FROM (SELECT ${log}, l.id AS k1, 0 AS k2, x.ord AS k3
+        FROM ${s}.task_log l, jsonb_array_elements(l.attempts::jsonb) WITH ORDINALITY AS x(e, ord)
+        WHERE l.run_id = $1 AND l.attempts IS NOT NULL${logAnd}) g WHERE true${and}) a`;
+}
+
 function statements(s: string) {
   // A run's spec tasks, as the JSON texts of its parts in order (r is the runs row).
   const parts = `ARRAY(SELECT p.tasks::text FROM ${s}.run_spec_tasks p WHERE p.run_id = r.id ORDER BY p.part) AS parts`;
@@ -251,8 +271,10 @@ function statements(s: string) {
     getTasks: `SELECT 0 AS k, id AS sort_id, ${TASK_COLUMNS}, log_seq, NULL::text AS tuples FROM ${s}.tasks WHERE run_id = $1
       UNION ALL SELECT 1, id, ${TASK_COLUMNS.split(',').map(() => 'NULL').join(', ')}, NULL, tuples FROM ${s}.task_log WHERE run_id = $1
       ORDER BY k, sort_id`,
-    getAttempts: `SELECT ${ATTEMPT_COLUMNS} FROM ${s}.attempts WHERE run_id = $1 ORDER BY task_id, kind, attempt, id`,
-    getTaskAttempts: `SELECT ${ATTEMPT_COLUMNS} FROM ${s}.attempts WHERE run_id = $1 AND task_id = $2 ORDER BY kind, attempt, id`,
+    // The table's attempt rows and those kept in the run's log rows (task-log.ts), in the order
+    // they were written: (log_seq, 1, id) for a table row, (log row id, 0, position) for a logged one.
+    getAttempts: `${attempts(s, '')} ORDER BY task_id, kind, attempt, k1, k2, k3`,
+    getTaskAttempts: `${attempts(s, ' AND task_id = $2', ' AND strpos(l.attempts, $3) > 0')} ORDER BY kind, attempt, k1, k2, k3`,
     getEvents: `SELECT run_id, task_id, at, type, data FROM ${s}.events WHERE run_id = $1 ORDER BY id`,
     claim: `UPDATE ${s}.runs SET owner = $1, owner_seen_at = $2
       WHERE id = $3 AND (owner IS NULL OR owner = $1 OR owner_seen_at IS NULL OR owner_seen_at < $4)`,

@@ -1,11 +1,13 @@
 /**
- * The write-ahead of a tick's dispatches as ONE row. A fleet engine writes every attempt's
+ * A steady-state tick's task transitions as ONE row. A fleet engine writes every attempt's
  * `running` (or `dispatched`) transition before it sends the attempt (so that a recovered engine
  * never reuses an attempt number), then the attempt's end. As task-table upserts that was one
- * row update per transition; here the steady-state tick's `running`/`dispatched` rows of one run
- * go into `task_log` as ONE row: their task tuples (rows.ts `taskTuple`) as JSON text, which the
- * server stores without parsing (bench/fleet/pg-floor.ts "final": PostgreSQL 20.5 -> 15.5 µs per
- * task; docs/benchmarks.md, "2026-11-24 session 5").
+ * row update per transition; here the steady-state tick's task rows of one run — its dispatches
+ * and its results — go into `task_log` as ONE row (one per run when a tick has several): their task tuples (rows.ts `taskTuple`) as JSON
+ * text, which the server stores without parsing. Session 5 logged the dispatches only
+ * (bench/fleet/pg-floor.ts "final": PostgreSQL 20.5 -> 15.5 µs per task); since session 6 the
+ * results too (pg-floor.ts "log": ~1.5 against ~8 µs per task for the steady ticks; a result's
+ * upsert was most of what was left; docs/benchmarks.md).
  *
  * Which is newer, a task's row or a log entry? Attempt numbers cannot tell (a `lost` attempt
  * re-queues the task under the same number), so every task upsert records `log_seq`: the log
@@ -13,49 +15,126 @@
  * Commits apply in call order (postgres-store.ts), so a later table write always records a value
  * at least the id of every earlier log row.
  *
- * Reads: `getTasks` overlays the run's log rows in id order (`overlayLog`). The log rows of a run
- * are deleted in the commit that makes the run terminal (all its tasks are terminal then, written
- * to the table, so no log entry is newer than its row), and folded into the table every
- * `logFoldRows` rows of a long run (write-batch.ts `foldLog`, one statement run by the server:
- * what a read of the run's tasks parses stays bounded).
+ * The table is therefore NOT the state of a run's tasks on its own: the state is the table with
+ * the run's log overlaid. Every read of task rows goes through `getTasks`, which overlays the
+ * run's log rows in id order (`overlayLog`) in the same statement (one snapshot): the API, the
+ * CLI, history, recovery and a takeover's resume all read it. A long run's log is folded into
+ * the table every `logFoldRows` rows (write-batch.ts `foldLog`, one statement run by the server),
+ * (or `logFoldTuples` tuples), so what a read parses stays bounded. A run's last log rows are
+ * kept when it ends: folding them then would cost the upserts the log saved (a 20,000-task run, fold at the
+ * end against upserts per tick: PostgreSQL 8.0 against 5.5 µs per task, bench/fleet/log-fold.ts).
+ *
+ * The tick's attempt rows of a run travel in the same log row (`attempts`, migration 6; the
+ * attempts of a run without a log row in the tick are inserted into `attempts`); a fold inserts
+ * them into the table. Attempts are never updated, so reads (`getAttempts`) take the table's rows and the log
+ * rows' together, in the order they were written (`attemptOrder`): two attempt rows may share
+ * task, kind and number (a `lost` attempt re-queues its task under the same number), so that
+ * order is part of what is read.
+ *
+ * attemptOrder: a table row records `log_seq` (the log sequence's value when written, as task
+ * rows do) and sorts as (log_seq, 1, id); an attempt in log row L as (L, 0, position). A table
+ * row written after log row L has log_seq >= L: it sorts after L's attempts; one written before
+ * has log_seq < L. A fold inserts log row L's attempts with log_seq = L - 1: after every table row
+ * written before L (log_seq <= L - 1, smaller ids), before every one written after (>= L).
  */
-import type { TaskRow, WriteBatch } from '../types.js';
+import type { AttemptRow, TaskRow, WriteBatch } from '../types.js';
 import { TERMINAL_RUN_STATES } from '../../core/model.js';
 import { lastPerTask, taskTuple } from './rows.js';
+import { jsonbSafe } from './json-rows.js';
 
-/** Task states written to the log instead of the table (the write-ahead of a dispatch). */
-const LOGGED: ReadonlySet<string> = new Set(['running', 'dispatched']);
+/** Runs per steady-state tick that get a log row; the rows of further runs are upserted. */
+export const MAX_LOG_RUNS = 16;
 
 /** `log_seq` of a task write: the log sequence's last value (0 before the first log row). */
 export const logSeq = (s: string): string => `(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM ${s}.task_log_id_seq)`;
 
-/**
- * The batch's task updates (last per task) split into table rows and, when the batch has any
- * `running`/`dispatched` rows and they all belong to one run, that run's log entry: its run id
- * and the tuples' JSON. With rows of several runs nothing is logged (one log row per run would
- * need one statement part per run).
- */
-export function splitForLog(b: WriteBatch): { table: readonly TaskRow[]; log: { runId: string; tuples: string } | null } {
-  const rows = lastPerTask(b.tasks);
-  let runId: string | null = null;
-  let n = 0;
-  for (const t of rows) {
-    if (!LOGGED.has(t.state)) continue;
-    if (runId !== null && t.runId !== runId) return { table: rows, log: null };
-    runId = t.runId;
-    n++;
-  }
-  if (runId === null) return { table: rows, log: null };
-  const table: TaskRow[] = [];
-  const logged: unknown[][] = [];
-  for (const t of rows) {
-    if (LOGGED.has(t.state)) logged.push(taskTuple(t));
-    else table.push(t);
-  }
-  return { table: n === rows.length ? [] : table, log: { runId, tuples: JSON.stringify(logged) } };
+/** One run's log row of a tick: its task tuples' JSON and its attempts (attempts: filled by the caller). */
+export interface LogEntry {
+  readonly runId: string;
+  readonly tuples: string;
+  /** Task tuples in `tuples`. */
+  readonly count: number;
+  attempts: AttemptRow[] | null;
 }
 
-/** Runs the batch makes terminal: their log rows are deleted in the same transaction. */
+/**
+ * The batch's task updates (last per task) split into table rows and one log entry per run:
+ * every update is logged, whatever its state — dispatches and results alike — in one log row per
+ * run (the MAX_LOG_RUNS runs with the most rows when a tick has more). A run's entry that jsonb
+ * could not carry (a lone surrogate in an error message, json-rows.ts; the fold parses the log
+ * as jsonb on the server) is upserted instead.
+ */
+export function splitForLog(b: WriteBatch): { table: readonly TaskRow[]; logs: LogEntry[] } {
+  const rows = lastPerTask(b.tasks);
+  if (rows.length === 0) return { table: rows, logs: [] };
+  const first = rows[0]!.runId;
+  let oneRun = true;
+  for (let i = 1; i < rows.length; i++) {
+    if (rows[i]!.runId !== first) {
+      oneRun = false;
+      break;
+    }
+  }
+  if (oneRun) {
+    const e = entry(first, rows);
+    return e === null ? { table: rows, logs: [] } : { table: [], logs: [e] };
+  }
+  const byRun = new Map<string, TaskRow[]>();
+  for (const t of rows) {
+    const list = byRun.get(t.runId);
+    if (list === undefined) byRun.set(t.runId, [t]);
+    else list.push(t);
+  }
+  let groups = [...byRun.values()];
+  const table: TaskRow[] = [];
+  if (groups.length > MAX_LOG_RUNS) {
+    groups.sort((x, y) => y.length - x.length);
+    for (const g of groups.slice(MAX_LOG_RUNS)) table.push(...g);
+    groups = groups.slice(0, MAX_LOG_RUNS);
+  }
+  const logs: LogEntry[] = [];
+  for (const g of groups) {
+    const e = entry(g[0]!.runId, g);
+    if (e === null) table.push(...g);
+    else logs.push(e);
+  }
+  return { table, logs };
+}
+
+function entry(runId: string, rows: readonly TaskRow[]): LogEntry | null {
+  const tuples = new Array<unknown[]>(rows.length);
+  for (let i = 0; i < rows.length; i++) tuples[i] = taskTuple(rows[i]!);
+  const text = JSON.stringify(tuples);
+  return jsonbSafe(text) ? { runId, tuples: text, count: rows.length, attempts: null } : null;
+}
+
+/**
+ * The attempts of runs with a log entry put in their entries (in batch order); the others
+ * returned, for the table.
+ */
+export function attachAttempts(attempts: readonly AttemptRow[], logs: readonly LogEntry[]): readonly AttemptRow[] {
+  if (attempts.length === 0 || logs.length === 0) return attempts;
+  if (logs.length === 1) {
+    const e = logs[0]!;
+    let all = true;
+    for (let i = 0; i < attempts.length && all; i++) all = attempts[i]!.runId === e.runId;
+    if (all) {
+      e.attempts = attempts.slice();
+      return [];
+    }
+  }
+  const by = new Map<string, LogEntry>();
+  for (const e of logs) by.set(e.runId, e);
+  const rest: AttemptRow[] = [];
+  for (const a of attempts) {
+    const e = by.get(a.runId);
+    if (e === undefined) rest.push(a);
+    else (e.attempts ??= []).push(a);
+  }
+  return rest;
+}
+
+/** Runs the batch makes terminal (the store stops counting their log rows toward a fold). */
 export function finishedRuns(b: WriteBatch): string[] {
   const ids: string[] = [];
   for (const r of b.runs) if (TERMINAL_RUN_STATES.has(r.state)) ids.push(r.id);

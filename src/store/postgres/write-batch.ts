@@ -19,7 +19,7 @@ import type { RunRow, WriteBatch } from '../types.js';
 import type { ResolvedOptions } from './options.js';
 import { attemptTuple, columns, eventTuple, lastPerKey, lastPerTask, runInsert, runUpdate, specParts, taskTuple, type Tuple } from './rows.js';
 import { fnv1a, query } from './sql.js';
-import { finishedRuns, logSeq, splitForLog } from './task-log.js';
+import { attachAttempts, finishedRuns, logSeq, splitForLog } from './task-log.js';
 import { selectTuples, tupleColumns, tuplesJson, unnestArrays, type ColumnType } from './json-rows.js';
 
 /** Rows of one table per statement. */
@@ -72,19 +72,21 @@ export class BatchStatements {
   readonly upsertTasks: Write;
   readonly insertAttempts: Write;
   readonly insertEvents: Write;
-  /** One task_log row (task-log.ts): run id and tuples as text parameters. */
+  /** One task_log row (task-log.ts): run id, task tuples and attempts as text parameters. */
   readonly appendLog: Write;
-  /** The log rows of runs made terminal. */
-  readonly deleteLogs: { readonly text: string; readonly name: string };
+  /** `appendLog` for k runs' rows at once (VALUES of k rows; ids in that order), by k - 1. */
+  readonly #appendLogs: Write[] = [];
   /** A run's log rows folded into the tasks table (task-log.ts). */
   readonly foldLog: { readonly text: string; readonly name: string };
   readonly #prefix: string;
+  readonly #schema: string;
   /** The one-statement forms of a tick (see `oneStatement`), by which writes they combine. */
   readonly #combined = new Map<string, { text: string; name: string }>();
 
   constructor(o: ResolvedOptions) {
     const s = o.s;
     const prefix = (this.#prefix = `kairos_${(o.key >>> 0).toString(36)}_`);
+    this.#schema = s;
     const write = (name: string, json: string, arrays: string): Write => ({ json, arrays, jsonName: `${prefix}${name}_j`, arraysName: `${prefix}${name}` });
     // Inserts keep the batch's order (ORDER BY ord): identity ids follow it, and tasks and events
     // are read back in insertion order.
@@ -102,21 +104,40 @@ export class BatchStatements {
     this.insertSpecPart = { text: `INSERT INTO ${s}.run_spec_tasks (run_id, part, tasks) VALUES ($1, $2, $3::json)`, name: `${prefix}insertSpecPart` };
     this.insertTasks = insert('insertTasks', 'tasks', TASKS);
     this.upsertTasks = insert('upsertTasks', 'tasks', TASKS, taskUpsert(s));
+    // Attempt rows record log_seq too: their order among the attempts kept in task_log rows
+    // (task-log.ts, `attemptOrder`).
+    const acols = ATTEMPTS.names.join(', ');
+    this.insertAttempts = write('insertAttempts',
+      `INSERT INTO ${s}.attempts (${acols}, log_seq) SELECT ${tupleColumns(ATTEMPTS.types, ATTEMPTS.names)}, ${logSeq(s)}
+        FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(e, ord) ORDER BY ord`,
+      `INSERT INTO ${s}.attempts (${acols}, log_seq) SELECT ${acols}, ${logSeq(s)} FROM ${unnestArrays(ATTEMPTS.types)} WITH ORDINALITY AS u(${acols}, ord) ORDER BY ord`);
     // Text parameters: the server stores the tuples' JSON without parsing it.
-    this.appendLog = write('appendLog', `INSERT INTO ${s}.task_log (run_id, tuples) VALUES ($1, $2)`, '');
-    this.deleteLogs = { text: `DELETE FROM ${s}.task_log WHERE run_id = ANY($1::text[])`, name: `${prefix}deleteLogs` };
+    this.appendLog = this.appendLogs(1);
     // task-log.ts: a run's log rows deleted, and each task's latest entry that is newer than its
     // row upserted — in the server, one statement (atomic; the engine parses nothing).
     this.foldLog = {
       name: `${prefix}foldLog`,
-      text: `WITH del AS (DELETE FROM ${s}.task_log WHERE run_id = $1 RETURNING id, tuples),
+      text: `WITH del AS (DELETE FROM ${s}.task_log WHERE run_id = $1 RETURNING id, tuples, attempts),
+        att AS (INSERT INTO ${s}.attempts (${acols}, log_seq)
+          SELECT ${tupleColumns(ATTEMPTS.types, ATTEMPTS.names)}, d.id - 1 FROM del d, jsonb_array_elements(d.attempts::jsonb) WITH ORDINALITY AS x(e, ord)
+          WHERE d.attempts IS NOT NULL ORDER BY d.id, x.ord),
         latest AS (SELECT DISTINCT ON (e->>1) d.id, e FROM del d, jsonb_array_elements(d.tuples::jsonb) AS e ORDER BY e->>1, d.id DESC)
         INSERT INTO ${s}.tasks (${TASKS.names.join(', ')})
         SELECT ${tupleColumns(TASKS.types, TASKS.names)} FROM latest l JOIN ${s}.tasks t ON t.run_id = $1 AND t.task_id = l.e->>1
         WHERE l.id > t.log_seq${taskUpsert(s)}`,
     };
-    this.insertAttempts = insert('insertAttempts', 'attempts', ATTEMPTS);
     this.insertEvents = insert('insertEvents', 'events', EVENTS);
+  }
+
+  /** The insert of `k` task_log rows (`appendLog` for 1). */
+  appendLogs(k: number): Write {
+    let w = this.#appendLogs[k - 1];
+    if (w === undefined) {
+      const rows = Array.from({ length: k }, (_, i) => `($${3 * i + 1}, $${3 * i + 2}, $${3 * i + 3})`).join(', ');
+      const name = k === 1 ? 'appendLog' : `appendLog${k}`;
+      w = this.#appendLogs[k - 1] = { json: `INSERT INTO ${this.#schema}.task_log (run_id, tuples, attempts) VALUES ${rows}`, arrays: '', jsonName: `${this.#prefix}${name}_j`, arraysName: `${this.#prefix}${name}` };
+    }
+    return w;
   }
 
   /**
@@ -147,15 +168,15 @@ export class BatchStatements {
  * else — as ONE statement (data-modifying CTEs) when every part fits one jsonb parameter: one
  * round trip and no BEGIN/COMMIT instead of four (a statement is atomic on its own). Each part
  * writes a different table and none reads another's rows, so sharing one snapshot changes
- * nothing. The tick's dispatches (`running`/`dispatched` rows of one run) go to the task log as
- * one row, the other task updates are upserted (task-log.ts). Null for any other batch (runs, new
- * tasks, large or column-array parts): written as a transaction by writeBatch.
+ * nothing. The tick's task updates of one run (dispatches and results) go to the task log as one
+ * row, no task row is upserted (task-log.ts `splitForLog`). Null for any other batch (runs, new
+ * tasks, large or column-array parts): written as a transaction by writeBatch, task rows upserted.
  */
-export function oneStatement(q: BatchStatements, b: WriteBatch): { text: string; name: string; values: string[]; logRun: string | null } | null {
+export function oneStatement(q: BatchStatements, b: WriteBatch): { text: string; name: string; values: (string | null)[]; logged: Logged } | null {
   if (b.newRuns.length > 0 || b.runs.length > 0 || b.newTasks.length > 0) return null;
   const writes: Write[] = [];
   const counts: number[] = [];
-  const values: string[] = [];
+  const values: (string | null)[] = [];
   const part = <T>(w: Write, rows: readonly T[], tuple: Tuple<T>): boolean => {
     if (rows.length === 0) return true;
     if (rows.length > ROWS_PER_STATEMENT) return false;
@@ -166,17 +187,31 @@ export function oneStatement(q: BatchStatements, b: WriteBatch): { text: string;
     values.push(json);
     return true;
   };
-  // Events, attempts and the log row in CTEs, the task upsert last (a statement's main part may be
-  // the upsert). The dispatches' write-ahead goes to the log (task-log.ts).
-  if (!part(q.insertEvents, b.events, eventTuple) || !part(q.insertAttempts, b.attempts, attemptTuple)) return null;
-  const { table, log } = splitForLog(b);
-  if (log !== null) writes.push(q.appendLog), counts.push(2), values.push(log.runId, log.tuples);
+  // Events, attempts and the log rows in CTEs, a task upsert (if any) last (a statement's main
+  // part may be the upsert). The tick's task updates go to the log, one row per run, with the
+  // attempts of those runs (task-log.ts).
+  if (!part(q.insertEvents, b.events, eventTuple)) return null;
+  const { table, logs } = splitForLog(b);
+  if (!part(q.insertAttempts, attachAttempts(b.attempts, logs), attemptTuple)) return null;
+  if (logs.length > 0) {
+    writes.push(q.appendLogs(logs.length));
+    counts.push(3 * logs.length);
+    for (const e of logs) {
+      const attempts = e.attempts === null ? null : tuplesJson(e.attempts, attemptTuple);
+      if (attempts === null && e.attempts !== null) return null;
+      values.push(e.runId, e.tuples, attempts);
+    }
+  }
   if (!part(q.upsertTasks, table, taskTuple)) return null;
   if (writes.length === 0) return null;
-  const logRun = log === null ? null : log.runId;
-  if (writes.length === 1) return { text: writes[0]!.json, name: writes[0]!.jsonName, values, logRun };
-  return { ...q.combined(writes, counts), values, logRun };
+  // What a read of a run's tasks parses (attempts are expanded by the server, only when read).
+  const logged = logs.map((e) => ({ runId: e.runId, tuples: e.count }));
+  if (writes.length === 1) return { text: writes[0]!.json, name: writes[0]!.jsonName, values, logged };
+  return { ...q.combined(writes, counts), values, logged };
 }
+
+/** Log rows written by a batch: per run, the task tuples they hold. */
+export type Logged = readonly { readonly runId: string; readonly tuples: number }[];
 
 const runKey = (r: RunRow): string => r.id;
 
@@ -193,9 +228,9 @@ export interface Statement {
  * do not reach the store — the `pipelinedCommit` contract (store/types.ts). One statement for the
  * steady-state tick (`oneStatement`); else the transaction's statements, in write order.
  */
-export function prepareBatch(q: BatchStatements, b: WriteBatch): { one: boolean; statements: Statement[]; logRun: string | null; finished: string[] } {
+export function prepareBatch(q: BatchStatements, b: WriteBatch): { one: boolean; statements: Statement[]; logged: Logged; finished: string[] } {
   const one = oneStatement(q, b);
-  if (one !== null) return { one: true, statements: [one], logRun: one.logRun, finished: [] };
+  if (one !== null) return { one: true, statements: [one], logged: one.logged, finished: [] };
   const out: Statement[] = [];
   /** `rows` in slices of `size`, each as one jsonb parameter when it can be, else column arrays. */
   const write = <T>(w: Write, t: Table, rows: readonly T[], tuple: Tuple<T>) => {
@@ -214,9 +249,7 @@ export function prepareBatch(q: BatchStatements, b: WriteBatch): { one: boolean;
   if (b.tasks.length > 0) write(q.upsertTasks, TASKS, lastPerTask(b.tasks), taskTuple);
   if (b.attempts.length > 0) write(q.insertAttempts, ATTEMPTS, b.attempts, attemptTuple);
   if (b.events.length > 0) write(q.insertEvents, EVENTS, b.events, eventTuple);
-  const finished = finishedRuns(b);
-  if (finished.length > 0) out.push({ ...q.deleteLogs, values: [finished] });
-  return { one: false, statements: out, logRun: null, finished };
+  return { one: false, statements: out, logged: [], finished: finishedRuns(b) };
 }
 
 /** Runs prepared statements on `c`, which the caller has put in a transaction. */
