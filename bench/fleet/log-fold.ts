@@ -1,4 +1,19 @@
-// Experiment: results upserted per tick (X) vs results in the log with a fold at the end (Y) vs no fold (Z).
+/**
+ * Where a run's task results should live (the session-6 choice in task-log.ts): N no-op tasks in
+ * ticks of B on a fresh database each, PostgreSQL's CPU per task for the ticks and for the end of
+ * the run, four ways, alternating:
+ *
+ *   X  results upserted per tick, dispatches in the log (the session-5 store), log deleted at the end
+ *   Y  dispatches and results in the log, folded into the table at the end (foldLog's upsert)
+ *   U  the same with a plain UPDATE ... FROM as the fold
+ *   Z  dispatches and results in the log, never folded (the store since session 6, for runs that
+ *      end before their first fold; reads overlay the log)
+ *
+ *   node --import tsx bench/fleet/log-fold.ts [rounds=3]
+ *
+ * Measured (session 6): X 5.5, Y 8.0, U 6.5, Z 1.0 µs per task — a fold costs more than the
+ * upserts it replaces, so a finished run keeps its last log rows instead.
+ */
 import pg from 'pg';
 import { startPostgres } from '../../test/store/pg-harness.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
@@ -33,12 +48,12 @@ async function round(mode: Mode): Promise<[number, number]> {
     for (const t of prev) { t.state = 'running'; t.attempt = 1; t.worker = 'w1'; t.startedAt = now + 1; }
     const disp = JSON.stringify(prev.map(taskTuple));
     if (mode === 'X') {
-      const st = q.combined([q.appendLog, q.upsertTasks], [2, 1]);
-      if (res.length) await c.query({ name: st.name, text: st.text, values: [run.id, disp, tuplesJson(res, taskTuple)] });
-      else await c.query({ name: 'a', text: q.appendLog.json, values: [run.id, disp] });
+      const st = q.combined([q.appendLog, q.upsertTasks], [3, 1]);
+      if (res.length) await c.query({ name: st.name, text: st.text, values: [run.id, disp, null, tuplesJson(res, taskTuple)] });
+      else await c.query({ name: 'a', text: q.appendLog.json, values: [run.id, disp, null] });
     } else {
       const all = JSON.stringify([...res, ...prev].map(taskTuple));
-      await c.query({ name: 'a', text: q.appendLog.json, values: [run.id, all] });
+      await c.query({ name: 'a', text: q.appendLog.json, values: [run.id, all, null] });
     }
   }
   const p1 = treeCpuMs(postmaster);

@@ -9,6 +9,7 @@
  *   node --import tsx bench/fleet/pg-phases.ts [tasks=20000] [tick=400] [rounds=3] [--variant NAME=SQL]
  *
  * Server CPU from /proc in 10 ms clock ticks (0.5 µs/task at 20,000 tasks): read medians.
+ * `PHASES_NO_ATTEMPTS=1`: the ticks without their attempt rows (what the attempts cost).
  */
 import { startPostgres } from '../../test/store/pg-harness.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';

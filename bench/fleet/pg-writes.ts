@@ -87,6 +87,8 @@ async function round(fill: number | null): Promise<Round> {
   return { client: (cpu.user + cpu.system) / N, server: (server * 1000) / N, ms, hot };
 }
 
+/** NaN: no task row was updated (since session 6 the steady ticks write the task log only). */
+const hotText = (hot: number): string => (Number.isNaN(hot) ? 'n/a (no task updates)' : `${(hot * 100).toFixed(0)}%`);
 const label = (fill: number | null) => (fill === null ? 'store as migrated' : `fillfactor ${fill}`);
 const results = new Map<string, Round[]>();
 await round(FILL[0]!); // warm-up (JIT, server caches)
@@ -95,11 +97,11 @@ for (let r = 0; r < ROUNDS; r++) {
     const m = await round(fill);
     const v = label(fill);
     (results.get(v) ?? results.set(v, []).get(v)!).push(m);
-    console.log(`${v}: client ${m.client.toFixed(1)} µs/task, postgres ${m.server.toFixed(1)} µs/task, HOT ${(m.hot * 100).toFixed(0)}%, ${Math.round((N / m.ms) * 1000)} tasks/s`);
+    console.log(`${v}: client ${m.client.toFixed(1)} µs/task, postgres ${m.server.toFixed(1)} µs/task, HOT ${hotText(m.hot)}, ${Math.round((N / m.ms) * 1000)} tasks/s`);
   }
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 for (const [v, ms] of results) {
-  console.log(`${v}, median of ${ms.length}: client ${median(ms.map((m) => m.client)).toFixed(1)} µs/task, postgres ${median(ms.map((m) => m.server)).toFixed(1)} µs/task, HOT ${(median(ms.map((m) => m.hot)) * 100).toFixed(0)}%`);
+  console.log(`${v}, median of ${ms.length}: client ${median(ms.map((m) => m.client)).toFixed(1)} µs/task, postgres ${median(ms.map((m) => m.server)).toFixed(1)} µs/task, HOT ${hotText(median(ms.map((m) => m.hot)))}`);
 }
 await pg.stop();

@@ -164,6 +164,8 @@ export const PROTOCOL = DELTA;
 export type Form = 1 | 2 | 3;
 
 const TASK_WIDTH = 16;
+/** Task tuple fields compared by value in delta form (delta-tuples.ts): inputs (field 13). */
+const INPUTS_BY_VALUE = 1 << 13;
 const RESULT_WIDTH = 12;
 
 const derivedAttemptId = (runId: unknown, taskId: unknown, attempt: unknown): string => `${String(runId)}/${String(taskId)}#${String(attempt)}`;
@@ -181,7 +183,7 @@ function taskTuple(m: TaskMessage, delta: boolean): unknown[] {
 export function encodeTasks(msgs: readonly TaskMessage[], delta = false): string {
   const t = new Array<unknown[]>(msgs.length);
   for (let i = 0; i < msgs.length; i++) t[i] = taskTuple(msgs[i]!, delta);
-  return delta ? JSON.stringify({ v: DELTA, t: encodeDelta(t, TASK_WIDTH) }) : JSON.stringify({ v: COMPACT, t });
+  return delta ? JSON.stringify({ v: DELTA, t: encodeDelta(t, TASK_WIDTH, INPUTS_BY_VALUE) }) : JSON.stringify({ v: COMPACT, t });
 }
 
 function taskOfTuple(x: unknown[]): TaskMessage | null {

@@ -8,6 +8,8 @@ import { parseCapacity, parseLabels } from '../../src/fleet/capacity.js';
 import { decodeLog, decodeResults, decodeTasks, decodeWorker, encodeResults, encodeTasks, fromTaskMessage, safeId, toTaskMessage, type ResultMessage, type TaskMessage } from '../../src/fleet/protocol.js';
 import type { ExecRequest } from '../../src/exec/types.js';
 import { resolveBroker } from '../../src/fleet/broker-options.js';
+import { sameJson } from '../../src/fleet/delta-tuples.js';
+import fc from 'fast-check';
 
 test('--capacity: units, custom resources, and errors naming the flag', () => {
   const c = parseCapacity('cpu=500m,memory=8Gi,slots=16,gpu=2');
@@ -123,4 +125,53 @@ test('delta entries (protocol 3): fields equal to the previous tuple are left ou
   const rwire = encodeResults('w1', 'i1', results, 3);
   assert.ok(rwire.length < encodeResults('w1', 'i1', results).length, 'smaller than the compact form');
   assert.deepEqual(decodeResults(rwire), { items: results, bad: 0, form: 3 });
+});
+
+test('delta entries: fn inputs equal by value are sent once (the receiver shares them); anything unsure is sent again', () => {
+  // The engine's inputs: a class with an enumerable getter, a new object per task (attempt-runner.ts).
+  class Inputs {
+    readonly params: unknown;
+    readonly item = null;
+    readonly index = null;
+    constructor(params: unknown, upstream: Record<string, unknown>) {
+      this.params = params;
+      Object.defineProperty(this, 'upstream', { get: () => ({ ...upstream }), enumerable: true });
+    }
+  }
+  const params = { n: 1 };
+  const action = { kind: 'fn', fn: 'f', args: null };
+  const base = { attempt: 1, runId: 'r', action, env: {}, secretEnv: [], cwd: null, timeoutMs: null, killGraceMs: 5000, maxLogBytes: 1024, outputsFromStdout: false, outputFile: null, dispatchedAt: 7 };
+  const inputs = [
+    new Inputs(params, {}), new Inputs(params, {}), new Inputs({ n: 1 }, {}), // equal by value: 2nd and 3rd not sent
+    new Inputs(params, { a: { x: 1 } }), // different upstream
+    { params, item: null, index: null, upstream: {} }, // plain object, equal to the first: not sent
+    { item: null, params, index: null, upstream: {} }, // other key order (other JSON text): sent
+    { params, item: new Date(0), index: null, upstream: {} }, // toJSON: sent
+    { params, item: new Date(0), index: null, upstream: {} },
+    { params, item: undefined, index: null, upstream: {} }, // undefined (JSON leaves the key out): sent
+    { params, item: NaN, index: null, upstream: {} }, // NaN (JSON null): sent
+    { params, item: NaN, index: null, upstream: {} },
+    { params, item: Array.from({ length: 40 }, (_, i) => i), index: null, upstream: {} }, // over the budget: sent
+    { params, item: Array.from({ length: 40 }, (_, i) => i), index: null, upstream: {} },
+  ];
+  const msgs = inputs.map((inp, i) => ({ ...base, attemptId: `r/t${i}#1`, taskId: `t${i}`, inputs: inp })) as unknown as TaskMessage[];
+  const e = JSON.parse(encodeTasks(msgs, true)) as { t: unknown[][] };
+  const sent = e.t.map((row) => ((row[0] as number) & (1 << 13)) === 0);
+  assert.deepEqual(sent, [true, false, false, true, true, true, true, true, true, true, true, true, true]);
+  const d = decodeTasks(JSON.stringify(e));
+  assert.equal(d.bad, 0);
+  assert.deepEqual(d.items.map((m) => JSON.stringify(m.inputs)), inputs.map((i) => JSON.stringify(i)), 'every message decodes to its own inputs\' JSON');
+  assert.equal(d.items[1]!.inputs, d.items[0]!.inputs, 'equal inputs arrive as one shared object');
+});
+
+test('sameJson: true only for values with the same JSON text (property)', () => {
+  const json = (v: unknown) => { try { return JSON.stringify(v); } catch { return 'throws'; } };
+  fc.assert(fc.property(fc.anything({ withDate: true, withMap: true, withNullPrototype: true, withObjectString: true, withTypedArray: true }), fc.anything({ withDate: true, withNullPrototype: true }), (a, b) => {
+    if (sameJson(a, b)) assert.equal(json(a), json(b));
+    const copy = JSON.parse(json(a) === undefined || json(a) === 'throws' ? 'null' : json(a)!);
+    if (sameJson(a, copy)) assert.equal(json(a), json(copy));
+  }), { numRuns: 2000 });
+  assert.equal(sameJson({ a: [1, { b: 'x' }] }, { a: [1, { b: 'x' }] }), true);
+  assert.equal(sameJson({ a: 1, b: 2 }, { b: 2, a: 1 }), false);
+  assert.equal(sameJson(new String('ab'), { 0: 'a', 1: 'b' }), false, 'a boxed string is written as a string');
 });

@@ -491,6 +491,27 @@ test('postgres: a tick\'s attempts of its log row\'s run travel in that row; rea
   await store.close();
 });
 
+test('postgres: a run\'s task specs are stored in the short form (a task like the one before as [id, needs]) and read back whole', async () => {
+  const { store, db } = await fresh();
+  const task = (i: number, over: object = {}) => ({ id: `t${i}`, needs: i === 0 ? [] : [`t${i - 1}`], action: { kind: 'fn', fn: 'noop', args: null }, env: {}, secretEnv: [], timeoutMs: null, priority: 50, ...over });
+  const tasks = Array.from({ length: 2500 }, (_, i) => task(i, i === 2100 ? { timeoutMs: 5 } : {}));
+  const b = emptyBatch();
+  b.newRuns.push(runRow('r', { spec: { ...runRow('r').spec, tasks } as never }));
+  await store.commit(b);
+  const parts = (await server.sql(`SELECT tasks::text AS t FROM kairos.run_spec_tasks WHERE run_id = 'r' ORDER BY part`, db)).rows.map((r) => JSON.parse(r.t as string) as unknown[]);
+  assert.equal(parts.length, 2);
+  assert.deepEqual(parts[0]![1], ['t1', ['t0']]);
+  assert.deepEqual(parts[1]![0], tasks[2000], 'each part starts with a whole task');
+  assert.deepEqual(parts[1]![100], tasks[2100], 'a task that differs is written whole');
+  assert.deepEqual(parts[1]![101], tasks[2101], '...and so is the one after it');
+  assert.deepEqual((await store.getRun('r'))!.spec.tasks, tasks);
+  assert.deepEqual((await store.listRuns())[0]!.spec.tasks, tasks);
+  // Parts written whole (before the short form) read the same.
+  await server.sql(`UPDATE kairos.run_spec_tasks SET tasks = '${JSON.stringify(tasks.slice(0, 2000))}' WHERE run_id = 'r' AND part = 0`, db);
+  assert.deepEqual((await store.getRun('r'))!.spec.tasks, tasks);
+  await store.close();
+});
+
 test('postgres: which JSON texts jsonb can carry', () => {
   const safe = (v: unknown) => jsonbSafe(JSON.stringify(v));
   assert.equal(safe(['a\u0000b']), false, 'NUL');

@@ -152,9 +152,8 @@ export class PostgresStore implements Store {
     const all = (await query(this.#o.pool, this.#sql.getTasks, [runId])).rows;
     const first = all.findIndex((r) => r.k === 1);
     if (first < 0) return all.map(taskFromRaw);
-    const rows = all.slice(0, first);
     const logs = all.slice(first).map((r) => ({ id: r.sort_id as number, tuples: r.tuples as string }));
-    return overlayLog(rows.map(taskFromRaw), rows.map((r) => r.log_seq as number), logs);
+    return overlayLog(all.slice(0, first), taskFromRaw, logs);
   }
 
   async getAttempts(runId: string, taskId?: string): Promise<AttemptRow[]> {

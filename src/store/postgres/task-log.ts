@@ -21,13 +21,14 @@
  * CLI, history, recovery and a takeover's resume all read it. A long run's log is folded into
  * the table every `logFoldRows` rows (write-batch.ts `foldLog`, one statement run by the server),
  * (or `logFoldTuples` tuples), so what a read parses stays bounded. A run's last log rows are
- * kept when it ends: folding them then would cost the upserts the log saved (a 20,000-task run, fold at the
- * end against upserts per tick: PostgreSQL 8.0 against 5.5 µs per task, bench/fleet/log-fold.ts).
+ * kept when it ends: folding them then would cost the upserts the log saved (a 20,000-task run,
+ * fold at the end against upserts per tick: PostgreSQL 8.0 against 5.5 µs per task,
+ * bench/fleet/log-fold.ts).
  *
  * The tick's attempt rows of a run travel in the same log row (`attempts`, migration 6; the
  * attempts of a run without a log row in the tick are inserted into `attempts`); a fold inserts
- * them into the table. Attempts are never updated, so reads (`getAttempts`) take the table's rows and the log
- * rows' together, in the order they were written (`attemptOrder`): two attempt rows may share
+ * them into the table. Attempts are never updated, so reads (`getAttempts`) take the table's rows
+ * and the log rows' together, in the order they were written (`attemptOrder`): two attempt rows may share
  * task, kind and number (a `lost` attempt re-queues its task under the same number), so that
  * order is part of what is read.
  *
@@ -143,28 +144,41 @@ export function finishedRuns(b: WriteBatch): string[] {
 
 const json = (v: unknown): unknown => (v === null || v === undefined ? null : JSON.parse(v as string));
 
+/** A tasks-table row as read: its task id and `log_seq`, the rest for `fromRow`. */
+export interface RawTaskRow {
+  readonly task_id: string;
+  readonly log_seq: number;
+}
+
 /**
- * `rows` (the run's task rows in id order, each with its `log_seq`) with the newer log entries
- * applied; `logs` in id order. A log tuple of a task with no row is ignored (its row is always
- * inserted first, by an earlier commit).
+ * `rows` (the run's task rows in id order, as read) made TaskRows with the newer log entries
+ * applied; `logs` in id order. A row a log entry replaces is never converted (`fromRow`): since
+ * session 6 the log holds most of a finished run's final states. A log tuple of a task with no
+ * row is ignored (its row is always inserted first, by an earlier commit).
  */
-export function overlayLog(rows: TaskRow[], seqs: readonly number[], logs: readonly { id: number; tuples: string }[]): TaskRow[] {
-  if (logs.length === 0) return rows;
-  const at = new Map<string, number>();
-  for (let i = 0; i < rows.length; i++) at.set(rows[i]!.taskId, i);
-  const seq = [...seqs];
-  for (const l of logs) {
-    for (const x of JSON.parse(l.tuples) as unknown[][]) {
-      const i = at.get(x[1] as string);
-      if (i === undefined || seq[i]! >= l.id) continue;
-      seq[i] = l.id;
-      rows[i] = {
-        runId: x[0] as string, taskId: x[1] as string, specId: x[2] as string | null, itemIndex: x[3] as number | null, item: json(x[4]),
-        state: x[5] as TaskRow['state'], attempt: x[6] as number, readyAt: x[7] as number | null, startedAt: x[8] as number | null,
-        finishedAt: x[9] as number | null, retryAt: x[10] as number | null, worker: x[11] as string | null, outputs: json(x[12]) as TaskRow['outputs'],
-        error: x[13] as string | null, reason: json(x[14]) as TaskRow['reason'], doneSeq: x[15] as number | null,
-      };
+export function overlayLog<R extends RawTaskRow>(rows: readonly R[], fromRow: (r: R) => TaskRow, logs: readonly { id: number; tuples: string }[]): TaskRow[] {
+  const out = new Array<TaskRow | undefined>(rows.length);
+  if (logs.length > 0) {
+    const at = new Map<string, number>();
+    const seq = new Array<number>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      at.set(rows[i]!.task_id, i);
+      seq[i] = rows[i]!.log_seq;
+    }
+    for (const l of logs) {
+      for (const x of JSON.parse(l.tuples) as unknown[][]) {
+        const i = at.get(x[1] as string);
+        if (i === undefined || seq[i]! >= l.id) continue;
+        seq[i] = l.id;
+        out[i] = {
+          runId: x[0] as string, taskId: x[1] as string, specId: x[2] as string | null, itemIndex: x[3] as number | null, item: json(x[4]),
+          state: x[5] as TaskRow['state'], attempt: x[6] as number, readyAt: x[7] as number | null, startedAt: x[8] as number | null,
+          finishedAt: x[9] as number | null, retryAt: x[10] as number | null, worker: x[11] as string | null, outputs: json(x[12]) as TaskRow['outputs'],
+          error: x[13] as string | null, reason: json(x[14]) as TaskRow['reason'], doneSeq: x[15] as number | null,
+        };
+      }
     }
   }
-  return rows;
+  for (let i = 0; i < rows.length; i++) out[i] ??= fromRow(rows[i]!);
+  return out as TaskRow[];
 }
