@@ -109,7 +109,10 @@ Each task has exactly one action:
 - \`http\`: a request; \`url\`, header values and a string \`body\` may hold templates; a non-string body is
   sent as JSON.
 - \`fn\`: the name of a TypeScript function registered with the SDK's \`FunctionRegistry\`; \`args\` is
-  passed as \`ctx.args\`.
+  passed as \`ctx.args\`, the run's params, the \`foreach\` item/index and upstream outputs as
+  \`ctx.inputs\`. Handlers must treat \`ctx.args\` and \`ctx.inputs\` as read-only: \`params\` is one
+  object shared by a run's tasks (embedded and fleet), and a fleet worker may hand the same decoded
+  \`inputs\` object to consecutive attempts whose inputs are equal.
 
 \`compensate\` runs when the workflow fails for good and this task had succeeded, to undo it (newest
 first). A string is a shell command (the task's \`shell\`); the object form takes one of \`run\`, \`http\`, \`fn\`.

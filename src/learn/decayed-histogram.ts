@@ -35,6 +35,16 @@ interface Bucket {
   hi: number;
 }
 
+/**
+ * The last `2 ** d` that `add` computed (a pure function: reusing it is bit-identical). A
+ * predictor's prefix and global estimators observe in lockstep — same count, same reference — so
+ * all but the first of a result's estimators ask for the same power: on issue 6's pattern
+ * (`default/bench-independent/t<i>`: two prefixes and the global) two of every three pow calls,
+ * which were ~1.6% of a fleet engine's CPU (perf, session 6).
+ */
+let lastD = NaN;
+let lastW = NaN;
+
 /** Plain-JSON form: `[bucketIndex, weight, lo, hi]` rows, the total weight and the reference tau. */
 export interface DecayedHistogramJSON {
   readonly refTau: number;
@@ -105,7 +115,7 @@ export class DecayedHistogram {
     else if (tau - this.#refTau > RESCALE_AT) factor = this.rescale(tau);
     // 2 ** 0 is exactly 1: no pow for a key's first sample (most keys of the engine's benchmark).
     const d = tau - this.#refTau;
-    const w = d === 0 ? 1 : 2 ** d;
+    const w = d === 0 ? 1 : d === lastD ? lastW : ((lastD = d), (lastW = 2 ** d));
     this.#lastWeight = w;
     if (!(w > 0) || !Number.isFinite(w)) return factor;
     const i = bucketOf(value);

@@ -175,3 +175,21 @@ test('sameJson: true only for values with the same JSON text (property)', () => 
   assert.equal(sameJson({ a: 1, b: 2 }, { b: 2, a: 1 }), false);
   assert.equal(sameJson(new String('ab'), { 0: 'a', 1: 'b' }), false, 'a boxed string is written as a string');
 });
+
+test('delta entries: a mask must be below 2 ** width (the bound is computed once per list)', () => {
+  const action = { kind: 'fn', fn: 'f', args: null };
+  const base = { attemptId: 'r/t#1', runId: 'r', taskId: 't', attempt: 1, action, env: {}, secretEnv: [], cwd: null, timeoutMs: null, killGraceMs: 5000, maxLogBytes: 1024, outputsFromStdout: false, outputFile: null, inputs: { params: {} }, dispatchedAt: 7 };
+  const e = JSON.parse(encodeTasks([base] as TaskMessage[], true)) as { v: number; t: unknown[] };
+  // Every one of the 16 fields from the previous tuple: the largest valid mask; with a 17th bit
+  // (the field count would still match) it is malformed.
+  e.t.push([2 ** 16 - 1], [2 ** 17 - 1]);
+  const d = decodeTasks(JSON.stringify(e));
+  assert.equal(d.bad, 1);
+  assert.deepEqual(d.items, [base, base]);
+  const res = { runId: 'r', taskId: 't', attempt: 1, workerId: 'w1', incarnation: 'i1', outcome: 'succeeded', exitCode: null, signal: null, outputs: {}, error: null, startedAt: 5, finishedAt: 6 } as const;
+  const r = JSON.parse(encodeResults('w1', 'i1', [res], 3)) as { r: unknown[] };
+  r.r.push([2 ** 12 - 1], [2 ** 13 - 1]);
+  const dr = decodeResults(JSON.stringify(r));
+  assert.equal(dr.bad, 1);
+  assert.deepEqual(dr.items, [res, res]);
+});
