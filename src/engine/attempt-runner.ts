@@ -29,11 +29,17 @@ class FnInputs {
   readonly index: number | null;
   readonly #task: LiveTask;
 
+  /** Declared only: an own property made in the constructor, after `index`. */
+  declare readonly upstream: Record<string, unknown>;
+
   constructor(task: LiveTask) {
     this.params = task.run.row.params;
     this.item = task.row.item ?? null;
     this.index = task.row.itemIndex ?? null;
-    Object.defineProperty(this, 'upstream', UPSTREAM);
+    // A task without upstream tasks gets `{}` as a plain property (what the getter would build):
+    // defineProperty is a runtime call, ~0.1 µs of the engine thread per no-op root task.
+    if ((task.group?.parents ?? task.parents).length === 0) (this as { upstream: Record<string, unknown> }).upstream = {};
+    else Object.defineProperty(this, 'upstream', UPSTREAM);
     this.#task = task;
   }
 

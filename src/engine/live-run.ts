@@ -33,10 +33,31 @@ function demandOf(resources: Resources): Resources {
   return lastDemand;
 }
 
-export class LiveTask {
+const NO_RESOURCES: Resources = Object.freeze({});
+
+/**
+ * A task of a live run. It is also the scheduler's view of itself (SchedTask, the fields under
+ * "the scheduler's view" below, set by each enqueue: task-flow.ts #enqueue): a separate 17-field
+ * object per enqueue was ~6 ms of a 20,000-task submit's decide and a long-lived object more per
+ * queued task for the young GC to copy. A tuner that changes what the scheduler sees enqueues a
+ * plain copy instead (`schedCopy`); `sched` is whichever went in.
+ */
+export class LiveTask implements SchedTask {
   readonly run: LiveRun;
   readonly spec: TaskSpec;
   readonly row: TaskRow;
+  // ---- the scheduler's view, set at enqueue (unchanged while queued or placed) ----
+  readonly job: JobInfo;
+  priority = 0;
+  resources: Resources = NO_RESOURCES;
+  /** NaN until the first enqueue: a double field from the start (a time is not a small integer). */
+  readyAt = NaN;
+  seq = 0;
+  deadline: number | null = null;
+  estimateMs: number | null = null;
+  estimateCv: number | undefined = undefined;
+  pool: string | null = null;
+  selector: Readonly<Record<string, string>> | null = null;
   /** Tasks named in `needs` (for an instance: none; its group waited for them). */
   parents: readonly LiveTask[] = NONE;
   children: readonly LiveTask[] = NONE;
@@ -50,17 +71,15 @@ export class LiveTask {
   bottomLevelMs = 0;
   /**
    * Tasks and estimated work (cpu x ms) of all strict descendants, each counted once, as the
-   * simulator defines them (core/dag.ts descendantSums); -1 when not computed (a large DAG with
-   * joins, build-run.ts). Fixed at build time: see build-run.ts for foreach groups.
+   * simulator defines them (core/dag.ts descendantSums); undefined when not computed (a large
+   * DAG with joins, build-run.ts). Fixed at build time: see build-run.ts for foreach groups.
    */
-  descendantTasks = -1;
-  descendantWorkMs = -1;
+  descendantTasks: number | undefined = undefined;
+  descendantWorkMs: number | undefined = undefined;
   /** Set while queued in the scheduler. */
   sched: SchedTask | null = null;
   /** Set while an attempt runs: aborting it kills the attempt. */
   abort: AbortController | null = null;
-  /** The current attempt's row while one runs. */
-  attemptRow: AttemptRow | null = null;
   /** True while the scheduler accounts resources to this task. */
   placed = false;
   /** The scheduler's handle of the placement while placed (release without a lookup by key). */
@@ -71,6 +90,8 @@ export class LiveTask {
    */
   #key: string | null = null;
   #signature: string | null = null;
+  /** The PendingWrites batch its row was last given to (pending-writes.ts `task`). */
+  writeGen = 0;
   /** The action with templates resolved (at ready time, from upstream outputs). */
   bound: BoundAction | null = null;
 
@@ -78,6 +99,12 @@ export class LiveTask {
     this.run = run;
     this.spec = spec;
     this.row = row;
+    this.job = run.job;
+  }
+
+  /** SchedTask → its task (EngineSchedTask): the scheduler hands back what it was given. */
+  get live(): LiveTask {
+    return this;
   }
 
   /** Makes this task an instance of `group`: its place in the DAG (bottom level, descendants) is the group's. */
@@ -111,6 +138,18 @@ export class LiveTask {
   }
   get key(): string {
     return (this.#key ??= `${this.row.runId}/${this.row.taskId}`);
+  }
+  /**
+   * The row of the attempt running now (status `running`), or null: made on each read (the API's
+   * task view), from the task row that records it; the attempt's stored row is written when it ends.
+   */
+  get attemptRow(): AttemptRow | null {
+    const row = this.row;
+    if (!this.placed || row.state !== 'running' || row.startedAt === null) return null;
+    return {
+      runId: row.runId, taskId: row.taskId, attempt: row.attempt, kind: 'run', status: 'running', worker: row.worker,
+      startedAt: row.startedAt, finishedAt: null, exitCode: null, error: null,
+    };
   }
   get state(): TaskState {
     return this.row.state;
@@ -160,4 +199,22 @@ export class LiveRun {
       has: (_, id) => view(id) !== undefined,
     });
   }
+}
+
+/**
+ * A plain copy of a task's scheduler view with another priority and resources (the tuners:
+ * right-sizing, OOM memory, deadline boosts). Field by field: a spread of a LiveTask would copy
+ * the task, not the view (`key` and `live` are getters).
+ */
+export function schedCopy(s: EngineSchedTaskLike, priority: number, resources: Resources): EngineSchedTaskLike {
+  return {
+    live: s.live, key: s.key, job: s.job, priority, resources, readyAt: s.readyAt, seq: s.seq, deadline: s.deadline, estimateMs: s.estimateMs,
+    bottomLevelMs: s.bottomLevelMs, estimateCv: s.estimateCv, descendantTasks: s.descendantTasks, descendantWorkMs: s.descendantWorkMs,
+    pool: s.pool, selector: s.selector,
+  };
+}
+
+/** flow-types.ts EngineSchedTask (not imported from there: it imports this file). */
+export interface EngineSchedTaskLike extends SchedTask {
+  readonly live: LiveTask;
 }

@@ -74,7 +74,7 @@ function topoOrder(tasks: readonly LiveTask[]): LiveTask[] | null {
 /**
  * Sets `bottomLevelMs` and, when cheap, `descendantTasks` / `descendantWorkMs` of every task of a
  * wired run (see build-run.ts for the limit and foreach groups: `tasksOf` counts a group as its
- * expected instances). Leaves the defaults (0, -1) when the graph has a cycle, as before.
+ * expected instances). Leaves the defaults (0, undefined) when the graph has a cycle, as before.
  */
 export function rank(tasks: readonly LiveTask[], tasksOf: (t: LiveTask) => number, maxBitsetTasks: number): void {
   const order = topoOrder(tasks);
@@ -104,8 +104,8 @@ export function rank(tasks: readonly LiveTask[], tasksOf: (t: LiveTask) => numbe
       if (t.parents.length === 0) continue;
       const p = t.parents[0]!;
       const count = tasksOf(t);
-      p.descendantTasks += t.descendantTasks + count;
-      p.descendantWorkMs += t.descendantWorkMs + count * taskWorkMs(t.spec);
+      p.descendantTasks! += t.descendantTasks! + count;
+      p.descendantWorkMs! += t.descendantWorkMs! + count * taskWorkMs(t.spec);
     }
     return;
   }

@@ -5,10 +5,9 @@
  * groups and runs' counters. Pure bookkeeping: nothing here starts a process or touches a disk.
  */
 import type { Clock, Rng } from '../core/clock.js';
-import { TERMINAL_TASK_STATES } from '../core/model.js';
 import type { Effect, EngineSchedTask, FlowHooks, FlowLimits, TaskChange } from './flow-types.js';
 import { groupOutcome } from '../core/group-outcome.js';
-import { isSettled, transition, type TaskEvent } from '../core/task-machine.js';
+import { isSettled, isTerminal, transition, type TaskEvent } from '../core/task-machine.js';
 import type { SchedulerApi } from '../sched/types.js';
 import type { ExecResult } from '../exec/types.js';
 import type { TaskRow } from '../store/types.js';
@@ -107,8 +106,8 @@ export class TaskFlow {
     }
     if (from === 'queued' && t.state !== 'dispatched') this.scheduler.remove(task.key);
     if (t.state === 'ready' || t.state === 'queued' || t.state === 'dispatched') row.retryAt = null;
-    if (TERMINAL_TASK_STATES.has(t.state) && t.state !== 'compensated') row.finishedAt = now;
-    this.writes.task(row);
+    if (isTerminal(t.state) && t.state !== 'compensated') row.finishedAt = now;
+    this.writes.task(task);
     if (this.observed) this.onChange({ runId: row.runId, taskId: row.taskId, state: row.state, attempt: row.attempt, error: row.error, at: now });
     if (isSettled(t.state) && !isSettled(from)) this.#settled(task);
     return true;
@@ -120,25 +119,17 @@ export class TaskFlow {
     const deadline = spec.deadlineMs !== null && run.row.startedAt !== null ? run.row.startedAt + spec.deadlineMs : run.row.deadlineAt;
     // A declared estimate has no learned spread (no estimateCv: the feature reads 0).
     const learned = spec.estimateMs === null ? this.estimates.lookup(task.signature, now) : null;
-    let sched: EngineSchedTask = {
-      live: task,
-      key: task.key,
-      job: run.job,
-      priority: spec.priority,
-      // Every attempt also takes one of the local worker's `slots` (the engine's concurrency limit).
-      resources: task.demand,
-      readyAt: now,
-      seq: this.#seq++,
-      deadline,
-      estimateMs: learned === null ? spec.estimateMs : learned.value,
-      bottomLevelMs: task.bottomLevelMs,
-      estimateCv: learned?.cv ?? undefined,
-      descendantTasks: task.descendantTasks < 0 ? undefined : task.descendantTasks,
-      descendantWorkMs: task.descendantWorkMs < 0 ? undefined : task.descendantWorkMs,
-      pool: this.honourPools ? spec.pool ?? null : null,
-      selector: this.honourPools ? spec.selector ?? null : null,
-    };
-    if (this.hooks !== null) sched = this.hooks.enqueue(sched);
+    // The task is its own scheduler view (live-run.ts): fields set here, no object per enqueue.
+    task.priority = spec.priority;
+    // Every attempt also takes one of the local worker's `slots` (the engine's concurrency limit).
+    task.resources = task.demand;
+    task.readyAt = now;
+    task.seq = this.#seq++;
+    task.deadline = deadline;
+    task.estimateMs = learned === null ? spec.estimateMs : learned.value;
+    task.estimateCv = learned?.cv ?? undefined;
+    if (this.honourPools) (task.pool = spec.pool ?? null), (task.selector = spec.selector ?? null);
+    const sched: EngineSchedTask = this.hooks === null ? task : this.hooks.enqueue(task);
     task.sched = sched;
     if (run.row.paused) {
       // A paused run's ready tasks wait outside the scheduler until it is resumed.
@@ -168,7 +159,7 @@ export class TaskFlow {
       if (t.row.state !== 'queued' || t.sched === null || run.held.includes(t)) continue;
       this.scheduler.remove(t.key);
       t.row.reason = PAUSED_RUN;
-      this.writes.task(t.row);
+      this.writes.task(t);
       run.held.push(t);
     }
   }
@@ -178,7 +169,7 @@ export class TaskFlow {
     for (const t of run.held.splice(0)) {
       if (t.row.state !== 'queued' || t.sched === null) continue;
       t.row.reason = null;
-      this.writes.task(t.row);
+      this.writes.task(t);
       this.scheduler.enqueue(t.sched);
     }
   }
@@ -193,13 +184,10 @@ export class TaskFlow {
     row.reason = null;
     task.run.job.running++;
     task.placed = true;
-    task.attemptRow = {
-      runId: row.runId, taskId: row.taskId, attempt: row.attempt, kind: 'run', status: 'running', worker: workerId,
-      startedAt: row.startedAt, finishedAt: null, exitCode: null, error: null,
-    };
-    // The attempt row is written once, when the attempt ends: the task row written in this tick
-    // already records the attempt number, worker and start (what recovery needs to mark it lost),
-    // and one write fewer per task is 24% more throughput (bench/engine/diagnose.ts, "lean").
+    // The attempt row is written once, when the attempt ends, and made then (applyResult) from
+    // the task row, which records the attempt number, worker and start: what recovery needs to
+    // mark it lost. One write fewer per task is 24% more throughput (bench/engine/diagnose.ts,
+    // "lean"); one object fewer living from dispatch to result is less for the young GC to copy.
     this.apply(task, { type: 'dispatch', attempt: row.attempt });
     this.apply(task, START);
     if (this.hooks !== null) this.hooks.dispatched(task);
@@ -218,12 +206,10 @@ export class TaskFlow {
     }
     if (this.hooks !== null) res = this.hooks.result(task, res, now);
     task.abort = null;
-    const ar = task.attemptRow!;
-    ar.status = res.outcome;
-    ar.finishedAt = now;
-    ar.exitCode = res.exitCode;
-    ar.error = res.error;
-    this.writes.attempt(ar);
+    this.writes.attempt({
+      runId: row.runId, taskId: row.taskId, attempt, kind: 'run', status: res.outcome, worker: row.worker,
+      startedAt: row.startedAt!, finishedAt: now, exitCode: res.exitCode, error: res.error,
+    });
     if (this.onAttemptEnd !== null && row.startedAt !== null) this.onAttemptEnd(now - row.startedAt, res.outcome === 'succeeded', now, row.worker);
     const retries = task.spec.retries;
     switch (res.outcome) {
@@ -269,8 +255,15 @@ export class TaskFlow {
       this.apply(task, { type: 'cancel', reason: 'run cancelled' });
       return;
     }
-    const blocked = task.parents.find((p) => p.row.state !== 'succeeded');
-    if (blocked) {
+    // The first parent that did not succeed (a loop: `find` made a closure per decided task).
+    let blocked: LiveTask | undefined;
+    for (let i = 0, ps = task.parents; i < ps.length; i++) {
+      if (ps[i]!.row.state !== 'succeeded') {
+        blocked = ps[i];
+        break;
+      }
+    }
+    if (blocked !== undefined) {
       this.apply(task, { type: 'skip', reason: `upstream ${blocked.id} ${blocked.row.state}` });
       return;
     }
@@ -306,7 +299,7 @@ export class TaskFlow {
     // A group has no attempts of its own: it is 'running' while its instances run.
     group.row.state = 'running';
     group.row.startedAt = this.clock.now();
-    this.writes.task(group.row);
+    this.writes.task(group);
     group.instances = [];
     list.value.forEach((item, index) => {
       const id = `${group.id}[${index}]`;
@@ -344,7 +337,7 @@ export class TaskFlow {
       const bad = group.instances!.find((i) => i.row.state !== 'succeeded' && i.row.state !== 'skipped');
       row.error = bad ? `instance ${bad.id} ${bad.row.state}: ${bad.row.error ?? ''}`.trim() : null;
     } else row.doneSeq = group.run.nextDoneSeq++;
-    this.writes.task(row);
+    this.writes.task(group);
     if (this.observed) this.onChange({ runId: row.runId, taskId: row.taskId, state: row.state, attempt: 0, error: row.error, at: row.finishedAt });
     this.#settled(group);
   }

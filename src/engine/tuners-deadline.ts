@@ -6,7 +6,7 @@
 import { isSettled } from '../core/task-machine.js';
 import type { SchedulerApi } from '../sched/types.js';
 import { remainingCriticalPath, type RemainingTask } from '../learn/deadline/deadline-risk.js';
-import type { LiveRun, LiveTask } from './live-run.js';
+import { schedCopy, type LiveRun, type LiveTask } from './live-run.js';
 import type { EngineSchedTask } from './task-flow.js';
 
 /**
@@ -45,7 +45,7 @@ export function boostQueued(run: LiveRun, scheduler: SchedulerApi, boost: number
     if (t.row.state !== 'queued' || s === null || run.held.includes(t)) continue;
     const priority = boostedPriority(t, boost, maxPriority);
     if (priority === s.priority) continue;
-    const next: EngineSchedTask = { ...s, priority };
+    const next: EngineSchedTask = schedCopy(s, priority, s.resources);
     scheduler.remove(t.key);
     scheduler.enqueue(next);
     t.sched = next;

@@ -24,7 +24,7 @@ import { DeadlineRisk, type DeadlineDecision, type DeadlineRiskState } from '../
 import { WaitEstimate } from '../learn/deadline/wait-estimate.js';
 import { RightSizingRecommender, type RightSizingRecommendation } from '../learn/rightsizing/recommender.js';
 import { afterOom, applied } from '../learn/rightsizing/sizing.js';
-import type { LiveRun, LiveTask } from './live-run.js';
+import { schedCopy, type LiveRun, type LiveTask } from './live-run.js';
 import type { EngineSchedTask, FlowHooks, TaskFlow } from './task-flow.js';
 import type { RuntimeEstimates } from './runtime-estimates.js';
 import type { ResolvedTunerOptions } from './tuners-options.js';
@@ -88,6 +88,8 @@ export class EngineTuners implements FlowHooks {
   readonly #h: TunerHost;
   readonly #fences: WorkerFences | null;
   readonly #running = new Set<LiveTask>();
+  /** The anomaly detector was asked about some task (before that, it has nothing to forget). */
+  #anomaliesSeen = false;
   /** Memory request of a task after OOM retries, and how many it had (by task key). */
   readonly #memory = new Map<string, number>();
   readonly #ooms = new Map<string, number>();
@@ -139,7 +141,9 @@ export class EngineTuners implements FlowHooks {
   enqueue(s: EngineSchedTask): EngineSchedTask {
     const task = s.live;
     const boost = this.deadlines.boostOf(task.run.row.id);
-    const mem = this.#memory.get(task.key);
+    // Size checks before the lookups by key: most engines never have an entry, and a lookup
+    // builds the task's key string and hashes it (per task, on the engine's hot path).
+    const mem = this.#memory.size === 0 ? undefined : this.#memory.get(task.key);
     if (boost === 0 && mem === undefined && !this.options.apply) return s;
     let resources = s.resources;
     if (this.options.apply) {
@@ -156,17 +160,16 @@ export class EngineTuners implements FlowHooks {
     }
     if (mem !== undefined) resources = { ...resources, memory: Math.max(mem, resources.memory ?? 0) };
     const priority = boostedPriority(task, boost, this.deadlines.options.maxPriority);
-    return resources === s.resources && priority === s.priority ? s : { ...s, resources, priority };
+    return resources === s.resources && priority === s.priority ? s : schedCopy(s, priority, resources);
   }
 
   result(task: LiveTask, res: ExecResult, now: number): ExecResult {
-    const key = task.key;
     this.#running.delete(task);
-    this.anomalies.forget(key);
+    if (this.#anomaliesSeen) this.anomalies.forget(task.key);
     if (task.row.startedAt !== null && task.row.readyAt !== null) this.queueWait.observe(task.row.startedAt - task.row.readyAt);
-    const restartOf = this.#restarting.get(key);
+    const restartOf = this.#restarting.size === 0 ? undefined : this.#restarting.get(task.key);
     if (restartOf !== undefined) {
-      this.#restarting.delete(key);
+      this.#restarting.delete(task.key);
       if (restartOf === task.row.attempt && res.outcome === 'cancelled') {
         // A stuck attempt counts against its worker: a slow or hung worker opens its breaker too.
         this.#recordBreaker(task.row.worker, false, now);
@@ -200,6 +203,7 @@ export class EngineTuners implements FlowHooks {
       ...req,
       ...(this.options.enforceMemory ? { memoryLimitBytes: limit } : {}),
       onUsage: (u) => {
+        this.#anomaliesSeen = true;
         const a = this.anomalies.observeMemory(key, u.rssBytes, limit, this.#h.clock.now());
         if (a !== null) this.#h.post(() => this.#onAnomaly(task, attempt, a));
       },
@@ -225,6 +229,7 @@ export class EngineTuners implements FlowHooks {
       if (task.row.state !== 'running' || task.row.startedAt === null) continue;
       const p = this.#h.estimates.predictor.predict(task.signature);
       if (p === null || p.source !== 'signature') continue;
+      this.#anomaliesSeen = true;
       const a = this.anomalies.checkRuntime({ key: task.key, startedAt: task.row.startedAt, p99Ms: p.p99Ms, samples: p.count }, now);
       if (a !== null) this.#onAnomaly(task, task.row.attempt, a);
     }

@@ -44,6 +44,11 @@ export class HeadTimers {
     return this.#retries.get(key) ?? 0;
   }
 
+  /** Whether any task is timed (greedy admission: never); `forget` does nothing while not. */
+  get active(): boolean {
+    return this.#heading.size !== 0 || this.#retries.size !== 0;
+  }
+
   /** The task left the queue (placed, removed, expired). */
   forget(key: string): void {
     if (this.#heading.size === 0 && this.#retries.size === 0) return; // greedy admission: always

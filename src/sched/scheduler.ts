@@ -270,7 +270,8 @@ export class Scheduler implements SchedulerApi {
         if (reservation) commitBackfill(reservation, t, a.info, now);
         e.usage = this.#quotas.place(t);
         this.#floor.delete(t.resources);
-        this.#timers.forget(t.key);
+        // Checked first: reading `key` may build the string (the engine makes it on demand).
+        if (this.#timers.active) this.#timers.forget(t.key);
         if (ops !== null) ops.placed(e, a.info.id);
         else policy.placed(t, a.info.id);
         policy.allocated(t, 1);

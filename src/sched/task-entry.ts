@@ -45,6 +45,7 @@ export function newEntry(task: SchedTask, enq: number, shape: string): TaskEntry
     startAt: 0,
     estEnd: 0,
     ws: null,
+    pidx: -1,
     a: 0,
     b: 0,
     readyAt: task.readyAt,

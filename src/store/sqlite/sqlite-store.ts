@@ -26,6 +26,7 @@ import type { AttemptRow, EventRow, RunFilter, RunRow, Store, TaskRow, TokenRow,
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { attemptFromRaw, eventFromRaw, runFromRaw, taskFromRaw, tokenFromRaw, workflowFromRaw } from './rows.js';
 import { batchRows, encodeBatch, transferables } from './batch-codec.js';
+import { RowIdMap } from './row-id-map.js';
 import { ATTEMPT_COLUMNS, callWriter, openConnection, RUN_COLUMNS, SqliteWriter, TASK_COLUMNS, type Durability, type WriterOp } from './sqlite-writer.js';
 import { WriterThread } from './writer-client.js';
 
@@ -71,7 +72,7 @@ export class SqliteStore implements Store {
    * Rowids of the task rows this store inserted, by row object, once their commit is done
    * (task-row-ids.ts): their updates go by rowid, inline and through the thread alike.
    */
-  readonly #rowIds = new WeakMap<TaskRow, number>();
+  readonly #rowIds = new RowIdMap();
   readonly #rowIdOf = (t: TaskRow): number | undefined => this.#rowIds.get(t);
 
   /**

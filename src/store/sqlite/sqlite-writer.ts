@@ -10,6 +10,7 @@ import type { EncodedBatch } from './batch-codec.js';
 import { ATTEMPT_COLUMN_COUNT, decodeAttempts, decodeNewTasks, decodeUpdates, EVENT_COLUMN_COUNT, RUN_UPDATE_COLUMNS, TASK_COLUMN_COUNT } from './batch-codec.js';
 import { MultiRowStatement } from './multi-row.js';
 import { TaskRowIds } from './task-row-ids.js';
+import type { RowIdMap } from './row-id-map.js';
 import { bindAttempt, bindEvent, bindTask, runToParams, runUpdateParams, RUN_SPEC_PART, specPartJson } from './rows.js';
 
 export const RUN_COLUMNS =
@@ -39,7 +40,7 @@ export class SqliteWriter {
   readonly #s;
 
   /** `knownIds`: the store's map of known task rowids (inline writes record their inserts there). */
-  constructor(db: Database.Database, knownIds?: WeakMap<TaskRow, number>) {
+  constructor(db: Database.Database, knownIds?: RowIdMap) {
     this.#db = db;
     const s = (this.#s = {
       insertSpecPart: db.prepare('INSERT INTO run_spec_tasks (run_id, part, tasks) VALUES (?, ?, ?)'),

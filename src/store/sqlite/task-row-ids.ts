@@ -22,6 +22,7 @@ import type Database from 'better-sqlite3';
 import type { TaskRow } from '../types.js';
 import { MultiRowStatement } from './multi-row.js';
 import { bindTask } from './rows.js';
+import { RowIdMap } from './row-id-map.js';
 
 const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 
@@ -31,7 +32,7 @@ const UPDATE_SET =
   'worker=v.column8, outputs=v.column9, error=v.column10, reason=v.column11, done_seq=v.column12';
 
 export class TaskRowIds {
-  readonly #ids: WeakMap<TaskRow, number>;
+  readonly #ids: RowIdMap;
   readonly #maxId: Database.Statement;
   readonly #insert: MultiRowStatement<TaskRow>;
   readonly #update: MultiRowStatement<TaskRow>;
@@ -47,7 +48,7 @@ export class TaskRowIds {
    * `ids`: where the rowids of committed inserts are kept — the store's map, shared with its
    * writer-thread path (the thread writes encoded rows: `insertFlat`, `updateFlat`).
    */
-  constructor(db: Database.Database, columns: string, columnCount: number, ids = new WeakMap<TaskRow, number>()) {
+  constructor(db: Database.Database, columns: string, columnCount: number, ids = new RowIdMap()) {
     this.#ids = ids;
     this.#maxId = db.prepare('SELECT COALESCE(MAX(id), 0) FROM tasks').pluck();
     this.#insert = new MultiRowStatement<TaskRow>(db, columnCount + 1, (v) => `INSERT INTO tasks (id, ${columns}) VALUES ${v}`, (t, out, i) => {
