@@ -8,7 +8,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeAttempts, decodeNewTasks, decodeUpdates, encodeBatch, TASK_COLUMN_COUNT } from '../../src/store/sqlite/batch-codec.js';
-import { bindAttempt, bindTask, specPartJson, specTasksFromParts } from '../../src/store/sqlite/rows.js';
+import { bindAttempt, bindTask } from '../../src/store/sqlite/rows.js';
+import { specPartJson, specTasksFromParts } from '../../src/store/spec-parts.js';
 import { emptyBatch, type AttemptRow, type TaskRow } from '../../src/store/types.js';
 import { taskRow } from './conformance.js';
 

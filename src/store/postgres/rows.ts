@@ -12,7 +12,7 @@
  * docs/benchmarks.md, "2026-11-24 session 5").
  */
 import type { AttemptRow, EventRow, RunRow, TaskRow, TokenRow, WorkflowRow } from '../types.js';
-import { specPartJson, specTasksFromParts } from '../sqlite/rows.js';
+import { specPartJson, specTasksFromParts } from '../spec-parts.js';
 
 type Raw = Record<string, any>;
 
@@ -95,7 +95,7 @@ export interface SpecPart {
 
 /**
  * A run's task specs in parts of RUN_SPEC_PART, each in the short form the SQLite store writes
- * (sqlite/rows.ts `specPartJson`: a task equal to the one before it but for `id` and `needs` as
+ * (store/spec-parts.ts `specPartJson`: a task equal to the one before it but for `id` and `needs` as
  * `[id, needs]`; a no-op fn task ~12 instead of ~300 bytes). Session 6: a 20,000-task submit's
  * spec 5.9 MB -> ~0.3 MB of JSON to write, for PostgreSQL to check and compress, and to read back.
  */

@@ -17,7 +17,8 @@
  */
 import type { AttemptRow, AttemptStatus, TaskRow, WriteBatch } from '../types.js';
 import type { TaskState } from '../../core/model.js';
-import { bindEvent, bindTask, runToParams, runUpdateParams, RUN_SPEC_PART, specPartJson } from './rows.js';
+import { bindEvent, bindTask, runToParams, runUpdateParams, RUN_SPEC_PART } from './rows.js';
+import { specPartJson } from '../spec-parts.js';
 
 export interface EncodedBatch {
   /** One runToParams array per new run. */

@@ -11,7 +11,8 @@ import { ATTEMPT_COLUMN_COUNT, decodeAttempts, decodeNewTasks, decodeUpdates, EV
 import { MultiRowStatement } from './multi-row.js';
 import { TaskRowIds } from './task-row-ids.js';
 import type { RowIdMap } from './row-id-map.js';
-import { bindAttempt, bindEvent, bindTask, runToParams, runUpdateParams, RUN_SPEC_PART, specPartJson } from './rows.js';
+import { bindAttempt, bindEvent, bindTask, runToParams, runUpdateParams, RUN_SPEC_PART } from './rows.js';
+import { specPartJson } from '../spec-parts.js';
 
 export const RUN_COLUMNS =
   'id, workflow, namespace, priority, state, params, spec, labels, created_at, started_at, finished_at, deadline_at, error, owner, owner_seen_at, paused';
