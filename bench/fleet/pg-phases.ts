@@ -13,9 +13,9 @@
  */
 import { startPostgres } from '../../test/store/pg-harness.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import { emptyBatch, type AttemptRow, type TaskRow } from '../../src/store/types.js';
+import { emptyBatch } from '../../src/store/types.js';
 import { parentOf, treeCpuMs } from './proc-cpu.js';
-import { noopRunRows } from './noop-run-rows.js';
+import { noopRunRows, noopTicks } from './noop-run-rows.js';
 
 const argv = process.argv.slice(2);
 const variants: [string, string | null][] = [['as migrated', null]];
@@ -54,27 +54,7 @@ async function round(sql: string | null): Promise<Record<Phase, number>> {
   b1.newTasks.push(...tasks);
   await store.commit(b1);
   lap('tasks');
-  let previous: TaskRow[] = [];
-  for (let i = 0; i <= N; i += TICK) {
-    const b = emptyBatch();
-    for (const t of previous) {
-      t.state = 'succeeded';
-      t.finishedAt = now + 2;
-      t.outputs = { at: now + 1 };
-      b.tasks.push(t);
-      const a: AttemptRow = { runId: t.runId, taskId: t.taskId, attempt: 1, kind: 'run', status: 'succeeded', worker: 'w1', startedAt: now + 1, finishedAt: now + 2, exitCode: null, error: null };
-      if (process.env.PHASES_NO_ATTEMPTS !== '1') b.attempts.push(a);
-    }
-    previous = tasks.slice(i, i + TICK);
-    for (const t of previous) {
-      t.state = 'running';
-      t.attempt = 1;
-      t.worker = 'w1';
-      t.startedAt = now + 1;
-      b.tasks.push(t);
-    }
-    await store.commit(b);
-  }
+  for (const b of noopTicks(tasks, now, TICK, process.env.PHASES_NO_ATTEMPTS !== '1')) await store.commit(b);
   lap('ticks');
   const e = emptyBatch();
   run.state = 'succeeded';

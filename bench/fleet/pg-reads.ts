@@ -10,8 +10,8 @@
  */
 import { startPostgres } from '../../test/store/pg-harness.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import { emptyBatch, type AttemptRow, type TaskRow } from '../../src/store/types.js';
-import { noopRunRows } from './noop-run-rows.js';
+import { emptyBatch } from '../../src/store/types.js';
+import { noopRunRows, noopTicks } from './noop-run-rows.js';
 
 const pos = process.argv.slice(2);
 const [N, TICK, READS] = [Number(pos[0] ?? 20_000), Number(pos[1] ?? 400), Number(pos[2] ?? 5)];
@@ -23,19 +23,10 @@ const first = emptyBatch();
 first.newRuns.push(run);
 first.newTasks.push(...tasks);
 await store.commit(first);
-let previous: TaskRow[] = [];
-for (let i = 0; i <= N; i += TICK) {
-  const b = emptyBatch();
-  for (const t of previous) {
-    Object.assign(t, { state: 'succeeded', finishedAt: now + 2, outputs: { at: now + 1 } });
-    b.tasks.push(t);
-    const a: AttemptRow = { runId: t.runId, taskId: t.taskId, attempt: 1, kind: 'run', status: 'succeeded', worker: 'w1', startedAt: now + 1, finishedAt: now + 2, exitCode: null, error: null };
-    b.attempts.push(a);
-  }
-  previous = tasks.slice(i, i + TICK);
-  for (const t of previous) Object.assign(t, { state: 'running', attempt: 1, worker: 'w1', startedAt: now + 1 });
-  b.tasks.push(...previous);
-  if (i + TICK > N) Object.assign(run, { state: 'succeeded', finishedAt: now + 3 }), b.runs.push(run);
+const ticks = [...noopTicks(tasks, now, TICK)];
+for (let i = 0; i < ticks.length; i++) {
+  const b = ticks[i]!;
+  if (i === ticks.length - 1) Object.assign(run, { state: 'succeeded', finishedAt: now + 3 }), b.runs.push(run);
   await store.commit(b);
 }
 const time = async (what: string, f: () => Promise<unknown[]>): Promise<void> => {

@@ -15,9 +15,9 @@
  */
 import { startPostgres } from '../../test/store/pg-harness.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import { emptyBatch, type AttemptRow, type TaskRow, type RunRow } from '../../src/store/types.js';
+import { emptyBatch } from '../../src/store/types.js';
 import { parentOf, treeCpuMs } from './proc-cpu.js';
-import { noopRunRows } from './noop-run-rows.js';
+import { noopRunRows, noopTicks } from './noop-run-rows.js';
 
 const argv = process.argv.slice(2);
 const ffAt = argv.indexOf('--fillfactor');
@@ -48,32 +48,7 @@ async function round(fill: number | null): Promise<Round> {
   first.newRuns.push(row);
   first.newTasks.push(...tasks);
   await store.commit(first);
-  let previous: TaskRow[] = [];
-  const attempts = new Map<TaskRow, AttemptRow>();
-  for (let i = 0; i <= N; i += TICK) {
-    const b = emptyBatch();
-    for (const t of previous) {
-      t.state = 'succeeded';
-      t.finishedAt = now + 2;
-      t.outputs = { at: now + 1 };
-      b.tasks.push(t);
-      const a = attempts.get(t)!;
-      a.status = 'succeeded';
-      a.finishedAt = now + 2;
-      a.exitCode = null;
-      b.attempts.push(a);
-    }
-    previous = tasks.slice(i, i + TICK);
-    for (const t of previous) {
-      t.state = 'running';
-      t.attempt = 1;
-      t.worker = 'w1';
-      t.startedAt = now + 1;
-      b.tasks.push(t);
-      attempts.set(t, { runId: t.runId, taskId: t.taskId, attempt: 1, kind: 'run', status: 'running', worker: 'w1', startedAt: now + 1, finishedAt: null, exitCode: null, error: null });
-    }
-    await store.commit(b);
-  }
+  for (const b of noopTicks(tasks, now, TICK)) await store.commit(b);
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const server = treeCpuMs(postmaster) - pg0;
