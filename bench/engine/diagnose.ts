@@ -11,13 +11,14 @@
  *   memory   SqliteStore(':memory:'): same SQL inline, no file, no WAL, no fsync
  *   null     commit() does nothing: the engine's own cost, the ceiling any store can reach
  * and prints rows written per task, commits and the commit share. "µs/task CPU" is the whole
- * process (both threads); "main CPU" is the engine's thread alone (the worker's CPU excluded).
+ * process (both threads); "main CPU" is the engine's thread alone (the worker's CPU excluded);
+ * "writer CPU" the SQLite writer thread alone (`thread` only: the busiest thread but the main one).
  *
  *   node --import tsx bench/engine/diagnose.ts [--size 20000] [--runs 3] [--concurrency 256] [--unbounded]
  *        [--shape independent,dag] [--store sqlite,memory,null]
  * Add `--cpu-prof --cpu-prof-dir=DIR` before the script path to profile one configuration.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../../src/engine/engine.js';
@@ -30,7 +31,7 @@ import { fixed, int, median, table } from './stats.js';
 
 type StoreKind = 'sqlite' | 'thread' | 'memory' | 'null';
 
-interface Sample { ms: number; commitMs: number; postMs: number; postSubmitMs: number; commits: number; rows: Record<keyof WriteBatch, number>; cpuUs: number; mainCpuUs: number }
+interface Sample { ms: number; commitMs: number; postMs: number; postSubmitMs: number; commits: number; rows: Record<keyof WriteBatch, number>; cpuUs: number; mainCpuUs: number; writerCpuUs: number }
 
 /**
  * CPU time of the main thread alone, µs; NaN elsewhere than Linux. Its schedstat (time on the CPU
@@ -50,6 +51,38 @@ function mainThreadCpuUs(): number {
   } catch {
     return NaN;
   }
+}
+
+/** CPU µs of every thread of this process but the main one, by tid (schedstat; empty elsewhere). */
+function otherThreadsCpuUs(): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      if (tid === String(process.pid)) continue;
+      try {
+        out.set(tid, Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1000);
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+  } catch {
+    // not Linux
+  }
+  return out;
+}
+
+/**
+ * The SQLite writer thread's CPU over a run, µs: the other thread that used the most CPU between
+ * two snapshots (the writer thread; V8's GC helpers and libuv's pool use far less). NaN without
+ * schedstat or when no thread ran.
+ */
+function writerCpuUs(before: Map<string, number>, after: Map<string, number>): number {
+  let best = NaN;
+  for (const [tid, us] of after) {
+    const d = us - (before.get(tid) ?? 0);
+    if (!(d <= best)) best = d;
+  }
+  return best;
 }
 
 /** Wraps a store: times `commit` and counts what it writes. */
@@ -79,12 +112,13 @@ async function once(spec: WorkflowSpec, kind: StoreKind, concurrency: number): P
   const file = kind === 'sqlite' || kind === 'thread';
   const inner = new SqliteStore(file ? join(dir, 'kairos.db') : ':memory:', { writer: kind === 'thread' ? 'thread' : 'inline' });
   await inner.startWriter();
-  const s: Sample = { ms: 0, commitMs: 0, postMs: 0, postSubmitMs: 0, commits: 0, rows: { newRuns: 0, runs: 0, newTasks: 0, tasks: 0, attempts: 0, events: 0 }, cpuUs: 0, mainCpuUs: 0 };
+  const s: Sample = { ms: 0, commitMs: 0, postMs: 0, postSubmitMs: 0, commits: 0, rows: { newRuns: 0, runs: 0, newTasks: 0, tasks: 0, attempts: 0, events: 0 }, cpuUs: 0, mainCpuUs: 0, writerCpuUs: NaN };
   const store = timed(inner, kind, s);
   const engine = new Engine({ store, stateDir: dir, executors: localExecutors(new Map([['noop', () => undefined]])), concurrency });
   try {
     const c0 = process.cpuUsage();
     const m0 = mainThreadCpuUs();
+    const w0 = otherThreadsCpuUs();
     const t0 = performance.now();
     const row = await engine.submit(spec);
     const end = await engine.wait(row.id);
@@ -92,6 +126,7 @@ async function once(spec: WorkflowSpec, kind: StoreKind, concurrency: number): P
     const c = process.cpuUsage(c0);
     s.cpuUs = c.user + c.system;
     s.mainCpuUs = mainThreadCpuUs() - m0;
+    if (kind === 'thread') s.writerCpuUs = writerCpuUs(w0, otherThreadsCpuUs());
     if (end.state !== 'succeeded') throw new Error(`run ended ${end.state}`);
     return s;
   } finally {
@@ -123,7 +158,7 @@ for (const shape of shapes) {
     for (let i = 0; i < runs; i++) ss.push(await once(make(), kind, concurrency));
     const m = (f: (s: Sample) => number) => median(ss.map(f));
     rows.push([
-      shape, kind, int(m((s) => (size / s.ms) * 1000)), fixed(m((s) => (s.ms * 1000) / size)), fixed(m((s) => s.cpuUs / size)), fixed(m((s) => s.mainCpuUs / size)),
+      shape, kind, int(m((s) => (size / s.ms) * 1000)), fixed(m((s) => (s.ms * 1000) / size)), fixed(m((s) => s.cpuUs / size)), fixed(m((s) => s.mainCpuUs / size)), fixed(m((s) => s.writerCpuUs / size)),
       `${fixed(m((s) => (s.postMs * 1000) / size))} (${fixed(m((s) => (s.postSubmitMs * 1000) / size))})`, fixed(m((s) => (s.commitMs * 1000) / size)), `${fixed(m((s) => (s.commitMs / s.ms) * 100), 0)}%`, int(m((s) => s.commits)),
       fixed(m((s) => (s.rows.newTasks + s.rows.tasks + s.rows.attempts + s.rows.events + s.rows.runs) / size), 2),
       `${fixed(m((s) => s.rows.tasks / size), 2)} / ${fixed(m((s) => s.rows.attempts / size), 2)} / ${fixed(m((s) => s.rows.events / size), 2)}`,
@@ -131,4 +166,4 @@ for (const shape of shapes) {
   }
 }
 console.log(`Diagnosis: ${size} tasks, ${bounded ? `concurrency ${concurrency}` : 'unbounded (no slot per task)'}, median of ${runs}`);
-console.log(table(['shape', 'store', 'tasks/s', 'µs/task wall', 'µs/task CPU', 'main CPU', 'µs/task posting (submit)', 'µs/task in commit', 'commit share', 'commits', 'rows/task', 'task upd / attempt / event rows per task'], rows));
+console.log(table(['shape', 'store', 'tasks/s', 'µs/task wall', 'µs/task CPU', 'main CPU', 'writer CPU', 'µs/task posting (submit)', 'µs/task in commit', 'commit share', 'commits', 'rows/task', 'task upd / attempt / event rows per task'], rows));

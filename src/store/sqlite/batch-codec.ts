@@ -218,24 +218,36 @@ export function transferables(e: EncodedBatch): ArrayBuffer[] {
  * in order) then TASK_COLUMN_COUNT columns a row (writer side).
  */
 export function decodeNewTasks(e: EncodedBatch, base: number): unknown[] {
+  const out: unknown[] = new Array(e.newTaskCount * (TASK_COLUMN_COUNT + 1));
+  newTaskDecoder(e, base)(out, e.newTaskCount);
+  return out;
+}
+
+/**
+ * The same, a part at a time: each call writes the next `n` rows into `out` from index 0. The
+ * writer binds a 20,000-task submit 64 rows at a time from one reused array instead of building
+ * 340,000 values first (and collecting them after).
+ */
+export function newTaskDecoder(e: EncodedBatch, base: number): (out: unknown[], n: number) => void {
   const u = e.newTasks;
   const texts = e.newTaskTexts;
-  const out: unknown[] = new Array(e.newTaskCount * (TASK_COLUMN_COUNT + 1));
   const r = new TaskReader(u, texts);
   let runId: string | undefined;
-  for (let i = 0, j = 0; i < e.newTaskCount; i++) {
-    const o = i * TASK_NUMS;
-    const code = u[o + 1]!;
-    if (!(code & N_SAME_RUN)) runId = texts[r.k++];
-    out[j++] = base + 1 + i;
-    out[j++] = runId;
-    out[j++] = texts[r.k++];
-    out[j++] = code & N_SPEC_ID ? texts[r.k++] : null;
-    out[j++] = orNull(u[o]!);
-    out[j++] = code & N_ITEM ? texts[r.k++] : null;
-    j = r.mutable(o, code, out, j);
-  }
-  return out;
+  let i = 0;
+  return (out, n) => {
+    for (let j = 0, end = i + n; i < end; i++) {
+      const o = i * TASK_NUMS;
+      const code = u[o + 1]!;
+      if (!(code & N_SAME_RUN)) runId = texts[r.k++];
+      out[j++] = base + 1 + i;
+      out[j++] = runId;
+      out[j++] = texts[r.k++];
+      out[j++] = code & N_SPEC_ID ? texts[r.k++] : null;
+      out[j++] = orNull(u[o]!);
+      out[j++] = code & N_ITEM ? texts[r.k++] : null;
+      j = r.mutable(o, code, out, j);
+    }
+  };
 }
 
 /** The task updates by rowid as the flat parameters of task-row-ids.ts's update (writer side). */

@@ -63,4 +63,19 @@ export class MultiRowStatement<T> {
       this.#statement(part.length / cols).run(part);
     }
   }
+
+  /**
+   * Writes `rows` rows that `fill` binds a chunk at a time into a reused array (`fill(out, n)`:
+   * the next `n` rows, `columns` values each, from index 0).
+   */
+  runFilled(rows: number, fill: (out: unknown[], n: number) => void): void {
+    let full: unknown[] | null = null;
+    for (let done = 0; done < rows; ) {
+      const n = Math.min(this.#chunk, rows - done);
+      const out = n === this.#chunk ? (full ??= new Array(n * this.#columns)) : new Array(n * this.#columns);
+      fill(out, n);
+      this.#statement(n).run(out);
+      done += n;
+    }
+  }
 }

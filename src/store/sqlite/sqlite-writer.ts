@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3';
 import type { TaskRow, TokenRow, WorkflowRow, WriteBatch } from '../types.js';
 import type { EncodedBatch } from './batch-codec.js';
-import { ATTEMPT_COLUMN_COUNT, decodeAttempts, decodeNewTasks, decodeUpdates, EVENT_COLUMN_COUNT, RUN_UPDATE_COLUMNS, TASK_COLUMN_COUNT } from './batch-codec.js';
+import { ATTEMPT_COLUMN_COUNT, decodeAttempts, decodeUpdates, newTaskDecoder, EVENT_COLUMN_COUNT, RUN_UPDATE_COLUMNS, TASK_COLUMN_COUNT } from './batch-codec.js';
 import { MultiRowStatement } from './multi-row.js';
 import { TaskRowIds } from './task-row-ids.js';
 import type { RowIdMap } from './row-id-map.js';
@@ -76,7 +76,7 @@ export class SqliteWriter {
       for (const r of b.newRuns) s.insertRun.run(r);
       for (let i = 0; i < b.specParts.length; i += 3) s.insertSpecPart.run(b.specParts[i], b.specParts[i + 1], b.specParts[i + 2]);
       for (let i = 0; i < b.runs.length; i += RUN_UPDATE_COLUMNS) s.updateRun.run(b.runs.slice(i, i + RUN_UPDATE_COLUMNS));
-      const base = rowIds.insertFlat(b.newTaskCount, (base) => decodeNewTasks(b, base));
+      const base = rowIds.insertFlat(b.newTaskCount, (base) => newTaskDecoder(b, base));
       updateTasks.runFlat(b.tasks);
       rowIds.updateFlat(decodeUpdates(b));
       insertAttempts.runFlat(decodeAttempts(b));

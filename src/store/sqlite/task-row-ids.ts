@@ -70,14 +70,14 @@ export class TaskRowIds {
   }
 
   /**
-   * The writer thread's insert: `flatWithIds(base)` gives whole rows, each its rowid (base + 1..,
-   * in order) then `columnCount` values, where `base` is MAX(id) read here, inside the write
+   * The writer thread's insert: `fillWithIds(base)` fills whole rows a part at a time, each its
+   * rowid (base + 1.., in order) then `columnCount` values, where `base` is MAX(id) read here, inside the write
    * transaction. Returns `base` (the caller maps its rows from it once the transaction commits).
    */
-  insertFlat(rows: number, flatWithIds: (base: number) => readonly unknown[]): number {
+  insertFlat(rows: number, fillWithIds: (base: number) => (out: unknown[], n: number) => void): number {
     if (rows === 0) return 0;
     const base = this.#maxId.get() as number;
-    this.#insert.runFlat(flatWithIds(base));
+    this.#insert.runFilled(rows, fillWithIds(base));
     return base;
   }
 
