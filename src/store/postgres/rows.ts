@@ -125,6 +125,18 @@ export const taskTuple: Tuple<TaskRow> = (t) => [
   t.worker, json(t.outputs), text(t.error), json(t.reason), t.doneSeq,
 ];
 
+/** A task tuple as `taskTuple` wrote it, parsed from JSON (the task log, task-log.ts), back to its row. */
+export function taskFromTuple(x: readonly unknown[]): TaskRow {
+  return {
+    runId: x[0] as string, taskId: x[1] as string, specId: x[2] as string | null, itemIndex: x[3] as number | null, item: parseJson(x[4]),
+    state: x[5] as TaskRow['state'], attempt: x[6] as number, readyAt: x[7] as number | null, startedAt: x[8] as number | null,
+    finishedAt: x[9] as number | null, retryAt: x[10] as number | null, worker: x[11] as string | null, outputs: parseJson(x[12]) as TaskRow['outputs'],
+    error: x[13] as string | null, reason: parseJson(x[14]) as TaskRow['reason'], doneSeq: x[15] as number | null,
+  };
+}
+
+const parseJson = (v: unknown): unknown => (v === null || v === undefined ? null : JSON.parse(v as string));
+
 export function taskFromRaw(x: Raw): TaskRow {
   return {
     runId: x.run_id, taskId: x.task_id, specId: x.spec_id, itemIndex: x.item_index, item: x.item,

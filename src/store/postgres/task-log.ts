@@ -40,8 +40,8 @@
  */
 import type { AttemptRow, TaskRow, WriteBatch } from '../types.js';
 import { TERMINAL_RUN_STATES } from '../../core/model.js';
-import { lastPerTask, taskTuple } from './rows.js';
-import { jsonbSafe } from './json-rows.js';
+import { lastPerTask, taskFromTuple, taskTuple } from './rows.js';
+import { tuplesJson } from './json-rows.js';
 
 /** Runs per steady-state tick that get a log row; the rows of further runs are upserted. */
 export const MAX_LOG_RUNS = 16;
@@ -67,26 +67,7 @@ export interface LogEntry {
  */
 export function splitForLog(b: WriteBatch): { table: readonly TaskRow[]; logs: LogEntry[] } {
   const rows = lastPerTask(b.tasks);
-  if (rows.length === 0) return { table: rows, logs: [] };
-  const first = rows[0]!.runId;
-  let oneRun = true;
-  for (let i = 1; i < rows.length; i++) {
-    if (rows[i]!.runId !== first) {
-      oneRun = false;
-      break;
-    }
-  }
-  if (oneRun) {
-    const e = entry(first, rows);
-    return e === null ? { table: rows, logs: [] } : { table: [], logs: [e] };
-  }
-  const byRun = new Map<string, TaskRow[]>();
-  for (const t of rows) {
-    const list = byRun.get(t.runId);
-    if (list === undefined) byRun.set(t.runId, [t]);
-    else list.push(t);
-  }
-  let groups = [...byRun.values()];
+  let groups = byRun(rows);
   const table: TaskRow[] = [];
   if (groups.length > MAX_LOG_RUNS) {
     groups.sort((x, y) => y.length - x.length);
@@ -95,18 +76,27 @@ export function splitForLog(b: WriteBatch): { table: readonly TaskRow[]; logs: L
   }
   const logs: LogEntry[] = [];
   for (const g of groups) {
-    const e = entry(g[0]!.runId, g);
-    if (e === null) table.push(...g);
-    else logs.push(e);
+    const tuples = tuplesJson(g, taskTuple);
+    if (tuples === null) table.push(...g);
+    else logs.push({ runId: g[0]!.runId, tuples, count: g.length, attempts: null });
   }
   return { table, logs };
 }
 
-function entry(runId: string, rows: readonly TaskRow[]): LogEntry | null {
-  const tuples = new Array<unknown[]>(rows.length);
-  for (let i = 0; i < rows.length; i++) tuples[i] = taskTuple(rows[i]!);
-  const text = JSON.stringify(tuples);
-  return jsonbSafe(text) ? { runId, tuples: text, count: rows.length, attempts: null } : null;
+/** The rows grouped by run, in first-seen order; a fleet engine's usual tick (one run) without a Map. */
+function byRun(rows: readonly TaskRow[]): (readonly TaskRow[])[] {
+  if (rows.length === 0) return [];
+  const first = rows[0]!.runId;
+  let i = 1;
+  while (i < rows.length && rows[i]!.runId === first) i++;
+  if (i === rows.length) return [rows];
+  const groups = new Map<string, TaskRow[]>();
+  for (const t of rows) {
+    const list = groups.get(t.runId);
+    if (list === undefined) groups.set(t.runId, [t]);
+    else list.push(t);
+  }
+  return [...groups.values()];
 }
 
 /**
@@ -142,8 +132,6 @@ export function finishedRuns(b: WriteBatch): string[] {
   return ids;
 }
 
-const json = (v: unknown): unknown => (v === null || v === undefined ? null : JSON.parse(v as string));
-
 /** A tasks-table row as read: its task id and `log_seq`, the rest for `fromRow`. */
 export interface RawTaskRow {
   readonly task_id: string;
@@ -170,12 +158,7 @@ export function overlayLog<R extends RawTaskRow>(rows: readonly R[], fromRow: (r
         const i = at.get(x[1] as string);
         if (i === undefined || seq[i]! >= l.id) continue;
         seq[i] = l.id;
-        out[i] = {
-          runId: x[0] as string, taskId: x[1] as string, specId: x[2] as string | null, itemIndex: x[3] as number | null, item: json(x[4]),
-          state: x[5] as TaskRow['state'], attempt: x[6] as number, readyAt: x[7] as number | null, startedAt: x[8] as number | null,
-          finishedAt: x[9] as number | null, retryAt: x[10] as number | null, worker: x[11] as string | null, outputs: json(x[12]) as TaskRow['outputs'],
-          error: x[13] as string | null, reason: json(x[14]) as TaskRow['reason'], doneSeq: x[15] as number | null,
-        };
+        out[i] = taskFromTuple(x);
       }
     }
   }
