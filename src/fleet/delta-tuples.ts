@@ -10,10 +10,11 @@
  * Sameness is `===` on the sender's values: primitives compare by value, objects by reference (a
  * spec's shared action object travels once per entry; distinct but equal objects are sent again,
  * which is only larger, never wrong) — except the fields the caller names `byValue`, which also
- * match when their JSON text would be the same (`sameJson`; task entries' fn inputs, session 6).
+ * match when their JSON text would be the same (core/same-json.ts; task entries' fn inputs, session 6).
  * The receiver copies the previous tuple's value, so a shared object arrives as one object
  * referenced by several messages: receivers treat messages as read-only.
  */
+import { sameJson } from '../core/same-json.js';
 
 /** Fields per tuple a mask can describe (bits of a 32-bit integer). */
 export const MAX_WIDTH = 31;
@@ -72,49 +73,4 @@ export function decodeDelta(items: readonly unknown[], width: number): (unknown[
     prev = t;
   }
   return out;
-}
-
-/** Values `sameJson` compares at most (a large value is sent again rather than compared at length). */
-const SAME_JSON_BUDGET = 32;
-let budget = 0;
-
-/**
- * Whether `a` and `b` have the same JSON text (what the receiver parses): primitives by `===`,
- * arrays element by element, other objects by their own enumerable keys in order (as
- * JSON.stringify reads them: the engine's fn inputs are a class with an enumerable getter); false
- * when unsure — an object with `toJSON`, a boxed primitive, an undefined value, a non-finite
- * number, more than SAME_JSON_BUDGET values. False only costs bytes.
- */
-export function sameJson(a: unknown, b: unknown): boolean {
-  budget = SAME_JSON_BUDGET;
-  return same(a, b);
-}
-
-function same(a: unknown, b: unknown): boolean {
-  if (--budget < 0) return false;
-  if (a === b) return typeof a !== 'number' || Number.isFinite(a);
-  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!same(a[i], b[i])) return false;
-    return true;
-  }
-  if (Array.isArray(b) || special(a) || special(b)) return false;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  for (let i = 0; i < ka.length; i++) {
-    const k = ka[i]!;
-    if (k !== kb[i]) return false;
-    const va = (a as Record<string, unknown>)[k];
-    const vb = (b as Record<string, unknown>)[k];
-    if (va === undefined || vb === undefined || !same(va, vb)) return false;
-  }
-  return true;
-}
-
-/** Objects JSON.stringify does not write as their own enumerable keys: toJSON, boxed primitives, raw JSON. */
-function special(o: object): boolean {
-  return typeof (o as { toJSON?: unknown }).toJSON === 'function' || o instanceof String || o instanceof Number || o instanceof Boolean ||
-    (JSON as { isRawJSON?: (v: unknown) => boolean }).isRawJSON?.(o) === true;
 }

@@ -3,16 +3,24 @@
  * run_spec_tasks): parts of JSON text in a short form for the tasks a generated workflow repeats.
  * One codec for both, so a spec reads back the same whichever store wrote it.
  */
+import { sameJson } from '../core/same-json.js';
+
+/**
+ * Values compared per spec field (core/same-json.ts) before a task is stored whole: comparing
+ * costs less than writing the field, so the bound is only against pathological specs.
+ */
+const SPEC_FIELD_BUDGET = 4096;
 
 /**
  * The JSON text of one stored part of a run's task specs. A task equal to the one before it in
- * everything but `id` and `needs` (compared as JSON would write them, plain objects and arrays
- * up to three levels deep — a workflow built in a loop, bench/engine/shapes.ts, or a fan-out of
- * tasks with the same defaults) is written as the array `[id, needs]`; any other task as its
- * object. Read back, such a task shares its other values with the task before it. A no-op fn task is 296 bytes as an object
- * and ~12 as the pair: a 20,000-task submit wrote 5.9 MB of spec (JSON.stringify ~22 ms, and
- * ~1,500 WAL pages that the next checkpoint copies again), on the critical path of every submit.
- * Texts written before hold objects only and read the same way (a task spec is never an array).
+ * everything but `id` and `needs` (compared as JSON would write them, core/same-json.ts — a
+ * workflow built in a loop, bench/engine/shapes.ts, or a fan-out of tasks with the same
+ * defaults) is written as the array `[id, needs]`; any other task as its object. Read back, such
+ * a task shares its other values with the task before it. A no-op fn task is 296 bytes as an
+ * object and ~12 as the pair: a 20,000-task submit wrote 5.9 MB of spec (JSON.stringify ~22 ms,
+ * and ~1,500 WAL pages that the next checkpoint copies again), on the critical path of every
+ * submit. Texts written before hold objects only and read the same way (a task spec is never an
+ * array).
  */
 export function specPartJson(tasks: readonly object[], from: number, to: number): string {
   const out: unknown[] = new Array(to - from);
@@ -24,37 +32,13 @@ export function specPartJson(tasks: readonly object[], from: number, to: number)
     let same = prev !== null && typeof t.id === 'string' && Array.isArray(t.needs);
     for (const k in t) {
       keys++;
-      if (same && k !== 'id' && k !== 'needs' && !jsonEqual(t[k], prev![k], 3)) same = false;
+      if (same && k !== 'id' && k !== 'needs' && !sameJson(t[k], prev![k], SPEC_FIELD_BUDGET)) same = false;
     }
     out[i - from] = same && keys === prevKeys ? [t.id, t.needs] : t;
     prev = t;
     prevKeys = keys;
   }
   return JSON.stringify(out);
-}
-
-const isPlain = (v: object): boolean => {
-  const p = Object.getPrototypeOf(v);
-  return p === Object.prototype || p === null;
-};
-
-/** Equal as JSON text (plain objects, arrays and primitives; anything else only when identical). */
-function jsonEqual(a: unknown, b: unknown, depth: number): boolean {
-  if (a === b) return true;
-  if (depth === 0 || a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i], depth - 1)) return false;
-    return true;
-  }
-  if (Array.isArray(b) || !isPlain(a) || !isPlain(b)) return false;
-  let n = 0;
-  for (const k in a) {
-    if (!jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], depth - 1)) return false;
-    n++;
-  }
-  for (const _ in b) n--;
-  return n === 0;
 }
 
 /** The task specs of stored parts (JSON texts in part order; see specPartJson). */
