@@ -35,8 +35,13 @@ export interface Tick<R> {
 }
 
 export interface PipelineHost<R> {
-  /** Everything the ticks changed since the last take (rows, effects, finished runs). */
-  take(): Tick<R>;
+  /**
+   * Everything the ticks changed since the last take (rows, effects, finished runs). `alone`:
+   * no tick is known to be coming (false right after the acknowledgement of a commit whose
+   * effects were carried out: their results will make one), so background rows (a large
+   * submit's chunks, pending-writes.ts) may go in a batch of their own.
+   */
+  take(alone: boolean): Tick<R>;
   /** The commit holding these runs' and effects' transitions is durable. */
   committed(finished: readonly R[], effects: readonly Effect[], acks: readonly string[]): void;
   error(err: unknown): void;
@@ -88,9 +93,9 @@ export class CommitPipeline<R> {
   }
 
   /** Posts what the ticks changed, unless `depth` commits are in flight (an acknowledgement posts again). */
-  #post(): void {
+  #post(alone = true): void {
     if (this.#inFlight >= this.#depth) return;
-    const { batch, effects, finished, acks = NONE } = this.host.take();
+    const { batch, effects, finished, acks = NONE } = this.host.take(alone);
     if (effects.length === 0 && finished.length === 0 && acks.length === 0 && isEmptyBatch(batch)) return;
     this.#inFlight++;
     const p: Promise<void> = this.store.commit(batch).then(
@@ -98,7 +103,7 @@ export class CommitPipeline<R> {
         this.#inFlight--;
         if (this.#last === p) this.#last = null;
         // What accumulated meanwhile goes out first: the writer starts on it while the effects run.
-        this.#post();
+        this.#post(effects.length === 0);
         this.#acknowledged(finished, effects, acks);
       },
       (err: unknown) => {

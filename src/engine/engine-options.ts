@@ -15,6 +15,7 @@ import type { AutoSharesOptions } from './share-tuning.js';
 import { resolveTunerOptions, type ResolvedTunerOptions, type TunerOptions } from './tuners-options.js';
 import { resolveBroker, type BrokerOptions, type ResolvedBroker } from '../fleet/broker-options.js';
 import { withLearnedGuards } from './learned-guards.js';
+import { FIRST_CHUNK } from './pending-writes.js';
 
 export { withLearnedGuards };
 
@@ -40,6 +41,12 @@ export interface EngineOptions {
   readonly maxLogBytes?: number;
   /** Most instances one foreach may create. Default 10,000. */
   readonly maxForeach?: number;
+  /**
+   * Task rows of a submitted run inserted with its first commit when commits are pipelined (the
+   * SQLite writer thread, PostgreSQL); the rest follow in growing chunks while the first tasks
+   * run (docs/operations.md). Default 1,024. Tests set it low to crash between chunks.
+   */
+  readonly submitChunkRows?: number;
   /**
    * Where the learned runtime model is kept (JSON). Default `<stateDir>/runtime-model.json`;
    * null keeps it in memory only.
@@ -97,6 +104,7 @@ export function resolveEngineOptions(o: EngineOptions): ResolvedEngineOptions {
     killGraceMs: o.killGraceMs ?? 5000,
     maxLogBytes: o.maxLogBytes ?? 10 * 1024 * 1024,
     maxForeach: o.maxForeach ?? 10_000,
+    submitChunkRows: o.submitChunkRows ?? FIRST_CHUNK,
     heartbeatMs: o.heartbeatMs ?? 5000,
     autoConcurrency: o.autoConcurrency ?? null,
     autoShares: o.autoShares ?? null,

@@ -28,6 +28,7 @@ import { PendingWrites } from './pending-writes.js';
 import { continueCompensation, onRunSettled } from './run-finish.js';
 import { TaskFlow, type Effect, type EngineSchedTask, type TaskChange } from './task-flow.js';
 import { CommitPipeline } from './commit-pipeline.js';
+import { missingTaskRows } from './missing-rows.js';
 import { resolveEngineOptions, withLearnedGuards, type EngineOptions, type ResolvedEngineOptions } from './engine-options.js';
 import { startAttempt, startCompensation } from './attempt-runner.js';
 import { RemoteDispatch } from './remote-dispatch.js';
@@ -66,7 +67,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly tuners: EngineTuners;
   /** Concurrency, priority shares, what-if policy switch: state and recent decisions (self-tuning.ts). */
   readonly selfTuning: SelfTuning;
-  readonly #writes = new PendingWrites();
+  readonly #writes: PendingWrites;
   readonly #flow: TaskFlow;
   /** Remote workers over Redis Streams (`broker` option); null in embedded mode. */
   readonly #remote: RemoteDispatch | null;
@@ -91,6 +92,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     super();
     this.options = resolveEngineOptions(options);
     const o = this.options;
+    this.#writes = new PendingWrites(o.submitChunkRows);
     this.scheduler = new Scheduler(o.scheduler, { rng: o.rng });
     this.#concurrency = o.concurrency;
     this.concurrencyController = o.autoConcurrency === null ? null : createConcurrencyController({ initialLimit: o.concurrency, ...o.autoConcurrency });
@@ -108,7 +110,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#flow.honourPools = this.#remote !== null;
     // Remote dispatch acknowledges a commit's results with it (`acks`).
     this.#pipeline = o.store.pipelinedCommit !== true ? null : new CommitPipeline(o.store, {
-      take: () => ({ batch: this.#writes.take(), effects: this.#flow.effects.splice(0), finished: this.#finished.splice(0), acks: this.#remote?.takeApplied() }),
+      take: (alone) => ({ batch: this.#writes.take(true, alone), effects: this.#flow.effects.splice(0), finished: this.#finished.splice(0), acks: this.#remote?.takeApplied() }),
       committed: (finished, effects, acks) => (this.#remote?.ack(acks), finished.forEach((run) => this.#retire(run)), effects.forEach((e) => this.#carryOut(e))),
       error: (err) => this.emit('error', err),
     });
@@ -128,7 +130,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const id = row.id;
     const run = buildRun(row, tasks);
     this.#writes.newRun(row);
-    this.#writes.newRunTasks(id, tasks);
+    this.#writes.newRunTasks([...run.tasks.values()]);
     this.#writes.event({ runId: id, taskId: null, at: now, type: 'run_submitted', data: { params: row.params } });
     this.#adopt(run);
     this.#post(() => {
@@ -142,7 +144,11 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Takes over an unfinished run from the store and drives it to the end. */
   async resume(runId: string): Promise<RunRow> {
     const row = await this.#loadOwned(runId);
-    const run = buildRun(row, await this.options.store.getTasks(runId));
+    const stored = await this.options.store.getTasks(runId);
+    // A crash between a large submit's chunks left some rows out: made again, pending.
+    const missing = missingTaskRows(row, stored);
+    const run = buildRun(row, missing.length === 0 ? stored : [...stored, ...missing]);
+    this.#writes.newRunTasks(missing.map((r) => run.tasks.get(r.taskId)!));
     this.#adopt(run);
     this.#post(() => recoverRun(run, this.#flow, this.#writes, this.options.clock.now()));
     return row;

@@ -15,6 +15,7 @@ import type { RunRow, TaskRow, WriteBatch } from '../store/types.js';
 import { emptyBatch } from '../store/types.js';
 import type { LiveRun } from './live-run.js';
 import type { PendingWrites } from './pending-writes.js';
+import { missingTaskRows } from './missing-rows.js';
 import type { TaskFlow } from './task-flow.js';
 
 export function recoverRun(run: LiveRun, flow: TaskFlow, writes: PendingWrites, now: number): void {
@@ -116,6 +117,7 @@ export function resetForRetry(run: RunRow, rows: readonly TaskRow[], taskId: str
 /** Cancels a stored run nobody drives: every unsettled task cancelled, running attempts lost. */
 export function cancelRows(run: RunRow, rows: readonly TaskRow[], reason: string, now: number): WriteBatch {
   const batch = emptyBatch();
+  const cancel = (r: TaskRow): void => void Object.assign(r, { state: 'cancelled', finishedAt: now, error: reason, reason: null });
   for (const r of rows) {
     if (isSettled(r.state)) continue;
     if (r.state === 'running' || r.state === 'dispatched') {
@@ -124,8 +126,13 @@ export function cancelRows(run: RunRow, rows: readonly TaskRow[], reason: string
         startedAt: r.startedAt ?? now, finishedAt: now, exitCode: null, error: 'engine stopped while the attempt ran',
       });
     }
-    Object.assign(r, { state: 'cancelled', finishedAt: now, error: reason, reason: null });
+    cancel(r);
     batch.tasks.push(r);
+  }
+  // Rows a crash between a large submit's chunks left out (missing-rows.ts): made, cancelled.
+  for (const r of missingTaskRows(run, rows)) {
+    cancel(r);
+    batch.newTasks.push(r);
   }
   Object.assign(run, { state: 'cancelled', finishedAt: now, error: reason, owner: null });
   batch.runs.push(run);

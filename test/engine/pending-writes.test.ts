@@ -1,14 +1,17 @@
 /**
  * PendingWrites: a changed task row is in a batch once, deduplicated by the stamp on its task
  * instead of a Set; rows of a run submitted in the batch and new rows
- * (`newTask`) stay inserts; the next batch takes the same rows again as updates.
+ * (`newTask`) stay inserts; the next batch takes the same rows again as updates. Chunked takes:
+ * a submitted run's rows go in growing chunks, a row whose change may have an effect goes at once.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PendingWrites } from '../../src/engine/pending-writes.js';
 import type { TaskRow } from '../../src/store/types.js';
 
-function live(runId: string, taskId: string): { row: TaskRow; writeGen: number } {
+type Live = { row: TaskRow; writeGen: number };
+
+function live(runId: string, taskId: string): Live {
   return {
     row: {
       runId, taskId, specId: taskId, itemIndex: null, item: null, state: 'pending', attempt: 0, readyAt: null, startedAt: null,
@@ -21,7 +24,7 @@ function live(runId: string, taskId: string): { row: TaskRow; writeGen: number }
 test('each changed row once per batch, in first-change order; inserts stay inserts', () => {
   const w = new PendingWrites();
   const submitted = [live('r1', 'a'), live('r1', 'b')];
-  w.newRunTasks('r1', submitted.map((t) => t.row));
+  w.newRunTasks(submitted);
   const instance = live('r0', 'g[0]');
   w.newTask(instance.row);
   const x = live('r0', 'x');
@@ -43,12 +46,76 @@ test('two runs submitted in one batch: their later changes are part of their ins
   const w = new PendingWrites();
   const a = [live('r1', 'x')];
   const c = [live('r2', 'x'), live('r2', 'y')];
-  w.newRunTasks('r1', a.map((t) => t.row));
-  w.newRunTasks('r2', c.map((t) => t.row));
+  w.newRunTasks(a);
+  w.newRunTasks(c);
   w.task(c[1]!);
   w.task(a[0]!);
   const b = w.take();
   assert.deepEqual(b.newTasks, [...a, ...c].map((t) => t.row));
   assert.notEqual(b.newTasks, a.map((t) => t.row), 'the batch does not hand out the caller\'s array');
   assert.deepEqual(b.tasks, []);
+});
+
+const ids = (rows: readonly TaskRow[]): string[] => rows.map((r) => r.taskId);
+const run = (runId: string, n: number): Live[] => Array.from({ length: n }, (_, i) => live(runId, `t${i}`));
+
+test('chunked: a submitted run goes in growing chunks, in order, each row as it is when taken', () => {
+  const w = new PendingWrites(2);
+  const ts = run('r1', 10);
+  w.newRunTasks(ts);
+  ts[1]!.row.state = 'queued';
+  w.task(ts[1]!); // queued: carried by its insert, not an update
+  const b1 = w.take(true);
+  assert.deepEqual(ids(b1.newTasks), ['t0', 't1']);
+  assert.equal(b1.newTasks[1]!.state, 'queued');
+  assert.deepEqual(b1.tasks, []);
+  w.task(ts[1]!); // inserted: now an update
+  assert.deepEqual(ids(w.take(true).newTasks), ['t2', 't3', 't4', 't5'], 'the second chunk is twice the first');
+  assert.deepEqual(ids(w.take(true).newTasks), ['t6', 't7', 't8', 't9']);
+  assert.deepEqual(w.take(true).newTasks, [], 'every row inserted once');
+});
+
+test('chunked: a row whose change may have an effect is inserted by the next batch, once', () => {
+  const w = new PendingWrites(2);
+  const ts = run('r1', 6);
+  w.newRunTasks(ts);
+  ts[4]!.row.state = 'running'; // dispatched beyond the first chunk: its start waits for this commit
+  w.task(ts[4]!);
+  ts[4]!.row.attempt = 1;
+  w.task(ts[4]!);
+  ts[0]!.row.state = 'running'; // within the chunk: inserted there, once
+  w.task(ts[0]!);
+  const b1 = w.take(true);
+  assert.deepEqual(ids(b1.newTasks), ['t0', 't1', 't4']);
+  assert.equal(b1.newTasks[2]!.attempt, 1, 'with its last change');
+  assert.deepEqual(b1.tasks, []);
+  assert.deepEqual(ids(w.take(true).newTasks), ['t2', 't3', 't5'], 'the inserted row is skipped in its chunk');
+  ts[4]!.row.state = 'succeeded';
+  w.task(ts[4]!);
+  const b3 = w.take(true);
+  assert.deepEqual(b3.newTasks, []);
+  assert.deepEqual(ids(b3.tasks), ['t4'], 'later changes are updates');
+});
+
+test('chunked, not alone: a chunk rides only with other rows', () => {
+  const w = new PendingWrites(2);
+  const ts = run('r1', 4);
+  w.newRunTasks(ts);
+  assert.deepEqual(ids(w.take(true, false).newTasks), [], 'nothing else in the batch: the chunk waits');
+  const x = live('r0', 'x');
+  w.task(x);
+  const b = w.take(true, false);
+  assert.deepEqual(ids(b.newTasks), ['t0', 't1']);
+  assert.deepEqual(ids(b.tasks), ['x']);
+  assert.deepEqual(ids(w.take(true, true).newTasks), ['t2', 't3'], 'alone: the chunk makes its own batch');
+});
+
+test('not chunked: every pending row of every run in one take (inline commits)', () => {
+  const w = new PendingWrites(2);
+  const a = run('r1', 5);
+  const c = run('r2', 3);
+  w.newRunTasks(a);
+  w.newRunTasks(c);
+  assert.equal(w.take().newTasks.length, 8);
+  assert.deepEqual(w.take().newTasks, []);
 });
