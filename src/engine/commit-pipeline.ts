@@ -42,6 +42,8 @@ export interface PipelineHost<R> {
    * submit's chunks, pending-writes.ts) may go in a batch of their own.
    */
   take(alone: boolean): Tick<R>;
+  /** Rows still to write that no tick is needed for (a large submit's chunks). */
+  background(): boolean;
   /** The commit holding these runs' and effects' transitions is durable. */
   committed(finished: readonly R[], effects: readonly Effect[], acks: readonly string[]): void;
   error(err: unknown): void;
@@ -67,6 +69,11 @@ export class CommitPipeline<R> {
   #releaseQueued = false;
   /** Effects were carried out and no tick has ended since (their results are not applied yet). */
   #ranSinceTick = false;
+  /** Posts background rows if nothing was posted by then (see #post). */
+  #nudge: NodeJS.Timeout | null = null;
+  /** Commits posted so far, and that count when the nudge was armed. */
+  #posts = 0;
+  #postsAtNudge = 0;
 
   constructor(
     readonly store: Store,
@@ -78,12 +85,15 @@ export class CommitPipeline<R> {
     return Math.max(1, (this.store as DepthStore).commitDepth ?? 1);
   }
 
-  /** Resolves once no commit is in flight and no held effect waits (close). */
+  /** Resolves once no commit is in flight, no held effect waits and no background row is left (close). */
   async drain(): Promise<void> {
-    while (this.#inFlight > 0 || this.#held.length > 0) {
+    while (this.#inFlight > 0 || this.#held.length > 0 || this.host.background()) {
       if (this.#inFlight > 0) await this.#last;
+      else if (this.#held.length === 0) this.#post(true);
       else await new Promise<void>((r) => setImmediate(r));
     }
+    if (this.#nudge !== null) clearTimeout(this.#nudge);
+    this.#nudge = null;
   }
 
   /** Called at the end of every tick: posts what the ticks changed (see #post). */
@@ -96,8 +106,15 @@ export class CommitPipeline<R> {
   #post(alone = true): void {
     if (this.#inFlight >= this.#depth) return;
     const { batch, effects, finished, acks = NONE } = this.host.take(alone);
+    // Background rows held back for a tick that may not come (the effects just carried out may
+    // never finish: a long task): a timer posts them, after the tick their results would make.
+    if (!alone && this.#nudge === null && this.host.background()) {
+      this.#postsAtNudge = this.#posts;
+      this.#nudge = setTimeout(this.#nudged, 1);
+    }
     if (effects.length === 0 && finished.length === 0 && acks.length === 0 && isEmptyBatch(batch)) return;
     this.#inFlight++;
+    this.#posts++;
     const p: Promise<void> = this.store.commit(batch).then(
       () => {
         this.#inFlight--;
@@ -116,6 +133,12 @@ export class CommitPipeline<R> {
     );
     this.#last = p;
   }
+
+  readonly #nudged = (): void => {
+    this.#nudge = null;
+    // A tick posted meanwhile: the acknowledgements go on from there.
+    if (this.#posts === this.#postsAtNudge) this.#post(true);
+  };
 
   #acknowledged(finished: readonly R[], effects: Effect[], acks: readonly string[]): void {
     if (effects.length === 0 || this.#depth === 1) return this.#carryOut(finished, effects, acks); // depth 1 never holds

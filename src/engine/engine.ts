@@ -110,6 +110,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#flow.honourPools = this.#remote !== null;
     // Remote dispatch acknowledges a commit's results with it (`acks`).
     this.#pipeline = o.store.pipelinedCommit !== true ? null : new CommitPipeline(o.store, {
+      background: () => this.#writes.unsaved,
       take: (alone) => ({ batch: this.#writes.take(true, alone), effects: this.#flow.effects.splice(0), finished: this.#finished.splice(0), acks: this.#remote?.takeApplied() }),
       committed: (finished, effects, acks) => (this.#remote?.ack(acks), finished.forEach((run) => this.#retire(run)), effects.forEach((e) => this.#carryOut(e))),
       error: (err) => this.emit('error', err),

@@ -103,6 +103,11 @@ export class PendingWrites {
     this.#events.push(e);
   }
 
+  /** Some submitted rows are not inserted yet. */
+  get unsaved(): boolean {
+    return this.#unsaved.length > 0;
+  }
+
   /**
    * Takes everything pending as one batch and starts afresh.
    *

@@ -29,6 +29,7 @@ test('commit pipeline, depth 2: at most two in flight, effects after their own c
   let queued: Effect[] = [];
   const carried: { effect: number; batch: number }[] = [];
   const pipe = new CommitPipeline<never>(store, {
+    background: () => false,
     take() {
       const b = emptyBatch();
       const n = next++;
