@@ -49,13 +49,14 @@ export function buildRun(row: RunRow, taskRows: readonly TaskRow[]): LiveRun {
     }
     const t = new LiveTask(run, ts, tr);
     tasks[i] = t;
-    run.tasks.set(ts.id, t);
     if (ts.foreach !== undefined) {
       const w = expectedInstances(ts, row);
       (width ??= new Map()).set(t, w);
       job.totalTasks += w - 1;
     }
   }
+  // The spec tasks are the run's map, in spec order (no copy); instances are added after them.
+  run.tasks.adopt(tasks);
   wire(tasks, run.tasks);
   // Bottom levels and descendant facts, computed once per run (run-graph.ts): the spec DAG is
   // static except foreach groups, which count as their expected instances (as the simulator
@@ -73,7 +74,7 @@ export function buildRun(row: RunRow, taskRows: readonly TaskRow[]): LiveRun {
     const group = run.tasks.get(tr.specId)!;
     const inst = new LiveTask(run, group.spec, tr);
     inst.joinGroup(group);
-    run.tasks.set(tr.taskId, inst);
+    run.tasks.add(inst);
     if (group.row.state === 'pending') continue;
     if (group.instances === null) {
       group.instances = [];
@@ -83,7 +84,7 @@ export function buildRun(row: RunRow, taskRows: readonly TaskRow[]): LiveRun {
     job.totalTasks++;
     (live ??= []).push(inst);
   }
-  if (live !== null) for (const g of tasks) g.instances?.sort((a, b) => a.row.itemIndex! - b.row.itemIndex!);
+  if (live !== null) for (let i = 0; i < n; i++) tasks[i]!.instances?.sort((a, b) => a.row.itemIndex! - b.row.itemIndex!);
   // Counters in the order of run.tasks (spec tasks, then instances): the float sums come out the same.
   for (let i = 0; i < n; i++) {
     const t = tasks[i]!;

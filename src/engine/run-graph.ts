@@ -21,19 +21,29 @@ import type { LiveTask } from './live-run.js';
  * Sets `parents` and `children` of `tasks` (the run's spec tasks in spec order; `byId` resolves
  * `needs`). Exact-size arrays and the shared empty one: an array grown by push reserves ~17 slots
  * (~150 B), which for 1,000,000 tasks is 300 MB of capacity never used.
+ *
+ * A need is looked for first among the few tasks just before (a parent is usually declared just
+ * before its children), then by id: `byId` builds its index on the first lookup (live-run.ts
+ * TaskMap), which a DAG declared in that order never makes. Ids are unique (model.ts), so the
+ * nearest match is the only one. Tasks with the same `needs` array (an SDK loop's children)
+ * share one `parents` array: nothing writes it after this.
  */
-export function wire(tasks: readonly LiveTask[], byId: ReadonlyMap<string, LiveTask>): void {
+export function wire(tasks: readonly LiveTask[], byId: { get(id: string): LiveTask | undefined }): void {
   const n = tasks.length;
+  let lastNeeds: readonly string[] | null = null;
+  let lastParents: LiveTask[] = [];
   for (let i = 0; i < n; i++) {
     const t = tasks[i]!;
     const needs = t.spec.needs;
     if (needs.length === 0) continue;
-    const parents = new Array<LiveTask>(needs.length);
-    for (let j = 0; j < needs.length; j++) {
-      const p = byId.get(needs[j]!)!;
-      parents[j] = p;
-      p.unsettledParents++; // scratch: children counted
+    let parents = lastParents;
+    if (needs !== lastNeeds) {
+      parents = new Array<LiveTask>(needs.length);
+      for (let j = 0; j < needs.length; j++) parents[j] = nearest(tasks, i, needs[j]!) ?? byId.get(needs[j]!)!;
+      lastNeeds = needs;
+      lastParents = parents;
     }
+    for (let j = 0; j < parents.length; j++) parents[j]!.unsettledParents++; // scratch: children counted
     t.parents = parents;
   }
   for (let i = 0; i < n; i++) {
@@ -49,6 +59,15 @@ export function wire(tasks: readonly LiveTask[], byId: ReadonlyMap<string, LiveT
       (p.children as LiveTask[])[p.unsettledParents++] = t;
     }
   }
+}
+
+/** How far back `nearest` looks before the lookup by id. */
+const NEAR = 8;
+
+/** The task among the NEAR before `tasks[i]` whose id is `id`, if any. */
+function nearest(tasks: readonly LiveTask[], i: number, id: string): LiveTask | undefined {
+  for (let k = i - 1, end = Math.max(0, i - NEAR); k >= end; k--) if (tasks[k]!.spec.id === id) return tasks[k];
+  return undefined;
 }
 
 /** Kahn's order of `tasks` (parents before children), or null when they hold a cycle (core/dag.ts topoOrder). */

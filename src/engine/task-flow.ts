@@ -311,7 +311,7 @@ export class TaskFlow {
           reason: null, doneSeq: null,
         };
         inst = new LiveTask(run, group.spec, row);
-        run.tasks.set(id, inst);
+        run.tasks.add(inst);
         this.writes.newTask(row);
       }
       inst.joinGroup(group);

@@ -40,7 +40,7 @@ function referenceBuild(row: RunRow, taskRows: readonly TaskRow[], maxBitset = 2
   for (const ts of spec.tasks) {
     const tr = byId.get(ts.id);
     if (!tr) throw new Error(`run ${row.id}: task row ${ts.id} is missing from the store`);
-    run.tasks.set(ts.id, new LiveTask(run, ts, tr));
+    run.tasks.add(new LiveTask(run, ts, tr));
   }
   const childCount = new Map<LiveTask, number>();
   for (const ts of spec.tasks) {
@@ -77,7 +77,7 @@ function referenceBuild(row: RunRow, taskRows: readonly TaskRow[], maxBitset = 2
     const group = run.tasks.get(tr.specId)!;
     const inst = new LiveTask(run, group.spec, tr);
     inst.joinGroup(group);
-    run.tasks.set(tr.taskId, inst);
+    run.tasks.add(inst);
   }
   const dormant = new Set<LiveTask>();
   for (const t of run.tasks.values()) {
@@ -156,7 +156,9 @@ function workflow(n: number, maxParents: number, rng: SeededRng, groups: number)
       for (let j = 0; j < k; j++) needs.add(`t${Math.floor(rng.next() * i)}`);
     }
     const foreach = i > 0 && rng.next() < groups ? FOREACH[Math.floor(rng.next() * FOREACH.length)] : undefined;
-    tasks.push(task(`t${i}`, [...needs], rng, foreach));
+    // Sometimes the previous task's own needs array, as an SDK loop shares one (wire shares its parents).
+    const shared = i > 1 && rng.next() < 0.25 ? (tasks[i - 1]!.needs as string[]) : [...needs];
+    tasks.push(task(`t${i}`, shared, rng, foreach));
   }
   return { name: 'eq', namespace: 'default', priority: 50, deadline: null, params: [{ name: 'files', required: false, default: ['a', 'b'] }], labels: {}, tasks };
 }
