@@ -48,12 +48,12 @@ async function round(mode: Mode): Promise<[number, number]> {
     for (const t of prev) { t.state = 'running'; t.attempt = 1; t.worker = 'w1'; t.startedAt = now + 1; }
     const disp = JSON.stringify(prev.map(taskTuple));
     if (mode === 'X') {
-      const st = q.combined([q.appendLog, q.upsertTasks], [3, 1]);
-      if (res.length) await c.query({ name: st.name, text: st.text, values: [run.id, disp, null, tuplesJson(res, taskTuple)] });
-      else await c.query({ name: 'a', text: q.appendLog.json, values: [run.id, disp, null] });
+      const st = q.combined([q.appendLog, q.upsertTasks], [4, 1]); // base 0: the tuples' absolute times (the pre-migration-7 form)
+      if (res.length) await c.query({ name: st.name, text: st.text, values: [run.id, disp, null, '0', tuplesJson(res, taskTuple)] });
+      else await c.query({ name: 'a', text: q.appendLog.json, values: [run.id, disp, null, '0'] });
     } else {
       const all = JSON.stringify([...res, ...prev].map(taskTuple));
-      await c.query({ name: 'a', text: q.appendLog.json, values: [run.id, all, null] });
+      await c.query({ name: 'a', text: q.appendLog.json, values: [run.id, all, null, '0'] });
     }
   }
   const p1 = treeCpuMs(postmaster);

@@ -44,16 +44,23 @@ function batches(run: number): WriteBatch[] {
 }
 
 const per: number[] = [];
+const steady: number[] = [];
 for (let r = 0; r <= ROUNDS; r++) {
   const bs = batches(r);
   let bytes = 0;
   (globalThis as { gc?: () => void }).gc?.(); // the garbage of building the batches is not this round's
+  let steadyBytes = 0;
   const cpu0 = process.cpuUsage();
-  for (const b of bs) for (const st of prepareBatch(q, b).statements) for (const v of st.values) bytes += typeof v === 'string' ? v.length : 0;
+  for (const st of prepareBatch(q, bs[0]!).statements) for (const v of st.values) bytes += typeof v === 'string' ? v.length : 0;
+  const cpu1 = process.cpuUsage();
+  for (let i = 1; i < bs.length; i++) for (const st of prepareBatch(q, bs[i]!).statements) for (const v of st.values) steadyBytes += typeof v === 'string' ? v.length : 0;
   const cpu = process.cpuUsage(cpu0);
+  const steadyCpu = process.cpuUsage(cpu1);
   if (r === 0) continue; // warm-up
   per.push((cpu.user + cpu.system) / N);
-  console.log(`round ${r}: ${per[per.length - 1]!.toFixed(2)} µs/task, ${(bytes / N).toFixed(0)} chars of parameters per task`);
+  steady.push((steadyCpu.user + steadyCpu.system) / N);
+  console.log(`round ${r}: ${per[per.length - 1]!.toFixed(2)} µs/task (steady ticks ${steady[steady.length - 1]!.toFixed(2)}), ${((bytes + steadyBytes) / N).toFixed(0)} chars of parameters per task (steady ticks ${(steadyBytes / N).toFixed(0)})`);
 }
-console.log(`median of ${ROUNDS}: ${[...per].sort((a, b) => a - b)[Math.floor(ROUNDS / 2)]!.toFixed(2)} µs/task`);
+const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!.toFixed(2);
+console.log(`median of ${ROUNDS}: ${med(per)} µs/task, steady ticks ${med(steady)} µs/task`);
 await pool.end();

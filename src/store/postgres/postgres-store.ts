@@ -152,8 +152,8 @@ export class PostgresStore implements Store {
     const all = (await query(this.#o.pool, this.#sql.getTasks, [runId])).rows;
     const first = all.findIndex((r) => r.k === 1);
     if (first < 0) return all.map(taskFromRaw);
-    const logs = all.slice(first).map((r) => ({ id: r.sort_id as number, tuples: r.tuples as string }));
-    return overlayLog(all.slice(0, first), taskFromRaw, logs);
+    const logs = all.slice(first).map((r) => ({ id: r.sort_id as number, tuples: r.tuples as string, base: r.log_base as number }));
+    return overlayLog(all.slice(0, first), taskFromRaw, runId, logs);
   }
 
   async getAttempts(runId: string, taskId?: string): Promise<AttemptRow[]> {
@@ -250,8 +250,9 @@ export class PostgresStore implements Store {
  * attempts: ~13 ms wall without this prefilter, ~1.7 from the table alone; bench/fleet/pg-reads.ts).
  */
 function attempts(s: string, and: string, logAnd = ''): string {
-  const log = `e->>0 AS run_id, (e->>1) COLLATE "C" AS task_id, (e->>2) COLLATE "C" AS kind, (e->>3)::int4 AS attempt, e->>4 AS status,
-    e->>5 AS worker, (e->>6)::int8 AS started_at, (e->>7)::int8 AS finished_at, (e->>8)::int4 AS exit_code, e->>9 AS error`;
+  // A log tuple's run id is its row's, its times offsets from the row's base (task-log.ts).
+  const log = `l.run_id AS run_id, (e->>1) COLLATE "C" AS task_id, (e->>2) COLLATE "C" AS kind, (e->>3)::int4 AS attempt, e->>4 AS status,
+    e->>5 AS worker, (l.base + (e->>6)::int8) AS started_at, (l.base + (e->>7)::int8) AS finished_at, (e->>8)::int4 AS exit_code, e->>9 AS error`;
   return `SELECT ${ATTEMPT_COLUMNS} FROM (
       SELECT ${ATTEMPT_COLUMNS}, log_seq AS k1, 1 AS k2, id AS k3 FROM ${s}.attempts WHERE run_id = $1${and}
       UNION ALL SELECT * FROM (SELECT ${log}, l.id AS k1, 0 AS k2, x.ord AS k3
@@ -267,8 +268,8 @@ function statements(s: string) {
     getRun: `SELECT ${RUN_COLUMNS}, ${parts} FROM ${s}.runs r WHERE id = $1`,
     unfinished: `SELECT ${RUN_COLUMNS}, ${parts} FROM ${s}.runs r WHERE state IN ('running', 'compensating') ORDER BY created_at, id`,
     // Task rows (k = 0) in id order, then the run's log rows (k = 1) in id order (task-log.ts).
-    getTasks: `SELECT 0 AS k, id AS sort_id, ${TASK_COLUMNS}, log_seq, NULL::text AS tuples FROM ${s}.tasks WHERE run_id = $1
-      UNION ALL SELECT 1, id, ${TASK_COLUMNS.split(',').map(() => 'NULL').join(', ')}, NULL, tuples FROM ${s}.task_log WHERE run_id = $1
+    getTasks: `SELECT 0 AS k, id AS sort_id, ${TASK_COLUMNS}, log_seq, NULL::text AS tuples, NULL::int8 AS log_base FROM ${s}.tasks WHERE run_id = $1
+      UNION ALL SELECT 1, id, ${TASK_COLUMNS.split(',').map(() => 'NULL').join(', ')}, NULL, tuples, base FROM ${s}.task_log WHERE run_id = $1
       ORDER BY k, sort_id`,
     // The table's attempt rows and those kept in the run's log rows (task-log.ts), in the order
     // they were written: (log_seq, 1, id) for a table row, (log row id, 0, position) for a logged one.

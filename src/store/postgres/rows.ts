@@ -125,15 +125,47 @@ export const taskTuple: Tuple<TaskRow> = (t) => [
   t.worker, json(t.outputs), text(t.error), json(t.reason), t.doneSeq,
 ];
 
-/** A task tuple as `taskTuple` wrote it, parsed from JSON (the task log, task-log.ts), back to its row. */
-export function taskFromTuple(x: readonly unknown[]): TaskRow {
+/**
+ * The task log's form of a task tuple (task-log.ts, migration 7): `taskTuple` with 0 in place of
+ * the run id (the log row has it) and the times (its int8 columns) as offsets from the log row's
+ * `base`. A `Date.now()` value is not a small integer to V8: JSON.stringify writes it through
+ * its double-to-text path, a small offset as an integer. Times are integers here (the tasks
+ * table's columns are int8: a fold or a table write of any other value fails), so
+ * `base + (t - base)` is `t` exactly. Issue 6's tick, 256 results + 256 dispatches + 256
+ * attempts: 353 -> 229 characters and 1.73 -> 1.04 µs of building and JSON.stringify per task
+ * (microbenchmark, 5 rounds; docs/benchmarks.md, session 7).
+ */
+export function logTaskTuple(t: TaskRow, base: number): unknown[] {
+  return [
+    0, t.taskId, t.specId, t.itemIndex, json(t.item), t.state, t.attempt, t.readyAt === null ? null : t.readyAt - base,
+    t.startedAt === null ? null : t.startedAt - base, t.finishedAt === null ? null : t.finishedAt - base, t.retryAt === null ? null : t.retryAt - base,
+    t.worker, json(t.outputs), text(t.error), json(t.reason), t.doneSeq,
+  ];
+}
+
+/** The task log's form of an attempt tuple: `attemptTuple` as `logTaskTuple` changes `taskTuple`. */
+export function logAttemptTuple(a: AttemptRow, base: number): unknown[] {
+  return [
+    0, a.taskId, a.kind, a.attempt, a.status, a.worker, a.startedAt === null ? null : a.startedAt - base,
+    a.finishedAt === null ? null : a.finishedAt - base, a.exitCode, text(a.error),
+  ];
+}
+
+/**
+ * A log row's task tuple parsed from JSON back to its row: the run id is the log row's (`runId`),
+ * times are `base` + offset. Log rows written before migration 7 (absolute times and the run id
+ * in the tuple) have `base` 0, so they read the same way.
+ */
+export function taskFromLogTuple(x: readonly unknown[], runId: string, base: number): TaskRow {
   return {
-    runId: x[0] as string, taskId: x[1] as string, specId: x[2] as string | null, itemIndex: x[3] as number | null, item: parseJson(x[4]),
-    state: x[5] as TaskRow['state'], attempt: x[6] as number, readyAt: x[7] as number | null, startedAt: x[8] as number | null,
-    finishedAt: x[9] as number | null, retryAt: x[10] as number | null, worker: x[11] as string | null, outputs: parseJson(x[12]) as TaskRow['outputs'],
+    runId, taskId: x[1] as string, specId: x[2] as string | null, itemIndex: x[3] as number | null, item: parseJson(x[4]),
+    state: x[5] as TaskRow['state'], attempt: x[6] as number, readyAt: plus(base, x[7]), startedAt: plus(base, x[8]),
+    finishedAt: plus(base, x[9]), retryAt: plus(base, x[10]), worker: x[11] as string | null, outputs: parseJson(x[12]) as TaskRow['outputs'],
     error: x[13] as string | null, reason: parseJson(x[14]) as TaskRow['reason'], doneSeq: x[15] as number | null,
   };
 }
+
+const plus = (base: number, v: unknown): number | null => (v === null || v === undefined ? null : base + (v as number));
 
 const parseJson = (v: unknown): unknown => (v === null || v === undefined ? null : JSON.parse(v as string));
 

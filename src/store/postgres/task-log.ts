@@ -3,8 +3,11 @@
  * `running` (or `dispatched`) transition before it sends the attempt (so that a recovered engine
  * never reuses an attempt number), then the attempt's end. As task-table upserts that was one
  * row update per transition; here the steady-state tick's task rows of one run — its dispatches
- * and its results — go into `task_log` as ONE row (one per run when a tick has several): their task tuples (rows.ts `taskTuple`) as JSON
- * text, which the server stores without parsing. Session 5 logged the dispatches only
+ * and its results — go into `task_log` as ONE row (one per run when a tick has several): their
+ * task tuples as JSON text, which the server stores without parsing. Since migration 7 a log
+ * tuple leaves out the run id (the row's) and gives times as offsets from the row's `base`
+ * (rows.ts `logTaskTuple`: -35% of the text, -40% of its client CPU); rows written before have
+ * `base` 0 and read alike. Session 5 logged the dispatches only
  * (bench/fleet/pg-floor.ts "final": PostgreSQL 20.5 -> 15.5 µs per task); since session 6 the
  * results too (pg-floor.ts "log": ~1.5 against ~8 µs per task for the steady ticks; a result's
  * upsert was most of what was left; docs/benchmarks.md).
@@ -40,8 +43,8 @@
  */
 import type { AttemptRow, TaskRow, WriteBatch } from '../types.js';
 import { TERMINAL_RUN_STATES } from '../../core/model.js';
-import { lastPerTask, taskFromTuple, taskTuple } from './rows.js';
-import { tuplesJson } from './json-rows.js';
+import { lastPerTask, logAttemptTuple, logTaskTuple, taskFromLogTuple } from './rows.js';
+import { jsonbSafe, type ColumnType } from './json-rows.js';
 
 /** Runs per steady-state tick that get a log row; the rows of further runs are upserted. */
 export const MAX_LOG_RUNS = 16;
@@ -52,6 +55,8 @@ export const logSeq = (s: string): string => `(SELECT CASE WHEN is_called THEN l
 /** One run's log row of a tick: its task tuples' JSON and its attempts (attempts: filled by the caller). */
 export interface LogEntry {
   readonly runId: string;
+  /** The row's `base`: its tuples' times are offsets from it (rows.ts `logTaskTuple`). */
+  readonly base: number;
   readonly tuples: string;
   /** Task tuples in `tuples`. */
   readonly count: number;
@@ -76,11 +81,50 @@ export function splitForLog(b: WriteBatch): { table: readonly TaskRow[]; logs: L
   }
   const logs: LogEntry[] = [];
   for (const g of groups) {
-    const tuples = tuplesJson(g, taskTuple);
+    const base = logBase(g[0]!);
+    const tuples = logTuplesJson(g, base);
     if (tuples === null) table.push(...g);
-    else logs.push({ runId: g[0]!.runId, tuples, count: g.length, attempts: null });
+    else logs.push({ runId: g[0]!.runId, base, tuples, count: g.length, attempts: null });
   }
   return { table, logs };
+}
+
+/**
+ * A log row's `base`: its first task's `readyAt` (or `startedAt`), so the tick's times are small
+ * offsets; 0 (absolute times, the form before migration 7) when that is not a safe integer.
+ */
+function logBase(t: TaskRow): number {
+  const b = t.readyAt ?? t.startedAt;
+  return b !== null && Number.isSafeInteger(b) ? b : 0;
+}
+
+/** The task tuples of a log row (rows.ts `logTaskTuple`) as JSON; null when jsonb could not carry them (json-rows.ts). */
+export function logTuplesJson(rows: readonly TaskRow[], base: number): string | null {
+  const tuples = new Array<unknown[]>(rows.length);
+  for (let i = 0; i < rows.length; i++) tuples[i] = logTaskTuple(rows[i]!, base);
+  const s = JSON.stringify(tuples);
+  return jsonbSafe(s) ? s : null;
+}
+
+/** The attempt tuples of a log row (rows.ts `logAttemptTuple`) as JSON; null as `logTuplesJson`. */
+export function logAttemptsJson(rows: readonly AttemptRow[], base: number): string | null {
+  const tuples = new Array<unknown[]>(rows.length);
+  for (let i = 0; i < rows.length; i++) tuples[i] = logAttemptTuple(rows[i]!, base);
+  const s = JSON.stringify(tuples);
+  return jsonbSafe(s) ? s : null;
+}
+
+/**
+ * SQL for the columns of a log row's tuple `e` (jsonb): `e->>i` cast, as json-rows.ts
+ * `tupleColumns`, but the run id (column 0) is `runId` (the log row's) and every int8 column (a
+ * time) is `base` + offset. Rows written before migration 7 have `base` 0 and their absolute
+ * times (and the same run id) in the tuple: read alike.
+ */
+export function logTupleColumns(types: readonly ColumnType[], names: readonly string[], runId: string, base: string): string {
+  return types.map((t, i) => {
+    const v = i === 0 ? runId : t === 'text' ? `e->>${i}` : t === 'int8' ? `(${base} + (e->>${i})::int8)` : `(e->>${i})::${t}`;
+    return `${v} AS ${names[i]}`;
+  }).join(', ');
 }
 
 /** The rows grouped by run, in first-seen order; a fleet engine's usual tick (one run) without a Map. */
@@ -144,7 +188,7 @@ export interface RawTaskRow {
  * session 6 the log holds most of a finished run's final states. A log tuple of a task with no
  * row is ignored (its row is always inserted first, by an earlier commit).
  */
-export function overlayLog<R extends RawTaskRow>(rows: readonly R[], fromRow: (r: R) => TaskRow, logs: readonly { id: number; tuples: string }[]): TaskRow[] {
+export function overlayLog<R extends RawTaskRow>(rows: readonly R[], fromRow: (r: R) => TaskRow, runId: string, logs: readonly { id: number; tuples: string; base: number }[]): TaskRow[] {
   const out = new Array<TaskRow | undefined>(rows.length);
   if (logs.length > 0) {
     const at = new Map<string, number>();
@@ -158,7 +202,7 @@ export function overlayLog<R extends RawTaskRow>(rows: readonly R[], fromRow: (r
         const i = at.get(x[1] as string);
         if (i === undefined || seq[i]! >= l.id) continue;
         seq[i] = l.id;
-        out[i] = taskFromTuple(x);
+        out[i] = taskFromLogTuple(x, runId, l.base);
       }
     }
   }

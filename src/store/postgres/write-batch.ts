@@ -19,8 +19,9 @@ import type { RunRow, WriteBatch } from '../types.js';
 import type { ResolvedOptions } from './options.js';
 import { attemptTuple, columns, eventTuple, lastPerKey, lastPerTask, runInsert, runUpdate, specParts, taskTuple, type Tuple } from './rows.js';
 import { fnv1a, query } from './sql.js';
-import { attachAttempts, finishedRuns, logSeq, splitForLog } from './task-log.js';
+import { attachAttempts, finishedRuns, logAttemptsJson, logSeq, logTupleColumns, splitForLog } from './task-log.js';
 import { selectTuples, tupleColumns, tuplesJson, unnestArrays, type ColumnType } from './json-rows.js';
+import { insertTasksLikeSql, likeParams, newTaskSegments } from './new-tasks.js';
 
 /** Rows of one table per statement. */
 export const ROWS_PER_STATEMENT = 10_000;
@@ -69,10 +70,12 @@ export class BatchStatements {
    */
   readonly insertSpecPart: { readonly text: string; readonly name: string };
   readonly insertTasks: Write;
+  /** New task rows alike but for the task id: their ids and one template tuple (new-tasks.ts). */
+  readonly insertTasksLike: { readonly text: string; readonly name: string };
   readonly upsertTasks: Write;
   readonly insertAttempts: Write;
   readonly insertEvents: Write;
-  /** One task_log row (task-log.ts): run id, task tuples and attempts as text parameters. */
+  /** One task_log row (task-log.ts): run id, task tuples and attempts as text parameters, and the row's time base. */
   readonly appendLog: Write;
   /** `appendLog` for k runs' rows at once (VALUES of k rows; ids in that order), by k - 1. */
   readonly #appendLogs: Write[] = [];
@@ -103,6 +106,7 @@ export class BatchStatements {
       `UPDATE ${s}.runs r SET ${set} FROM ${unnestArrays(RUN_CHANGES.types)} AS u(${RUN_CHANGES.names.join(', ')}) WHERE r.id = u.id`);
     this.insertSpecPart = { text: `INSERT INTO ${s}.run_spec_tasks (run_id, part, tasks) VALUES ($1, $2, $3::json)`, name: `${prefix}insertSpecPart` };
     this.insertTasks = insert('insertTasks', 'tasks', TASKS);
+    this.insertTasksLike = { text: insertTasksLikeSql(s, TASKS.types, TASKS.names), name: `${prefix}insertTasksLike` };
     this.upsertTasks = insert('upsertTasks', 'tasks', TASKS, taskUpsert(s));
     // Attempt rows record log_seq too: their order among the attempts kept in task_log rows
     // (task-log.ts, `attemptOrder`).
@@ -117,13 +121,13 @@ export class BatchStatements {
     // row upserted — in the server, one statement (atomic; the engine parses nothing).
     this.foldLog = {
       name: `${prefix}foldLog`,
-      text: `WITH del AS (DELETE FROM ${s}.task_log WHERE run_id = $1 RETURNING id, tuples, attempts),
+      text: `WITH del AS (DELETE FROM ${s}.task_log WHERE run_id = $1 RETURNING id, tuples, attempts, base),
         att AS (INSERT INTO ${s}.attempts (${acols}, log_seq)
-          SELECT ${tupleColumns(ATTEMPTS.types, ATTEMPTS.names)}, d.id - 1 FROM del d, jsonb_array_elements(d.attempts::jsonb) WITH ORDINALITY AS x(e, ord)
+          SELECT ${logTupleColumns(ATTEMPTS.types, ATTEMPTS.names, '$1', 'd.base')}, d.id - 1 FROM del d, jsonb_array_elements(d.attempts::jsonb) WITH ORDINALITY AS x(e, ord)
           WHERE d.attempts IS NOT NULL ORDER BY d.id, x.ord),
-        latest AS (SELECT DISTINCT ON (e->>1) d.id, e FROM del d, jsonb_array_elements(d.tuples::jsonb) AS e ORDER BY e->>1, d.id DESC)
+        latest AS (SELECT DISTINCT ON (e->>1) d.id, d.base, e FROM del d, jsonb_array_elements(d.tuples::jsonb) AS e ORDER BY e->>1, d.id DESC)
         INSERT INTO ${s}.tasks (${TASKS.names.join(', ')})
-        SELECT ${tupleColumns(TASKS.types, TASKS.names)} FROM latest l JOIN ${s}.tasks t ON t.run_id = $1 AND t.task_id = l.e->>1
+        SELECT ${logTupleColumns(TASKS.types, TASKS.names, '$1', 'l.base')} FROM latest l JOIN ${s}.tasks t ON t.run_id = $1 AND t.task_id = l.e->>1
         WHERE l.id > t.log_seq${taskUpsert(s)}`,
     };
     this.insertEvents = insert('insertEvents', 'events', EVENTS);
@@ -133,9 +137,9 @@ export class BatchStatements {
   appendLogs(k: number): Write {
     let w = this.#appendLogs[k - 1];
     if (w === undefined) {
-      const rows = Array.from({ length: k }, (_, i) => `($${3 * i + 1}, $${3 * i + 2}, $${3 * i + 3})`).join(', ');
+      const rows = Array.from({ length: k }, (_, i) => `($${4 * i + 1}, $${4 * i + 2}, $${4 * i + 3}, $${4 * i + 4}::int8)`).join(', ');
       const name = k === 1 ? 'appendLog' : `appendLog${k}`;
-      w = this.#appendLogs[k - 1] = { json: `INSERT INTO ${this.#schema}.task_log (run_id, tuples, attempts) VALUES ${rows}`, arrays: '', jsonName: `${this.#prefix}${name}_j`, arraysName: `${this.#prefix}${name}` };
+      w = this.#appendLogs[k - 1] = { json: `INSERT INTO ${this.#schema}.task_log (run_id, tuples, attempts, base) VALUES ${rows}`, arrays: '', jsonName: `${this.#prefix}${name}_j`, arraysName: `${this.#prefix}${name}` };
     }
     return w;
   }
@@ -195,11 +199,11 @@ export function oneStatement(q: BatchStatements, b: WriteBatch): { text: string;
   if (!part(q.insertAttempts, attachAttempts(b.attempts, logs), attemptTuple)) return null;
   if (logs.length > 0) {
     writes.push(q.appendLogs(logs.length));
-    counts.push(3 * logs.length);
+    counts.push(4 * logs.length);
     for (const e of logs) {
-      const attempts = e.attempts === null ? null : tuplesJson(e.attempts, attemptTuple);
+      const attempts = e.attempts === null ? null : logAttemptsJson(e.attempts, e.base);
       if (attempts === null && e.attempts !== null) return null;
-      values.push(e.runId, e.tuples, attempts);
+      values.push(e.runId, e.tuples, attempts, String(e.base));
     }
   }
   if (!part(q.upsertTasks, table, taskTuple)) return null;
@@ -245,7 +249,23 @@ export function prepareBatch(q: BatchStatements, b: WriteBatch): { one: boolean;
     for (const r of b.newRuns) for (const p of specParts(r)) out.push({ ...q.insertSpecPart, values: [p.runId, p.part, p.tasks] });
   }
   if (b.runs.length > 0) write(q.updateRuns, RUN_CHANGES, lastPerKey(b.runs, runKey), runUpdate);
-  if (b.newTasks.length > 0) write(q.insertTasks, TASKS, b.newTasks, taskTuple);
+  if (b.newTasks.length > 0) {
+    // Stretches of rows alike but for the task id as ids + a template (new-tasks.ts), in order.
+    const rows = b.newTasks;
+    for (const seg of newTaskSegments(rows)) {
+      const part = seg.from === 0 && seg.to === rows.length ? rows : rows.slice(seg.from, seg.to);
+      if (!seg.like) {
+        write(q.insertTasks, TASKS, part, taskTuple);
+        continue;
+      }
+      for (let i = 0; i < part.length; i += ROWS_PER_STATEMENT) {
+        const slice = i === 0 && part.length <= ROWS_PER_STATEMENT ? part : part.slice(i, i + ROWS_PER_STATEMENT);
+        const like = likeParams(slice);
+        if (like === null) write(q.insertTasks, TASKS, slice, taskTuple);
+        else out.push({ ...q.insertTasksLike, values: like });
+      }
+    }
+  }
   if (b.tasks.length > 0) write(q.upsertTasks, TASKS, lastPerTask(b.tasks), taskTuple);
   if (b.attempts.length > 0) write(q.insertAttempts, ATTEMPTS, b.attempts, attemptTuple);
   if (b.events.length > 0) write(q.insertEvents, EVENTS, b.events, eventTuple);
