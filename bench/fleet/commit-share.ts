@@ -2,7 +2,8 @@
  * Where the fleet's time goes: the same Kairos fleet as run.ts (4 worker processes, 256 slots
  * each) with `store.commit` timed, on PostgreSQL or SQLite. Prints, per timed run, tasks/s,
  * commits, their mean time and share of the wall time, and the engine process's CPU (total and
- * per task: the main metric of issue 6, less noisy than tasks/s on a shared machine), and the
+ * per task: the main metric of issue 6, less noisy than tasks/s on a shared machine; and its main
+ * thread's alone, without V8's compiler and GC helper threads), and the
  * CPU per task of the 4 workers together, PostgreSQL (all its processes) and Redis (proc-cpu.ts).
  *
  *   node --import tsx bench/fleet/commit-share.ts [pg|sqlite] [tasks=10000] [runs=1] [--prof FILE] [--heap FILE] [--concurrent K]
@@ -28,7 +29,7 @@ import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store, WriteBatch } from '../../src/store/types.js';
 import { localExecutors } from '../../src/cli/runtime.js';
-import { cpuMsOf, parentOf, treeCpuMs } from './proc-cpu.js';
+import { cpuMsOf, mainThreadCpuMs, parentOf, treeCpuMs } from './proc-cpu.js';
 
 const argv = process.argv.slice(2);
 const profAt = argv.indexOf('--prof');
@@ -86,16 +87,18 @@ for (let r = 0; r < RUNS; r++) {
   commitMs = 0;
   const others0 = othersCpu();
   const cpu0 = process.cpuUsage();
+  const main0 = mainThreadCpuMs();
   const t0 = performance.now();
   if (K === 1) await engine.wait((await engine.submit(independent(N))).id);
   else await Promise.all((await Promise.all(Array.from({ length: K }, () => engine.submit(independent(Math.floor(N / K)))))).map((r) => engine.wait(r.id)));
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  const mainMs = mainThreadCpuMs() - main0;
   const others1 = othersCpu();
   const per = (a: number, b: number) => (((b - a) * 1000) / N).toFixed(1);
   const cpuMs = (cpu.user + cpu.system) / 1000;
   perTask.push((cpuMs * 1000) / N);
-  console.log(`${kind}: ${Math.round((N / ms) * 1000)} tasks/s; ${commits} commits, mean ${(commitMs / commits).toFixed(1)} ms, ${commitMs.toFixed(0)} of ${ms.toFixed(0)} ms wall (${Math.round((commitMs / ms) * 100)}%); engine CPU ${cpuMs.toFixed(0)} ms = ${((cpuMs * 1000) / N).toFixed(1)} µs/task (system ${(cpu.system / N).toFixed(1)}); ` +
+  console.log(`${kind}: ${Math.round((N / ms) * 1000)} tasks/s; ${commits} commits, mean ${(commitMs / commits).toFixed(1)} ms, ${commitMs.toFixed(0)} of ${ms.toFixed(0)} ms wall (${Math.round((commitMs / ms) * 100)}%); engine CPU ${cpuMs.toFixed(0)} ms = ${((cpuMs * 1000) / N).toFixed(1)} µs/task (system ${(cpu.system / N).toFixed(1)}; main thread ${((mainMs * 1000) / N).toFixed(1)}); ` +
     `others µs/task: workers ${per(others0.workers, others1.workers)}, postgres ${per(others0.postgres, others1.postgres)}, redis ${per(others0.redis, others1.redis)}`);
 }
 if (RUNS > 1) {

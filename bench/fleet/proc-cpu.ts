@@ -12,10 +12,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 const TICK_MS = 10; // USER_HZ = 100 on Linux
 
-/** The fields of /proc/<pid>/stat after the command name (which may hold spaces). */
-function statFields(pid: number): string[] | null {
+/** The fields of /proc/<pid>/stat (or of a thread: `/proc/<pid>/task/<tid>/stat`) after the command name (which may hold spaces). */
+function statFields(pid: number, tid?: number): string[] | null {
   try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const s = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
     return s.slice(s.lastIndexOf(')') + 2).split(' ');
   } catch {
     return null; // exited
@@ -52,4 +52,13 @@ export function treeCpuMs(parent: number): number {
   let ms = cpuMsOf(parent, true);
   for (const c of childrenOf(parent)) ms += cpuMsOf(c);
   return ms;
+}
+
+/**
+ * CPU ms of this process's main thread alone (its JavaScript, what bounds an engine's tick rate),
+ * without V8's background threads (concurrent compiler, GC helpers) that `process.cpuUsage` adds.
+ */
+export function mainThreadCpuMs(): number {
+  const f = statFields(process.pid, process.pid);
+  return f === null ? 0 : (Number(f[11]) + Number(f[12])) * TICK_MS;
 }
