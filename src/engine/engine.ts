@@ -28,13 +28,13 @@ import { PendingWrites } from './pending-writes.js';
 import { continueCompensation, onRunSettled } from './run-finish.js';
 import { TaskFlow, type Effect, type EngineSchedTask, type TaskChange } from './task-flow.js';
 import { CommitPipeline } from './commit-pipeline.js';
-import { missingTaskRows } from './missing-rows.js';
+import { storedRun } from './missing-rows.js';
 import { resolveEngineOptions, withLearnedGuards, type EngineOptions, type ResolvedEngineOptions } from './engine-options.js';
 import { startAttempt, startCompensation } from './attempt-runner.js';
 import { RemoteDispatch } from './remote-dispatch.js';
 import { WorkerCapacity } from './worker-capacity.js';
 import { recoverRun } from './recovery.js';
-import { cancelThroughStore, retryBatch } from './stored-ops.js';
+import { cancelThroughStore, retryBatch, storedRunRow } from './stored-ops.js';
 import { claimForDrive, startOwnerHeartbeat } from './owner.js';
 import { RuntimeEstimates } from './runtime-estimates.js';
 import { createConcurrencyController, type ConcurrencyController } from '../learn/concurrency/index.js';
@@ -145,11 +145,9 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Takes over an unfinished run from the store and drives it to the end. */
   async resume(runId: string): Promise<RunRow> {
     const row = await this.#loadOwned(runId);
-    const stored = await this.options.store.getTasks(runId);
     // A crash between a large submit's chunks left some rows out: made again, pending.
-    const missing = missingTaskRows(row, stored);
-    const run = buildRun(row, missing.length === 0 ? stored : [...stored, ...missing]);
-    this.#writes.newRunTasks(missing.map((r) => run.tasks.get(r.taskId)!));
+    const { run, created } = storedRun(row, await this.options.store.getTasks(runId));
+    this.#writes.newRunTasks(created);
     this.#adopt(run);
     this.#post(() => recoverRun(run, this.#flow, this.#writes, this.options.clock.now()));
     return row;
@@ -164,11 +162,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Cancels a run: queued tasks are dropped, running attempts killed; no compensation. */
   async cancel(runId: string, reason = 'cancelled by request'): Promise<RunRow> {
     const run = this.#runs.get(runId);
-    if (!run) {
-      const row = await this.options.store.getRun(runId);
-      if (!row) throw new KairosError('RUN_NOT_FOUND', `run '${runId}' does not exist`, { field: 'run' });
-      throw new KairosError('ILLEGAL_TRANSITION', `run '${runId}' is ${row.state} and not driven by this engine; only a live run can be cancelled`);
-    }
+    if (!run) throw new KairosError('ILLEGAL_TRANSITION', `run '${runId}' is ${(await storedRunRow(this.options.store, runId)).state} and not driven by this engine; only a live run can be cancelled`);
     if (run.row.state === 'compensating') throw new KairosError('ILLEGAL_TRANSITION', `run '${runId}' is compensating and cannot be cancelled`);
     return new Promise((resolve) => {
       run.waiters.push(resolve);
@@ -235,13 +229,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Resolves with the final run row once the run is over. */
   wait(runId: string): Promise<RunRow> {
     const run = this.#runs.get(runId);
-    if (!run) {
-      return this.options.store.getRun(runId).then((r) => {
-        if (!r) throw new KairosError('RUN_NOT_FOUND', `run '${runId}' does not exist`, { field: 'run' });
-        return r;
-      });
-    }
-    return new Promise((resolve) => run.waiters.push(resolve));
+    return run === undefined ? storedRunRow(this.options.store, runId) : new Promise((resolve) => run.waiters.push(resolve));
   }
 
   /**

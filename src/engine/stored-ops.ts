@@ -23,6 +23,13 @@ export async function submitStored(store: Store, spec: WorkflowSpec, params: Rec
   return row;
 }
 
+/** The stored row of a run; RUN_NOT_FOUND when there is none. */
+export async function storedRunRow(store: Store, runId: string): Promise<RunRow> {
+  const row = await store.getRun(runId);
+  if (!row) throw new KairosError('RUN_NOT_FOUND', `run '${runId}' does not exist`, { field: 'run' });
+  return row;
+}
+
 /**
  * The rows that reset a finished run for `retry` (its failed tasks, or `taskId` and its
  * downstream): RUN_NOT_FOUND / ILLEGAL_TRANSITION when it cannot be retried.
