@@ -131,7 +131,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const id = row.id;
     const run = buildRun(row, tasks);
     this.#writes.newRun(row);
-    this.#writes.newRunTasks([...run.tasks.values()]);
+    this.#writes.newRunTasks(run.tasks.toArray());
     this.#writes.event({ runId: id, taskId: null, at: now, type: 'run_submitted', data: { params: row.params } });
     this.#adopt(run);
     this.#post(() => {

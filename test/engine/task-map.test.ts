@@ -67,6 +67,10 @@ test('forEach and values() see tasks added while they iterate, as a Map does', (
   }
   assert.deepEqual(viaValues, ['a', 'b', 'a[0]', 'b[1]']);
   assert.equal(run.tasks.size, 4);
+  const copy = run.tasks.toArray();
+  assert.deepEqual(copy.map((t) => t.id), viaValues);
+  run.tasks.add(instance(copy[0]!, 2));
+  assert.equal(copy.length, 4, 'toArray is a copy: later additions are not in it');
 });
 
 test('adopt takes an array only while the map is empty', () => {
