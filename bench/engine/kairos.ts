@@ -3,7 +3,8 @@
  * synchronous=NORMAL — the default durability), `fn` executors with a no-op handler. Timed from
  * `submit` to the run's end (`wait` resolving: every transition committed). Engine and store
  * creation are outside the timing; the store is checked afterwards (every task succeeded, in
- * the file), so a fast wrong answer cannot pass.
+ * the file), so a fast wrong answer cannot pass. `kairosRunOn` runs through an engine kept open
+ * across runs (a server's case: one engine, many runs); `kairosRun` through a fresh one.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,19 +48,33 @@ export function openBench(concurrency: number, functions: Map<string, FnHandler>
 
 const NOOP: FnHandler = () => undefined;
 
+/**
+ * One run through an open bench, timed from `submit` to `wait` resolving; the store is checked
+ * afterwards (outside the timing). The engine stays open, as a server's does between runs.
+ */
+export async function kairosRunOn(b: Bench, spec: WorkflowSpec): Promise<KairosResult> {
+  const t0 = performance.now();
+  const row = await b.engine.submit(spec);
+  const end = await b.engine.wait(row.id);
+  const ms = performance.now() - t0;
+  if (end.state !== 'succeeded') throw new Error(`run ${row.id} ended ${end.state}: ${end.error}`);
+  const tasks = await b.store.getTasks(row.id);
+  const ok = tasks.filter((t) => t.state === 'succeeded').length;
+  if (ok !== spec.tasks.length) throw new Error(`run ${row.id}: ${ok} of ${spec.tasks.length} tasks succeeded in the store`);
+  return { tasks: spec.tasks.length, ms };
+}
+
+/** One run through a fresh engine and store file, closed afterwards. */
 export async function kairosRun(spec: WorkflowSpec, concurrency: number, writer?: 'thread' | 'inline'): Promise<KairosResult> {
   const b = openBench(concurrency, new Map([['noop', NOOP]]), writer);
   try {
-    const t0 = performance.now();
-    const row = await b.engine.submit(spec);
-    const end = await b.engine.wait(row.id);
-    const ms = performance.now() - t0;
-    if (end.state !== 'succeeded') throw new Error(`run ${row.id} ended ${end.state}: ${end.error}`);
-    const tasks = await b.store.getTasks(row.id);
-    const ok = tasks.filter((t) => t.state === 'succeeded').length;
-    if (ok !== spec.tasks.length) throw new Error(`run ${row.id}: ${ok} of ${spec.tasks.length} tasks succeeded in the store`);
-    return { tasks: spec.tasks.length, ms };
+    return await kairosRunOn(b, spec);
   } finally {
     await b.close();
   }
+}
+
+/** The no-op function handler map the benchmark's runs use. */
+export function noopFunctions(): Map<string, FnHandler> {
+  return new Map([['noop', NOOP]]);
 }

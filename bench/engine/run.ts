@@ -4,13 +4,14 @@
  *
  *   node --import tsx bench/engine/run.ts [--quick] [--runs N] [--only kairos|bullmq]
  *        [--concurrency 256,1024,unbounded] [--size 20000] [--memory-tasks 1000000]
- *        [--memory-shape fan|chain] [--no-memory] [--cpu-prof] [--warmup 1] [--writer thread|inline]
+ *        [--memory-shape fan|chain] [--no-memory] [--cpu-prof] [--warmup 1] [--warmup-runs 2]
+ *        [--fresh-engine] [--writer thread|inline]
  *   npm run bench:engine -- [same flags]
  *
  * Modes of this one file (the parent spawns the others, each in a fresh process so no
  * measurement inherits another's heap, JIT state or Redis contents):
  *   parent              starts redis-server, spawns children, prints medians and ratios
- *   --child bullmq      one shape through BullMQ: 1 untimed warm-up run of --warmup × size tasks, then --runs timed runs
+ *   --child bullmq      one shape through BullMQ: --warmup-runs untimed runs of --warmup × size tasks, then --runs timed runs
  *                       (the parent asks for 1 and interleaves runs of all configurations)
  *   --child kairos      one shape at one concurrency through the engine, same protocol
  *   --memory            N pending tasks held by the engine: RSS and peak RSS (VmHWM)
@@ -18,10 +19,15 @@
  * of the Kairos children to bench/engine/profiles/<shape>-c<N>/ (one file per thread; the
  * largest is the main thread's — summarise it with profile-summary.ts).
  *
- * Warm-up (`--warmup F`, default 1): each child first does one untimed run of F × size tasks, the
- * same for both systems. A server runs for days, so the figure that matters is the steady state
- * with the JIT done; with F = 0.1 (the protocol before 2026-11-24's session 4) much of Kairos's
- * engine was still running unoptimised code during the timed run (see docs/benchmarks.md).
+ * Warm-up (`--warmup F`, default 1; `--warmup-runs N`, default 2): each child first does N untimed
+ * runs of F × size tasks, the same for both systems. A server runs for days with one engine, so
+ * the figure that matters is the steady state with the JIT done: a Kairos child keeps one engine
+ * and store for its warm-up and timed runs (`--fresh-engine`: a new one per run, the protocol
+ * before 2026-11-24's session 8). Measured in session 8 (µs/task of 5 successive 20,000-task runs
+ * through one engine): 21.5, 14.4, 9.7, 10.0, 9.9 — runs 1 and 2 still pay V8's compiles and
+ * deopts (79 compiles and 33 deopts in the second run of a fresh-engine child, 19 and 14 in the
+ * fourth), so one warm-up run measured a half-warm engine. With F = 0.1 (before session 4) much
+ * of the engine was still running unoptimised code during the timed run (docs/benchmarks.md).
  *
  * `--writer thread|inline` picks Kairos's SQLite writer (default: the store's, the writer thread
  * for files since 2026-11-24's session 5), to compare both on the headline protocol.
@@ -65,6 +71,10 @@ interface Args {
   port: number;
   /** Untimed warm-up run before the timed ones, as a multiple of `size`. */
   warmup: number;
+  /** How many such warm-up runs (`--warmup-runs N`). */
+  warmupRuns: number;
+  /** `--fresh-engine`: a new Kairos engine and store file per run instead of one per child process. */
+  freshEngine: boolean;
   /** Kairos's SQLite writer (`--writer thread|inline`); null: the store's default. */
   writer: 'thread' | 'inline' | null;
 }
@@ -72,7 +82,7 @@ interface Args {
 function parseArgs(argv: readonly string[]): Args {
   const a: Args = {
     quick: false, runs: 3, only: null, concurrency: [256, 1024], size: 20_000, memoryTasks: 1_000_000, memoryShape: 'fan', memory: true,
-    cpuProf: false, child: null, memoryChild: false, shape: 'independent', port: 0, warmup: 1, writer: null,
+    cpuProf: false, child: null, memoryChild: false, shape: 'independent', port: 0, warmup: 1, warmupRuns: 2, freshEngine: false, writer: null,
   };
   let runsSet = false, sizeSet = false, memSet = false;
   for (let i = 0; i < argv.length; i++) {
@@ -97,6 +107,8 @@ function parseArgs(argv: readonly string[]): Args {
       case '--shape': a.shape = v() as Shape; break;
       case '--port': a.port = Number(v()); break;
       case '--warmup': a.warmup = Number(v()); break;
+      case '--warmup-runs': a.warmupRuns = Number(v()); break;
+      case '--fresh-engine': a.freshEngine = true; break;
       case '--writer': {
         const w = v();
         if (w !== 'thread' && w !== 'inline') throw new Error(`--writer must be thread or inline (got ${w})`);
@@ -111,13 +123,19 @@ function parseArgs(argv: readonly string[]): Args {
     if (!sizeSet) a.size = 4000;
     if (!memSet) a.memoryTasks = 100_000;
   }
-  if (!(a.runs >= 1) || !(a.size >= 4) || a.concurrency.some((c) => !(c >= 0)) || !(a.warmup >= 0)) throw new Error('bad --runs, --size, --concurrency or --warmup');
+  if (!(a.runs >= 1) || !(a.size >= 4) || a.concurrency.some((c) => !(c >= 0)) || !(a.warmup >= 0) || !Number.isInteger(a.warmupRuns) || a.warmupRuns < 0) {
+    throw new Error('bad --runs, --size, --concurrency, --warmup or --warmup-runs');
+  }
   return a;
 }
 
 // ---------------------------------------------------------------- children
 
 async function childMain(a: Args): Promise<void> {
+  // Kairos: one engine and store for the child's runs (a server's case), unless --fresh-engine.
+  const { openBench, noopFunctions } = await import('./kairos.js');
+  const c0 = a.concurrency[0]!;
+  const bench = a.child === 'kairos' && !a.freshEngine ? openBench(c0 > 0 ? c0 : 256, noopFunctions(), a.writer ?? undefined) : null;
   const measure = async (size: number): Promise<{ tasks: number; ms: number; cpuUs: number }> => {
     const c0 = process.cpuUsage();
     let r: { tasks: number; ms: number };
@@ -125,21 +143,22 @@ async function childMain(a: Args): Promise<void> {
       const { bullFlows, bullIndependent } = await import('./bullmq.js');
       r = a.shape === 'independent' ? await bullIndependent(a.port, size, a.concurrency[0]) : await bullFlows(a.port, Math.floor(size / 4), a.concurrency[0]);
     } else {
-      const { kairosRun } = await import('./kairos.js');
+      const { kairosRun, kairosRunOn } = await import('./kairos.js');
       const { independent, parentChildren } = await import('./shapes.js');
       const c = a.concurrency[0]!;
       const spec = a.shape === 'independent' ? independent(size, c > 0) : parentChildren(Math.floor(size / 4), c > 0);
-      r = await kairosRun(spec, c > 0 ? c : 256, a.writer ?? undefined);
+      r = bench ? await kairosRunOn(bench, spec) : await kairosRun(spec, c > 0 ? c : 256, a.writer ?? undefined);
     }
     const c = process.cpuUsage(c0);
     return { ...r, cpuUs: c.user + c.system };
   };
-  if (a.warmup > 0) await measure(Math.max(4, Math.round((a.size * a.warmup) / 4) * 4)); // untimed
+  for (let w = 0; a.warmup > 0 && w < a.warmupRuns; w++) await measure(Math.max(4, Math.round((a.size * a.warmup) / 4) * 4)); // untimed
   for (let i = 0; i < a.runs; i++) {
     const r = await measure(a.size);
     const out: RunResult = { system: a.child!, shape: a.shape, concurrency: a.concurrency[0]!, ...r };
     process.stdout.write(`RESULT ${JSON.stringify(out)}\n`);
   }
+  await bench?.close();
 }
 
 async function memoryMain(a: Args): Promise<void> {
@@ -177,7 +196,7 @@ async function parentMain(a: Args): Promise<void> {
   const started = Date.now();
   const results: RunResult[] = [];
   const failures: string[] = [];
-  const common = ['--runs', '1', '--size', String(a.size), '--warmup', String(a.warmup), ...(a.writer === null ? [] : ['--writer', a.writer])];
+  const common = ['--runs', '1', '--size', String(a.size), '--warmup', String(a.warmup), '--warmup-runs', String(a.warmupRuns), ...(a.freshEngine ? ['--fresh-engine'] : []), ...(a.writer === null ? [] : ['--writer', a.writer])];
   const load0 = loadavg();
   const profArgs = (tag: string) => (a.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(HERE, 'profiles', tag)}`] : []);
   let redis: RedisHandle | null = null;
@@ -243,7 +262,7 @@ function report(a: Args, results: RunResult[], memory: Record<string, number>[],
   const lines: string[] = [];
   lines.push(`Machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}, ${process.platform}`);
   lines.push(`Command: node --import tsx bench/engine/run.ts ${process.argv.slice(2).join(' ')}`.trimEnd());
-  lines.push(`Runs: ${a.runs} per measurement (median shown; each in a fresh process after an untimed warm-up run of ${a.warmup} × size, runs interleaved), ${a.size.toLocaleString('en-US')} tasks per run`);
+  lines.push(`Runs: ${a.runs} per measurement (median shown; each in a fresh process after ${a.warmupRuns} untimed warm-up run(s) of ${a.warmup} × size${a.freshEngine ? ', a fresh Kairos engine per run' : ' through the same Kairos engine'}, runs interleaved), ${a.size.toLocaleString('en-US')} tasks per run`);
   lines.push(`Load average (1/5/15 min) at start: ${loads[0]!.map((x) => x.toFixed(2)).join(' ')}; at end: ${loads[1]!.map((x) => x.toFixed(2)).join(' ')}${loads[0]![0]! > 0.5 ? '  — the machine was not idle: numbers are noisy' : ''}`);
   lines.push('');
   const best: Record<Shape, { c: number; rate: number }> = { independent: { c: 0, rate: NaN }, dag: { c: 0, rate: NaN } };

@@ -13,6 +13,7 @@
  *               Kairos also reports ready-to-running (the task's readyAt in the store -> start).
  *
  * node --import tsx bench/fleet/run.ts [--runs 3] [--tasks 20000] [--only kairos,bullmq,graphile]
+ *                                     [--warmup 1] [--warmup-runs 2]
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -39,6 +40,16 @@ const ONLY = opt('only', 'kairos,bullmq,graphile').split(',');
 const WORKERS = 4;
 /** Kairos worker slots (attempts at once per worker process). */
 const SLOTS = Number(opt('slots', '256'));
+/**
+ * Untimed warm-up before the timed run, the same for the three systems: WARMUP_RUNS runs of
+ * WARMUP × N jobs. Defaults 2 and 1 since 2026-11-24's session 8, bench/engine's protocol (a
+ * server's steady state with the JIT done); `--warmup-runs 1 --warmup 0.1` is the protocol
+ * before it (sessions 3-7).
+ */
+const WARMUP = Number(opt('warmup', '1'));
+const WARMUP_RUNS = Number(opt('warmup-runs', '2'));
+const WARM_N = Math.max(100, Math.round(N * WARMUP));
+if (!(WARMUP > 0) || !Number.isInteger(WARMUP_RUNS) || WARMUP_RUNS < 1) throw new Error('--warmup must be > 0 and --warmup-runs an integer >= 1');
 const PACE_BATCH = 10;
 const PACE_EVERY_MS = 10;
 const PACE_MS = 3000;
@@ -116,8 +127,8 @@ async function kairos(pg: PgServer, redis: RedisHandle): Promise<Measure> {
   const procs = Array.from({ length: WORKERS }, (_, i) => spawnProc(['kairos', url, `bench-w${i}`, String(SLOTS)]));
   try {
     await Promise.all(procs.map((p) => p.ready));
-    // Warm-up at 1/10 size (JIT, connections), untimed; the first run starts the broker link.
-    await engine.wait((await engine.submit(independent(Math.max(100, N / 10)))).id);
+    // Warm-up (JIT, connections), untimed; the first run starts the broker link.
+    for (let w = 0; w < WARMUP_RUNS; w++) await engine.wait((await engine.submit(independent(WARM_N))).id);
     if (engine.scheduler.workers().length !== WORKERS) throw new Error(`engine sees ${engine.scheduler.workers().length} workers`);
     const t0 = performance.now();
     const run = await engine.submit(independent(N));
@@ -183,14 +194,15 @@ async function bullmq(redis: RedisHandle): Promise<Measure> {
 }
 
 /**
- * The peers' protocol, the same for both: an untimed warm-up at 1/10 size, N timed jobs added in
+ * The peers' protocol, the same for both: the untimed warm-up (WARMUP_RUNS × WARM_N jobs), N timed jobs added in
  * bulk, then the paced latency probe. `add(n, timed)` enqueues n no-op jobs (timed: with the
  * submit time in the payload).
  */
 async function measurePeer(procs: Proc[], add: (n: number, timed: boolean) => Promise<void>): Promise<Measure> {
-  const warm = Math.max(100, N / 10);
-  await add(warm, false);
-  await waitCompleted(procs, warm);
+  for (let w = 1; w <= WARMUP_RUNS; w++) {
+    await add(WARM_N, false);
+    await waitCompleted(procs, w * WARM_N);
+  }
   const base = procs.reduce((s, p) => s + p.completed, 0);
   const t0 = performance.now();
   await add(N, false);
@@ -243,7 +255,7 @@ async function main(): Promise<void> {
     await redis.stop();
     await pg.stop();
   }
-  console.log(`\nmedians of ${RUNS} run(s), ${N.toLocaleString('en-US')} no-op tasks, ${WORKERS} worker processes each; load average ${Math.min(...loads).toFixed(2)}-${Math.max(...loads).toFixed(2)}`);
+  console.log(`\nmedians of ${RUNS} run(s), ${N.toLocaleString('en-US')} no-op tasks, ${WORKERS} worker processes each, warm-up ${WARMUP_RUNS} × ${WARM_N.toLocaleString('en-US')} untimed; load average ${Math.min(...loads).toFixed(2)}-${Math.max(...loads).toFixed(2)}`);
   const med = (sys: string, k: keyof Measure) => median(results[sys]!.map((m) => m[k] as number));
   for (const sys of ONLY) {
     console.log(`${sys.padEnd(8)} ${Math.round(med(sys, 'tps')).toLocaleString('en-US').padStart(8)} tasks/s  submit->start p50 ${med(sys, 'p50').toFixed(1)} ms  p99 ${med(sys, 'p99').toFixed(1)} ms${sys === 'kairos' ? `  ready->running p50 ${med(sys, 'r50').toFixed(1)} ms  p99 ${med(sys, 'r99').toFixed(1)} ms` : ''}`);
