@@ -66,7 +66,7 @@ export async function kairosRunOn(b: Bench, spec: WorkflowSpec): Promise<KairosR
 
 /** One run through a fresh engine and store file, closed afterwards. */
 export async function kairosRun(spec: WorkflowSpec, concurrency: number, writer?: 'thread' | 'inline'): Promise<KairosResult> {
-  const b = openBench(concurrency, new Map([['noop', NOOP]]), writer);
+  const b = openBench(concurrency, noopFunctions(), writer);
   try {
     return await kairosRunOn(b, spec);
   } finally {

@@ -132,25 +132,30 @@ function parseArgs(argv: readonly string[]): Args {
 // ---------------------------------------------------------------- children
 
 async function childMain(a: Args): Promise<void> {
-  // Kairos: one engine and store for the child's runs (a server's case), unless --fresh-engine.
-  const { openBench, noopFunctions } = await import('./kairos.js');
-  const c0 = a.concurrency[0]!;
-  const bench = a.child === 'kairos' && !a.freshEngine ? openBench(c0 > 0 ? c0 : 256, noopFunctions(), a.writer ?? undefined) : null;
+  const c = a.concurrency[0]!;
+  let run: (size: number) => Promise<{ tasks: number; ms: number }>;
+  let close = async (): Promise<void> => undefined;
+  if (a.child === 'bullmq') {
+    const { bullFlows, bullIndependent } = await import('./bullmq.js');
+    run = (size) => (a.shape === 'independent' ? bullIndependent(a.port, size, c) : bullFlows(a.port, Math.floor(size / 4), c));
+  } else {
+    const { kairosRun, kairosRunOn, noopFunctions, openBench } = await import('./kairos.js');
+    const { independent, parentChildren } = await import('./shapes.js');
+    const slots = c > 0 ? c : 256;
+    const spec = (size: number) => (a.shape === 'independent' ? independent(size, c > 0) : parentChildren(Math.floor(size / 4), c > 0));
+    if (a.freshEngine) run = (size) => kairosRun(spec(size), slots, a.writer ?? undefined);
+    else {
+      // One engine and store for the child's runs, as a server keeps them.
+      const bench = openBench(slots, noopFunctions(), a.writer ?? undefined);
+      run = (size) => kairosRunOn(bench, spec(size));
+      close = () => bench.close();
+    }
+  }
   const measure = async (size: number): Promise<{ tasks: number; ms: number; cpuUs: number }> => {
     const c0 = process.cpuUsage();
-    let r: { tasks: number; ms: number };
-    if (a.child === 'bullmq') {
-      const { bullFlows, bullIndependent } = await import('./bullmq.js');
-      r = a.shape === 'independent' ? await bullIndependent(a.port, size, a.concurrency[0]) : await bullFlows(a.port, Math.floor(size / 4), a.concurrency[0]);
-    } else {
-      const { kairosRun, kairosRunOn } = await import('./kairos.js');
-      const { independent, parentChildren } = await import('./shapes.js');
-      const c = a.concurrency[0]!;
-      const spec = a.shape === 'independent' ? independent(size, c > 0) : parentChildren(Math.floor(size / 4), c > 0);
-      r = bench ? await kairosRunOn(bench, spec) : await kairosRun(spec, c > 0 ? c : 256, a.writer ?? undefined);
-    }
-    const c = process.cpuUsage(c0);
-    return { ...r, cpuUs: c.user + c.system };
+    const r = await run(size);
+    const cpu = process.cpuUsage(c0);
+    return { ...r, cpuUs: cpu.user + cpu.system };
   };
   for (let w = 0; a.warmup > 0 && w < a.warmupRuns; w++) await measure(Math.max(4, Math.round((a.size * a.warmup) / 4) * 4)); // untimed
   for (let i = 0; i < a.runs; i++) {
@@ -158,7 +163,7 @@ async function childMain(a: Args): Promise<void> {
     const out: RunResult = { system: a.child!, shape: a.shape, concurrency: a.concurrency[0]!, ...r };
     process.stdout.write(`RESULT ${JSON.stringify(out)}\n`);
   }
-  await bench?.close();
+  await close();
 }
 
 async function memoryMain(a: Args): Promise<void> {

@@ -9,7 +9,7 @@
  * skipped, cancelled: any state past pending/ready/queued): that row is inserted in the very next
  * batch, whatever the chunk, so write-ahead holds — no effect is carried out before the commit
  * that holds its row. A crash between chunks leaves the run with some of its rows; recovery
- * creates the others from the spec as pending (recovery-rows.ts), which is what they were.
+ * creates the others from the spec as pending (missing-rows.ts), which is what they were.
  */
 import type { AttemptRow, EventRow, RunRow, TaskRow, WriteBatch } from '../store/types.js';
 

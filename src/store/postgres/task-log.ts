@@ -44,7 +44,7 @@
 import type { AttemptRow, TaskRow, WriteBatch } from '../types.js';
 import { TERMINAL_RUN_STATES } from '../../core/model.js';
 import { lastPerTask, logAttemptTuple, logTaskTuple, taskFromLogTuple } from './rows.js';
-import { jsonbSafe, type ColumnType } from './json-rows.js';
+import { tuplesJson, type ColumnType } from './json-rows.js';
 
 /** Runs per steady-state tick that get a log row; the rows of further runs are upserted. */
 export const MAX_LOG_RUNS = 16;
@@ -82,7 +82,7 @@ export function splitForLog(b: WriteBatch): { table: readonly TaskRow[]; logs: L
   const logs: LogEntry[] = [];
   for (const g of groups) {
     const base = logBase(g[0]!);
-    const tuples = logTuplesJson(g, base);
+    const tuples = tuplesJson(g, (t) => logTaskTuple(t, base));
     if (tuples === null) table.push(...g);
     else logs.push({ runId: g[0]!.runId, base, tuples, count: g.length, attempts: null });
   }
@@ -98,20 +98,9 @@ function logBase(t: TaskRow): number {
   return b !== null && Number.isSafeInteger(b) ? b : 0;
 }
 
-/** The task tuples of a log row (rows.ts `logTaskTuple`) as JSON; null when jsonb could not carry them (json-rows.ts). */
-export function logTuplesJson(rows: readonly TaskRow[], base: number): string | null {
-  const tuples = new Array<unknown[]>(rows.length);
-  for (let i = 0; i < rows.length; i++) tuples[i] = logTaskTuple(rows[i]!, base);
-  const s = JSON.stringify(tuples);
-  return jsonbSafe(s) ? s : null;
-}
-
-/** The attempt tuples of a log row (rows.ts `logAttemptTuple`) as JSON; null as `logTuplesJson`. */
+/** The attempt tuples of a log row (rows.ts `logAttemptTuple`) as JSON; null when jsonb could not carry them (json-rows.ts). */
 export function logAttemptsJson(rows: readonly AttemptRow[], base: number): string | null {
-  const tuples = new Array<unknown[]>(rows.length);
-  for (let i = 0; i < rows.length; i++) tuples[i] = logAttemptTuple(rows[i]!, base);
-  const s = JSON.stringify(tuples);
-  return jsonbSafe(s) ? s : null;
+  return tuplesJson(rows, (a) => logAttemptTuple(a, base));
 }
 
 /**

@@ -9,8 +9,8 @@
  * an array argument element by element through V8's `Object::Get`, which was more than half of
  * the writer thread's binding cost (callgrind: Binder::Bind 912M of JS_run's 1,629M instructions
  * on a 20,000-task run, more than sqlite3_step's 668M); an argument is read from the call's
- * frame. A 64-row, 12-column insert: 1.18-1.38 -> 0.91-0.93 µs CPU a row (/tmp micro-benchmark,
- * 3 rounds of 3,000 statements, :memory:). At most 64 rows x 18 columns = 1,152 arguments.
+ * frame. A 64-row, 12-column insert: 1.18-1.38 -> 0.91-0.93 µs CPU a row (a micro-benchmark, not
+ * kept: 3 rounds of 3,000 statements, :memory:). At most 64 rows x 18 columns = 1,152 arguments.
  */
 import type Database from 'better-sqlite3';
 
