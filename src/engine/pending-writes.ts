@@ -58,6 +58,8 @@ export class PendingWrites {
   #gen = 1;
   /** Each attempt row is a new object written once, when its attempt ends: no Set needed. */
   #attempts: AttemptRow[] = [];
+  /** The live task row of each of #attempts, where given (WriteBatch.attemptTasks). */
+  #attemptTasks: (TaskRow | undefined)[] = [];
   #events: EventRow[] = [];
 
   newRun(r: RunRow): void {
@@ -96,8 +98,10 @@ export class PendingWrites {
     if (this.#newTasks.size !== 0 && this.#newTasks.has(row)) return;
     this.#taskList.push(row);
   }
-  attempt(a: AttemptRow): void {
+  /** `task`: the live row of the attempt's task, which a store may keep a succeeded attempt in (WriteBatch.attemptTasks). */
+  attempt(a: AttemptRow, task?: TaskRow): void {
     this.#attempts.push(a);
+    this.#attemptTasks.push(task);
   }
   event(e: EventRow): void {
     this.#events.push(e);
@@ -128,6 +132,7 @@ export class PendingWrites {
       newTasks: this.#takeNewTasks(budget),
       tasks: this.#taskList,
       attempts: this.#attempts,
+      attemptTasks: this.#attemptTasks,
       events: this.#events,
     };
     this.#newRuns = new Set();
@@ -136,6 +141,7 @@ export class PendingWrites {
     this.#taskList = [];
     this.#gen++;
     this.#attempts = [];
+    this.#attemptTasks = [];
     this.#events = [];
     return b;
   }

@@ -209,7 +209,7 @@ export class TaskFlow {
     this.writes.attempt({
       runId: row.runId, taskId: row.taskId, attempt, kind: 'run', status: res.outcome, worker: row.worker,
       startedAt: row.startedAt!, finishedAt: now, exitCode: res.exitCode, error: res.error,
-    });
+    }, row);
     if (this.onAttemptEnd !== null && row.startedAt !== null) this.onAttemptEnd(now - row.startedAt, res.outcome === 'succeeded', now, row.worker);
     const retries = task.spec.retries;
     switch (res.outcome) {

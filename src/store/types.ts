@@ -97,6 +97,13 @@ export interface WriteBatch {
   tasks: TaskRow[];
   /** Finished attempts (and attempts found lost): each attempt is written once, when it ends. */
   attempts: AttemptRow[];
+  /**
+   * For each of `attempts`, the live row of its task where the engine has it (parallel array;
+   * absent or undefined: none). A store may then keep a succeeded attempt that the row says all
+   * of in the row itself instead of a row of its own (SQLite: migration 3), as long as its reads
+   * return it like any other attempt.
+   */
+  attemptTasks?: (TaskRow | undefined)[];
   events: EventRow[];
 }
 

@@ -83,6 +83,82 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
     assert.deepEqual(await s.getAttempts('r1', 'zzz'), []);
   });
 
+  withStore('an attempt given with its task row reads back like any other, through reset, retry and compensation', async (s) => {
+    // A store may keep a succeeded attempt in its task row (WriteBatch.attemptTasks); whatever it
+    // does, every attempt must read back, also after the row moves on.
+    const b = emptyBatch();
+    b.newRuns.push(runRow('r1'));
+    const fn = taskRow('r1', 'fn');
+    const sh = taskRow('r1', 'sh');
+    b.newTasks.push(fn, sh);
+    await s.commit(b);
+    const run = (t: TaskRow, attempt: number, at: number): void => {
+      Object.assign(t, { state: 'running', attempt, startedAt: at, finishedAt: null, worker: 'w1' });
+    };
+    const end = (t: TaskRow, at: number, exitCode: number | null) => {
+      Object.assign(t, { state: 'succeeded', finishedAt: at, outputs: {}, doneSeq: at });
+      return { runId: 'r1', taskId: t.taskId, attempt: t.attempt, kind: 'run' as const, status: 'succeeded' as const, worker: 'w1', startedAt: t.startedAt!, finishedAt: at, exitCode, error: null };
+    };
+    run(fn, 1, 10), run(sh, 1, 11);
+    const b2 = emptyBatch();
+    b2.tasks.push(fn, sh);
+    await s.commit(b2);
+    const fn1 = end(fn, 20, null);
+    const sh1 = end(sh, 21, 0);
+    const b3 = emptyBatch();
+    b3.tasks.push(fn, sh);
+    b3.attempts.push(fn1, sh1);
+    b3.attemptTasks = [fn, sh];
+    await s.commit(b3);
+    assert.deepEqual(await s.getAttempts('r1'), [fn1, sh1]);
+    assert.deepEqual(await s.getAttempts('r1', 'fn'), [fn1]);
+    assert.deepEqual(await s.getTasks('r1'), [fn, sh]);
+
+    // `kairos retry`: the row is reset; its first attempt stays. Then a second attempt succeeds.
+    Object.assign(fn, { state: 'pending', startedAt: null, finishedAt: null, worker: null, outputs: null, doneSeq: null });
+    const b4 = emptyBatch();
+    b4.tasks.push(fn);
+    await s.commit(b4);
+    assert.deepEqual(await s.getAttempts('r1', 'fn'), [fn1]);
+    run(fn, 2, 30);
+    const fn2 = end(fn, 40, null);
+    const b5 = emptyBatch();
+    b5.tasks.push(fn);
+    b5.attempts.push(fn2);
+    b5.attemptTasks = [fn];
+    await s.commit(b5);
+    assert.deepEqual(await s.getAttempts('r1', 'fn'), [fn1, fn2]);
+
+    // Compensation: the row goes compensating, then compensated; every attempt stays.
+    Object.assign(fn, { state: 'compensating' });
+    const b6 = emptyBatch();
+    b6.tasks.push(fn);
+    await s.commit(b6);
+    Object.assign(fn, { state: 'compensated' });
+    const comp = { runId: 'r1', taskId: 'fn', attempt: 1, kind: 'compensate' as const, status: 'succeeded' as const, worker: 'local', startedAt: 50, finishedAt: 51, exitCode: 0, error: null };
+    const b7 = emptyBatch();
+    b7.tasks.push(fn);
+    b7.attempts.push(comp);
+    b7.attemptTasks = [fn];
+    await s.commit(b7);
+    assert.deepEqual(await s.getAttempts('r1', 'fn'), [comp, fn1, fn2]);
+    assert.deepEqual(await s.getAttempts('r1'), [comp, fn1, fn2, sh1]);
+  });
+
+  withStore('an attempt that its row no longer matches is kept whole', async (s) => {
+    // The row moved on (reset in the tick the attempt ended) before the batch was committed.
+    const b = emptyBatch();
+    b.newRuns.push(runRow('r1'));
+    const t = taskRow('r1', 'a', { state: 'pending', attempt: 1 });
+    b.newTasks.push(t);
+    const a = { runId: 'r1', taskId: 'a', attempt: 1, kind: 'run' as const, status: 'succeeded' as const, worker: 'w1', startedAt: 5, finishedAt: 9, exitCode: null, error: null };
+    b.attempts.push(a);
+    b.attemptTasks = [t];
+    await s.commit(b);
+    assert.deepEqual(await s.getAttempts('r1'), [a]);
+    assert.deepEqual(await s.getTasks('r1'), [t]);
+  });
+
   withStore('a failing batch writes nothing (atomic)', async (s) => {
     const b = emptyBatch();
     b.newRuns.push(runRow('r1'));

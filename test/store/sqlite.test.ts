@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { storeConformance, runRow, taskRow } from './conformance.js';
-import { emptyBatch } from '../../src/store/types.js';
+import { emptyBatch, type TaskRow } from '../../src/store/types.js';
+import Database from 'better-sqlite3';
 
 storeConformance('sqlite', async () => new SqliteStore(':memory:'));
 
@@ -107,6 +108,48 @@ test('sqlite writer thread: a huge batch written inline never overtakes writes i
     assert.equal(events.length, 50_001);
     assert.equal(events.at(-1)!.type, 'after');
   } finally {
+    await s.close();
+  }
+});
+
+test('sqlite writer thread: a function attempt that its row says all of is kept in the row, and becomes a row when the task moves on', async () => {
+  const path = join(threadDir, 'implicit.db');
+  const s = new SqliteStore(path, { writer: 'thread' });
+  const raw = new Database(path, { readonly: true });
+  const stored = () => ({
+    attempts: raw.prepare("SELECT task_id, attempt, exit_code FROM attempts ORDER BY task_id, attempt").all(),
+    implicit: raw.prepare('SELECT task_id FROM tasks WHERE implicit_attempt = 1 ORDER BY task_id').pluck().all(),
+  });
+  try {
+    assert.equal(await s.startWriter(), true);
+    const b = emptyBatch();
+    b.newRuns.push(runRow('r1'));
+    const rows = ['fn', 'sh', 'late'].map((id) => taskRow('r1', id, { state: 'running', attempt: 1, startedAt: 5, worker: 'w1' }));
+    b.newTasks.push(...rows);
+    await s.commit(b);
+    const attempt = (taskId: string, exitCode: number | null) =>
+      ({ runId: 'r1', taskId, attempt: 1, kind: 'run' as const, status: 'succeeded' as const, worker: 'w1', startedAt: 5, finishedAt: 9, exitCode, error: null });
+    const [fn, sh, late] = rows as [TaskRow, TaskRow, TaskRow];
+    for (const t of rows) Object.assign(t, { state: 'succeeded', finishedAt: 9, outputs: {} });
+    late.finishedAt = 10; // not what the attempt says: written whole
+    const b2 = emptyBatch();
+    b2.tasks.push(...rows);
+    b2.attempts.push(attempt('fn', null), attempt('sh', 0), attempt('late', null));
+    b2.attemptTasks = [fn, sh, late];
+    await s.commit(b2);
+    // A shell attempt has an exit code the row has no column for: written whole.
+    assert.deepEqual(stored(), { attempts: [{ task_id: 'late', attempt: 1, exit_code: null }, { task_id: 'sh', attempt: 1, exit_code: 0 }], implicit: ['fn'] });
+    assert.deepEqual(await s.getAttempts('r1', 'fn'), [attempt('fn', null)]);
+    // The row is written again without the mark (here: reset): the trigger writes the attempt first.
+    Object.assign(fn, { state: 'pending', startedAt: null, finishedAt: null, worker: null });
+    const b3 = emptyBatch();
+    b3.tasks.push(fn);
+    await s.commit(b3);
+    assert.deepEqual(stored().implicit, []);
+    assert.deepEqual(await s.getAttempts('r1', 'fn'), [attempt('fn', null)]);
+    assert.equal(stored().attempts.length, 3);
+  } finally {
+    raw.close();
     await s.close();
   }
 });

@@ -45,12 +45,12 @@ export interface EncodedBatch {
   readonly events: unknown[];
 }
 
-export const TASK_COLUMN_COUNT = 16;
+export const TASK_COLUMN_COUNT = 17;
 export const ATTEMPT_COLUMN_COUNT = 10;
 export const EVENT_COLUMN_COUNT = 5;
 export const RUN_UPDATE_COLUMNS = 8;
-/** Columns of a task update by rowid (task-row-ids.ts): rowid then the 11 mutable columns. */
-export const UPDATE_COLUMN_COUNT = 12;
+/** Columns of a task update by rowid (task-row-ids.ts): rowid then the 12 mutable columns. */
+export const UPDATE_COLUMN_COUNT = 13;
 
 /** [rowid or itemIndex, code, attempt, readyAt, startedAt, finishedAt, retryAt, doneSeq] */
 const TASK_NUMS = 8;
@@ -72,6 +72,8 @@ const U_OUTPUTS = 1 << 7;
 const U_EMPTY_OUTPUTS = 1 << 8;
 const U_ERROR = 1 << 9;
 const U_REASON = 1 << 10;
+/** The row holds its task's succeeded attempt (implicit_attempt = 1; see implicitAttempts). */
+const U_IMPLICIT = 1 << 14;
 // Attempt code bits (above the 5-bit status).
 const A_COMPENSATE = 1 << 5;
 const A_SAME_RUN = 1 << 6;
@@ -109,9 +111,10 @@ export function encodeBatch(b: WriteBatch, rowIdOf: (t: TaskRow) => number | und
   });
   const runs: unknown[] = [];
   for (const r of b.runs) runs.push(...runUpdateParams(r));
+  const implicit = implicitAttempts(b);
   const newTasks = new Float64Array(b.newTasks.length * TASK_NUMS);
   const newTaskTexts: string[] = [];
-  const nw = new TaskWriter(newTasks, newTaskTexts);
+  const nw = new TaskWriter(newTasks, newTaskTexts, implicit);
   let runId: string | null = null;
   for (let i = 0; i < b.newTasks.length; i++) {
     const t = b.newTasks[i]!;
@@ -126,19 +129,19 @@ export function encodeBatch(b: WriteBatch, rowIdOf: (t: TaskRow) => number | und
   const tasks: unknown[] = [];
   const updates = new Float64Array(b.tasks.length * TASK_NUMS);
   const updateTexts: string[] = [];
-  const uw = new TaskWriter(updates, updateTexts);
+  const uw = new TaskWriter(updates, updateTexts, implicit);
   for (let i = 0; i < b.tasks.length; i++) {
     const t = b.tasks[i]!;
     const id = rowIdOf(t);
-    if (id === undefined) bindTask(t, tasks);
+    if (id === undefined) bindTask(t, tasks, implicit !== null && uw.markImplicit(t) ? 1 : 0);
     else uw.put(t, id, 0);
   }
-  const { attempts, attemptTexts } = encodeAttempts(b.attempts);
+  const { attempts, attemptTexts, attemptCount } = encodeAttempts(b.attempts, b.attemptTasks, implicit);
   const events: unknown[] = [];
   for (const e of b.events) bindEvent(e, events);
   return {
     newRuns, specParts, runs, newTasks, newTaskCount: nw.count, newTaskTexts, tasks, updates, updateCount: uw.count, updateTexts,
-    attempts, attemptCount: b.attempts.length, attemptTexts, events,
+    attempts, attemptCount, attemptTexts, events,
   };
 }
 
@@ -149,13 +152,23 @@ class TaskWriter {
   constructor(
     readonly nums: Float64Array,
     readonly texts: string[],
+    readonly implicit: Implicit | null,
   ) {}
+
+  /** Whether `t` holds its succeeded attempt; if so, records that its row carries the mark. */
+  markImplicit(t: TaskRow): boolean {
+    const m = this.implicit!;
+    if (m.get(t) !== CANDIDATE) return false;
+    m.set(t, MARKED);
+    return true;
+  }
 
   /** `first`: the rowid (updates) or itemIndex (new rows); `code`: the caller's bits. */
   put(t: TaskRow, first: number, code: number): void {
     const texts = this.texts;
     const s = stateCode.get(t.state) ?? AS_TEXT;
     code |= s;
+    if (this.implicit !== null && this.markImplicit(t)) code |= U_IMPLICIT;
     if (s === AS_TEXT) texts.push(t.state);
     if (t.worker !== null) {
       if (t.worker === this.#worker) code |= U_SAME_WORKER;
@@ -180,13 +193,54 @@ class TaskWriter {
   }
 }
 
-function encodeAttempts(rows: readonly AttemptRow[]): { attempts: Float64Array; attemptTexts: string[] } {
+/** Task rows of a batch that may hold their task's succeeded attempt: CANDIDATE, then MARKED once encoded with the mark. */
+type Implicit = Map<TaskRow, number>;
+const CANDIDATE = 0;
+const MARKED = 1;
+
+/**
+ * The batch's attempts that its task rows can hold (migration 3, implicit_attempt): a 'run'
+ * attempt that succeeded with no exit code and no error (a function's or an HTTP call's), whose
+ * live task row (`attemptTasks`) is, as encoded now, succeeded at that attempt, with the same
+ * worker and times — everything the attempt row would say. Null when there is none.
+ */
+function implicitAttempts(b: WriteBatch): Implicit | null {
+  const rows = b.attemptTasks;
+  if (rows === undefined) return null;
+  let m: Implicit | null = null;
+  for (let i = 0; i < b.attempts.length; i++) {
+    const a = b.attempts[i]!;
+    const t = rows[i];
+    if (t !== undefined && t !== null && holds(t, a)) (m ??= new Map()).set(t, CANDIDATE);
+  }
+  return m;
+}
+
+function holds(t: TaskRow, a: AttemptRow): boolean {
+  return a.status === 'succeeded' && a.kind === 'run' && a.exitCode === null && a.error === null && t.state === 'succeeded' &&
+    t.attempt === a.attempt && t.startedAt === a.startedAt && t.finishedAt === a.finishedAt && t.worker === a.worker;
+}
+
+/**
+ * Encodes the attempt rows, but for those whose task row was encoded with the mark (the row
+ * holds them: they are not written twice).
+ */
+function encodeAttempts(
+  rows: readonly AttemptRow[],
+  tasks: readonly (TaskRow | null | undefined)[] | undefined,
+  implicit: Implicit | null,
+): { attempts: Float64Array; attemptTexts: string[]; attemptCount: number } {
   const attempts = new Float64Array(rows.length * ATTEMPT_NUMS);
   const attemptTexts: string[] = [];
   let runId: string | null = null;
   let worker: string | null = null;
+  let n = 0;
   for (let i = 0; i < rows.length; i++) {
     const a = rows[i]!;
+    if (implicit !== null) {
+      const t = tasks![i];
+      if (t !== undefined && t !== null && implicit.get(t) === MARKED && holds(t, a)) continue;
+    }
     let code = statusCode.get(a.status) ?? AS_TEXT;
     if (a.kind === 'compensate') code |= A_COMPENSATE;
     if (a.runId === runId) code |= A_SAME_RUN;
@@ -198,14 +252,14 @@ function encodeAttempts(rows: readonly AttemptRow[]): { attempts: Float64Array; 
       else code |= A_WORKER, attemptTexts.push((worker = a.worker));
     }
     if (a.error !== null) code |= A_ERROR, attemptTexts.push(a.error);
-    const o = i * ATTEMPT_NUMS;
+    const o = n++ * ATTEMPT_NUMS;
     attempts[o] = a.attempt;
     attempts[o + 1] = a.startedAt;
     attempts[o + 2] = num(a.finishedAt);
     attempts[o + 3] = num(a.exitCode);
     attempts[o + 4] = code;
   }
-  return { attempts, attemptTexts };
+  return { attempts, attemptTexts, attemptCount: n };
 }
 
 /** The buffers `encodeBatch` made, to transfer with the message. */
@@ -272,7 +326,7 @@ class TaskReader {
     readonly texts: readonly string[],
   ) {}
 
-  /** Puts the 11 mutable columns (state .. done_seq, TASK_COLUMNS order) of the row at `o` at out[j..]; returns the next j. */
+  /** Puts the 12 mutable columns (state .. implicit_attempt, TASK_COLUMNS order) of the row at `o` at out[j..]; returns the next j. */
   mutable(o: number, code: number, out: unknown[], j: number): number {
     const u = this.nums;
     const texts = this.texts;
@@ -288,6 +342,7 @@ class TaskReader {
     out[j++] = code & U_ERROR ? texts[this.k++] : null;
     out[j++] = code & U_REASON ? texts[this.k++] : null;
     out[j++] = orNull(u[o + 7]!);
+    out[j++] = code & U_IMPLICIT ? 1 : 0;
     return j;
   }
 }

@@ -111,4 +111,25 @@ export const SQLITE_MIGRATIONS: readonly { readonly version: number; readonly na
       );
     `,
   },
+  {
+    version: 3,
+    name: 'implicit succeeded attempts',
+    sql: `
+      -- A task's succeeded attempt may live in its task row instead of a row of attempts: a
+      -- function or HTTP attempt that succeeded (no exit code, no error) and ended the task, whose
+      -- attempt number, worker and times are the row's. implicit_attempt = 1 marks it; reads add
+      -- it to the task's attempts (sqlite-store.ts getAttempts). An attempt row was a quarter of
+      -- the rows a no-op task writes and ~30% of the writer's CPU (docs/benchmarks.md, session 9).
+      ALTER TABLE tasks ADD COLUMN implicit_attempt INTEGER NOT NULL DEFAULT 0;
+      -- Any write of the row that does not keep the mark (the task reset by kairos retry,
+      -- compensated, or written by a path that never leaves attempts implicit) first turns the
+      -- implicit attempt into a row of attempts, from the row as it was: no attempt is lost.
+      CREATE TRIGGER tasks_implicit_attempt_kept AFTER UPDATE OF implicit_attempt ON tasks
+        WHEN OLD.implicit_attempt = 1 AND NEW.implicit_attempt = 0
+      BEGIN
+        INSERT INTO attempts (run_id, task_id, kind, attempt, status, worker, started_at, finished_at, exit_code, error)
+        VALUES (OLD.run_id, OLD.task_id, 'run', OLD.attempt, 'succeeded', OLD.worker, OLD.started_at, OLD.finished_at, NULL, NULL);
+      END;
+    `,
+  },
 ];

@@ -37,10 +37,10 @@ export function runUpdateParams(r: RunRow): unknown[] {
 }
 
 /** Pushes a task row's 16 columns in TASK_COLUMNS order (multi-row statements). */
-export function bindTask(t: TaskRow, out: unknown[]): void {
+export function bindTask(t: TaskRow, out: unknown[], implicitAttempt = 0): void {
   out.push(
     t.runId, t.taskId, t.specId, t.itemIndex, json(t.item), t.state, t.attempt, t.readyAt, t.startedAt, t.finishedAt,
-    t.retryAt, t.worker, json(t.outputs), t.error, json(t.reason), t.doneSeq,
+    t.retryAt, t.worker, json(t.outputs), t.error, json(t.reason), t.doneSeq, implicitAttempt,
   );
 }
 

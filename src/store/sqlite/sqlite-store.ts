@@ -55,6 +55,15 @@ const noop = () => undefined;
  */
 const THREAD_MAX_ROWS = 50_000;
 
+/**
+ * A run's attempts (@run; `and`: a further condition, e.g. on task_id): its rows of attempts and
+ * the succeeded attempts its task rows hold (migration 3, implicit_attempt), read as rows alike.
+ */
+const ATTEMPTS_WITH_IMPLICIT = (and: string): string =>
+  `SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE run_id = @run${and}
+   UNION ALL SELECT run_id, task_id, 'run', attempt, 'succeeded', worker, started_at, finished_at, NULL, NULL
+   FROM tasks WHERE run_id = @run${and} AND implicit_attempt = 1`;
+
 export class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #stmts: ReturnType<SqliteStore['prepareStatements']>;
@@ -123,8 +132,8 @@ export class SqliteStore implements Store {
       specParts: db.prepare('SELECT tasks FROM run_spec_tasks WHERE run_id = ? ORDER BY part').pluck(),
       getRun: db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`),
       getTasks: db.prepare(`SELECT ${TASK_COLUMNS} FROM tasks WHERE run_id = ? ORDER BY id`),
-      getAttempts: db.prepare(`SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE run_id = ? ORDER BY task_id, kind, attempt`),
-      getTaskAttempts: db.prepare(`SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE run_id = ? AND task_id = ? ORDER BY kind, attempt`),
+      getAttempts: db.prepare(`${ATTEMPTS_WITH_IMPLICIT('')} ORDER BY task_id, kind, attempt`),
+      getTaskAttempts: db.prepare(`${ATTEMPTS_WITH_IMPLICIT(' AND task_id = @task')} ORDER BY kind, attempt`),
       getEvents: db.prepare('SELECT * FROM events WHERE run_id = ? ORDER BY id'),
       unfinished: db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE state IN ('running', 'compensating') ORDER BY created_at`),
       getWorkflowLatest: db.prepare('SELECT * FROM workflows WHERE name = ? ORDER BY version DESC LIMIT 1'),
@@ -267,7 +276,7 @@ export class SqliteStore implements Store {
 
   async getAttempts(runId: string, taskId?: string): Promise<AttemptRow[]> {
     await this.#settled();
-    const rows = taskId === undefined ? this.#stmts.getAttempts.all(runId) : this.#stmts.getTaskAttempts.all(runId, taskId);
+    const rows = taskId === undefined ? this.#stmts.getAttempts.all({ run: runId }) : this.#stmts.getTaskAttempts.all({ run: runId, task: taskId });
     return (rows as any[]).map(attemptFromRaw);
   }
 

@@ -18,7 +18,7 @@ export const RUN_COLUMNS =
   'id, workflow, namespace, priority, state, params, spec, labels, created_at, started_at, finished_at, deadline_at, error, owner, owner_seen_at, paused';
 export const ATTEMPT_COLUMNS = 'run_id, task_id, kind, attempt, status, worker, started_at, finished_at, exit_code, error';
 export const TASK_COLUMNS =
-  'run_id, task_id, spec_id, item_index, item, state, attempt, ready_at, started_at, finished_at, retry_at, worker, outputs, error, reason, done_seq';
+  'run_id, task_id, spec_id, item_index, item, state, attempt, ready_at, started_at, finished_at, retry_at, worker, outputs, error, reason, done_seq, implicit_attempt';
 
 export type Durability = 'normal' | 'full';
 
@@ -67,8 +67,8 @@ export class SqliteWriter {
       (v) => `INSERT INTO tasks (${TASK_COLUMNS}) VALUES ${v} ON CONFLICT(run_id, task_id) DO UPDATE SET
         state=excluded.state, attempt=excluded.attempt, ready_at=excluded.ready_at, started_at=excluded.started_at,
         finished_at=excluded.finished_at, retry_at=excluded.retry_at, worker=excluded.worker, outputs=excluded.outputs,
-        error=excluded.error, reason=excluded.reason, done_seq=excluded.done_seq`,
-      bindTask,
+        error=excluded.error, reason=excluded.reason, done_seq=excluded.done_seq, implicit_attempt=excluded.implicit_attempt`,
+      (t, out) => bindTask(t, out), // the row objects' path never leaves an attempt implicit
     );
     const insertAttempts = new MultiRowStatement(db, ATTEMPT_COLUMN_COUNT, (v) => `INSERT INTO attempts (${ATTEMPT_COLUMNS}) VALUES ${v}`, bindAttempt);
     const insertEvents = new MultiRowStatement(db, EVENT_COLUMN_COUNT, (v) => `INSERT INTO events (run_id, task_id, at, type, data) VALUES ${v}`, bindEvent);

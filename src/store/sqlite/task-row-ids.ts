@@ -22,6 +22,7 @@ import type Database from 'better-sqlite3';
 import type { TaskRow } from '../types.js';
 import { MultiRowStatement } from './multi-row.js';
 import { bindTask } from './rows.js';
+import { UPDATE_COLUMN_COUNT } from './batch-codec.js';
 import { RowIdMap } from './row-id-map.js';
 
 const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
@@ -29,7 +30,7 @@ const json = (v: unknown): string | null => (v === null || v === undefined ? nul
 /** Columns a task row's update may change (the rest are fixed at insert), after the rowid. */
 const UPDATE_SET =
   'state=v.column2, attempt=v.column3, ready_at=v.column4, started_at=v.column5, finished_at=v.column6, retry_at=v.column7, ' +
-  'worker=v.column8, outputs=v.column9, error=v.column10, reason=v.column11, done_seq=v.column12';
+  'worker=v.column8, outputs=v.column9, error=v.column10, reason=v.column11, done_seq=v.column12, implicit_attempt=v.column13';
 
 export class TaskRowIds {
   readonly #ids: RowIdMap;
@@ -55,8 +56,8 @@ export class TaskRowIds {
       out.push(this.#base + 1 + i);
       bindTask(t, out);
     });
-    this.#update = new MultiRowStatement<TaskRow>(db, 12, (v) => `UPDATE tasks SET ${UPDATE_SET} FROM (VALUES ${v}) AS v WHERE tasks.id = v.column1`, (t, out, i) => {
-      out.push(this.#rowids[i], t.state, t.attempt, t.readyAt, t.startedAt, t.finishedAt, t.retryAt, t.worker, json(t.outputs), t.error, json(t.reason), t.doneSeq);
+    this.#update = new MultiRowStatement<TaskRow>(db, UPDATE_COLUMN_COUNT, (v) => `UPDATE tasks SET ${UPDATE_SET} FROM (VALUES ${v}) AS v WHERE tasks.id = v.column1`, (t, out, i) => {
+      out.push(this.#rowids[i], t.state, t.attempt, t.readyAt, t.startedAt, t.finishedAt, t.retryAt, t.worker, json(t.outputs), t.error, json(t.reason), t.doneSeq, 0);
     });
   }
 
