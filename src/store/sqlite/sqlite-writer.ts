@@ -62,7 +62,7 @@ export class SqliteWriter {
     });
     const rowIds = (this.#rowIds = new TaskRowIds(db, TASK_COLUMNS, TASK_COLUMN_COUNT, knownIds));
     // Updates of known tasks as one multi-row upsert: the conflict target always matches.
-    const updateTasks = new MultiRowStatement(
+    const updateTasks = new MultiRowStatement<TaskRow>(
       db, TASK_COLUMN_COUNT,
       (v) => `INSERT INTO tasks (${TASK_COLUMNS}) VALUES ${v} ON CONFLICT(run_id, task_id) DO UPDATE SET
         state=excluded.state, attempt=excluded.attempt, ready_at=excluded.ready_at, started_at=excluded.started_at,
