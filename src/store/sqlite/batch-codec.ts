@@ -19,6 +19,7 @@ import type { AttemptRow, AttemptStatus, TaskRow, WriteBatch } from '../types.js
 import type { TaskState } from '../../core/model.js';
 import { bindEvent, bindTask, runToParams, runUpdateParams, RUN_SPEC_PART } from './rows.js';
 import { specPartJson } from '../spec-parts.js';
+import { rowHoldsAttempt } from '../implicit-attempts.js';
 
 export interface EncodedBatch {
   /** One runToParams array per new run. */
@@ -199,10 +200,8 @@ const CANDIDATE = 0;
 const MARKED = 1;
 
 /**
- * The batch's attempts that its task rows can hold (migration 3, implicit_attempt): a 'run'
- * attempt that succeeded with no exit code and no error (a function's or an HTTP call's), whose
- * live task row (`attemptTasks`) is, as encoded now, succeeded at that attempt, with the same
- * worker and times — everything the attempt row would say. Null when there is none.
+ * The batch's task rows that can hold their attempt (implicit-attempts.ts; here migration 3,
+ * implicit_attempt), as encoded now. Null when there is none.
  */
 function implicitAttempts(b: WriteBatch): Implicit | null {
   const rows = b.attemptTasks;
@@ -211,14 +210,9 @@ function implicitAttempts(b: WriteBatch): Implicit | null {
   for (let i = 0; i < b.attempts.length; i++) {
     const a = b.attempts[i]!;
     const t = rows[i];
-    if (t !== undefined && t !== null && holds(t, a)) (m ??= new Map()).set(t, CANDIDATE);
+    if (t !== undefined && t !== null && rowHoldsAttempt(t, a)) (m ??= new Map()).set(t, CANDIDATE);
   }
   return m;
-}
-
-function holds(t: TaskRow, a: AttemptRow): boolean {
-  return a.status === 'succeeded' && a.kind === 'run' && a.exitCode === null && a.error === null && t.state === 'succeeded' &&
-    t.attempt === a.attempt && t.startedAt === a.startedAt && t.finishedAt === a.finishedAt && t.worker === a.worker;
 }
 
 /**
@@ -239,7 +233,7 @@ function encodeAttempts(
     const a = rows[i]!;
     if (implicit !== null) {
       const t = tasks![i];
-      if (t !== undefined && t !== null && implicit.get(t) === MARKED && holds(t, a)) continue;
+      if (t !== undefined && t !== null && implicit.get(t) === MARKED && rowHoldsAttempt(t, a)) continue;
     }
     let code = statusCode.get(a.status) ?? AS_TEXT;
     if (a.kind === 'compensate') code |= A_COMPENSATE;
