@@ -134,7 +134,7 @@ export function encodeBatch(b: WriteBatch, rowIdOf: (t: TaskRow) => number | und
   for (let i = 0; i < b.tasks.length; i++) {
     const t = b.tasks[i]!;
     const id = rowIdOf(t);
-    if (id === undefined) bindTask(t, tasks, implicit !== null && uw.markImplicit(t) ? 1 : 0);
+    if (id === undefined) bindTask(t, tasks, uw.markImplicit(t) ? 1 : 0);
     else uw.put(t, id, 0);
   }
   const { attempts, attemptTexts, attemptCount } = encodeAttempts(b.attempts, b.attemptTasks, implicit);
@@ -158,8 +158,8 @@ class TaskWriter {
 
   /** Whether `t` holds its succeeded attempt; if so, records that its row carries the mark. */
   markImplicit(t: TaskRow): boolean {
-    const m = this.implicit!;
-    if (m.get(t) !== CANDIDATE) return false;
+    const m = this.implicit;
+    if (m === null || m.get(t) !== CANDIDATE) return false;
     m.set(t, MARKED);
     return true;
   }
@@ -169,7 +169,7 @@ class TaskWriter {
     const texts = this.texts;
     const s = stateCode.get(t.state) ?? AS_TEXT;
     code |= s;
-    if (this.implicit !== null && this.markImplicit(t)) code |= U_IMPLICIT;
+    if (this.markImplicit(t)) code |= U_IMPLICIT;
     if (s === AS_TEXT) texts.push(t.state);
     if (t.worker !== null) {
       if (t.worker === this.#worker) code |= U_SAME_WORKER;
@@ -210,7 +210,7 @@ function implicitAttempts(b: WriteBatch): Implicit | null {
   for (let i = 0; i < b.attempts.length; i++) {
     const a = b.attempts[i]!;
     const t = rows[i];
-    if (t !== undefined && t !== null && rowHoldsAttempt(t, a)) (m ??= new Map()).set(t, CANDIDATE);
+    if (t !== undefined && rowHoldsAttempt(t, a)) (m ??= new Map()).set(t, CANDIDATE);
   }
   return m;
 }
@@ -221,7 +221,7 @@ function implicitAttempts(b: WriteBatch): Implicit | null {
  */
 function encodeAttempts(
   rows: readonly AttemptRow[],
-  tasks: readonly (TaskRow | null | undefined)[] | undefined,
+  tasks: readonly (TaskRow | undefined)[] | undefined,
   implicit: Implicit | null,
 ): { attempts: Float64Array; attemptTexts: string[]; attemptCount: number } {
   const attempts = new Float64Array(rows.length * ATTEMPT_NUMS);
@@ -233,7 +233,7 @@ function encodeAttempts(
     const a = rows[i]!;
     if (implicit !== null) {
       const t = tasks![i];
-      if (t !== undefined && t !== null && implicit.get(t) === MARKED && rowHoldsAttempt(t, a)) continue;
+      if (t !== undefined && implicit.get(t) === MARKED && rowHoldsAttempt(t, a)) continue;
     }
     let code = statusCode.get(a.status) ?? AS_TEXT;
     if (a.kind === 'compensate') code |= A_COMPENSATE;

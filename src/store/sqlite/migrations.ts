@@ -119,7 +119,7 @@ export const SQLITE_MIGRATIONS: readonly { readonly version: number; readonly na
       -- function or HTTP attempt that succeeded (no exit code, no error) and ended the task, whose
       -- attempt number, worker and times are the row's. implicit_attempt = 1 marks it; reads add
       -- it to the task's attempts (sqlite-store.ts getAttempts). An attempt row was a quarter of
-      -- the rows a no-op task writes and ~30% of the writer's CPU (docs/benchmarks.md, session 9).
+      -- the rows a no-op task writes; without them the writer spends 10-12% less CPU (docs/benchmarks.md, session 9).
       ALTER TABLE tasks ADD COLUMN implicit_attempt INTEGER NOT NULL DEFAULT 0;
       -- Any write of the row that does not keep the mark (the task reset by kairos retry,
       -- compensated, or written by a path that never leaves attempts implicit) first turns the

@@ -36,7 +36,7 @@ export function runUpdateParams(r: RunRow): unknown[] {
   return [r.state, r.startedAt, r.finishedAt, r.error, r.owner, r.ownerSeenAt, r.paused ? 1 : 0, r.id];
 }
 
-/** Pushes a task row's 16 columns in TASK_COLUMNS order (multi-row statements). */
+/** Pushes a task row's 17 columns in TASK_COLUMNS order (multi-row statements); `implicitAttempt`: 1 when the row holds its attempt (batch-codec.ts). */
 export function bindTask(t: TaskRow, out: unknown[], implicitAttempt = 0): void {
   out.push(
     t.runId, t.taskId, t.specId, t.itemIndex, json(t.item), t.state, t.attempt, t.readyAt, t.startedAt, t.finishedAt,
