@@ -24,6 +24,13 @@ export interface WriteTask {
  * to MAX_CHUNK. Chunks are costlier per row than one insert (each commit writes again the index
  * pages it touched), so they grow; the cap bounds the wait of the effects riding with a chunk
  * (16,384 rows ~25-50 ms of the writer here).
+ *
+ * A chunk riding with other rows (a batch that carries starts or results) is at most the FIRST
+ * chunk, whatever the run's chunk has grown to: the effects of that batch wait for its commit,
+ * and SQLite inserts a task row in ~2.4 µs, so 1,024 rows add ~2.5 ms, about a steady batch's
+ * own commit time; the grown chunks go in batches of their own (nothing else to write). Riding
+ * chunks of up to 16,384 rows held the 20,000-task DAG's first ~2,500 starts behind 15-25 ms
+ * commits, half its run; capped, its tasks/s rose 8-30% (issue 2, docs/benchmarks.md session 10).
  */
 export const FIRST_CHUNK = 1024;
 const MAX_CHUNK = 16_384;
@@ -123,9 +130,10 @@ export class PendingWrites {
    * coming soon (the commit just acknowledged carried effects, so their results will follow):
    * the chunk then waits to ride with it instead of holding those effects' next commit back
    * behind a commit of inserts (measured: every third commit carried results, the rest inserts).
+   * A chunk that rides with other rows is at most `firstChunk` rows (see FIRST_CHUNK).
    */
   take(chunked = false, alone = true): WriteBatch {
-    const budget = !chunked ? Infinity : alone || this.#hasChanges() ? (this.#unsaved[0]?.chunk ?? 0) : 0;
+    const budget = !chunked ? Infinity : this.#chunkBudget(alone);
     const b: WriteBatch = {
       newRuns: [...this.#newRuns],
       runs: [...this.#runs],
@@ -144,6 +152,13 @@ export class PendingWrites {
     this.#attemptTasks = [];
     this.#events = [];
     return b;
+  }
+
+  /** New rows of submitted runs this batch may take (chunked), DUE rows aside. */
+  #chunkBudget(alone: boolean): number {
+    const chunk = this.#unsaved[0]?.chunk ?? 0;
+    if (this.#hasChanges()) return Math.min(chunk, this.firstChunk);
+    return alone ? chunk : 0;
   }
 
   #hasChanges(): boolean {

@@ -69,10 +69,28 @@ test('chunked: a submitted run goes in growing chunks, in order, each row as it 
   assert.deepEqual(ids(b1.newTasks), ['t0', 't1']);
   assert.equal(b1.newTasks[1]!.state, 'queued');
   assert.deepEqual(b1.tasks, []);
-  w.task(ts[1]!); // inserted: now an update
   assert.deepEqual(ids(w.take(true).newTasks), ['t2', 't3', 't4', 't5'], 'the second chunk is twice the first');
-  assert.deepEqual(ids(w.take(true).newTasks), ['t6', 't7', 't8', 't9']);
+  w.task(ts[1]!); // inserted: now an update
+  const b3 = w.take(true);
+  assert.deepEqual(ids(b3.tasks), ['t1']);
+  assert.deepEqual(ids(b3.newTasks), ['t6', 't7'], 'riding with an update: the first chunk\'s size, not the grown one');
+  assert.deepEqual(ids(w.take(true).newTasks), ['t8', 't9'], 'alone: the grown chunk (the rest)');
   assert.deepEqual(w.take(true).newTasks, [], 'every row inserted once');
+});
+
+test('chunked: a chunk riding with other rows is at most the first chunk; alone it grows', () => {
+  const w = new PendingWrites(2);
+  const ts = run('r1', 40);
+  w.newRunTasks(ts);
+  const other = live('r0', 'x');
+  const sizes: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    w.task(other); // a result or a start in every batch
+    sizes.push(w.take(true).newTasks.length);
+  }
+  assert.deepEqual(sizes, [2, 2, 2, 2], 'the effects of these batches never wait for more than 2 inserts');
+  assert.equal(w.take(true).newTasks.length, 32, 'alone: the chunk grew meanwhile (2, 4, 8, 16, 32)');
+  assert.equal(w.take(true).newTasks.length, 0);
 });
 
 test('chunked: a row whose change may have an effect is inserted by the next batch, once', () => {
