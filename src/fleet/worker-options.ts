@@ -24,6 +24,6 @@ export interface FleetWorkerOptions {
   readonly stateDir?: string;
   /** How often running attempts' new log lines are shipped. Default 500 ms. */
   readonly logShipMs?: number;
-  /** Lifecycle notes (registered, lease lost, draining, errors) for the CLI to print. */
-  readonly onEvent?: (kind: 'registered' | 'lease_lost' | 'draining' | 'stopped' | 'error', detail: string) => void;
+  /** Lifecycle notes (registered, lease lost, deliveries recovered after a lost connection, draining, errors) for the CLI to print. */
+  readonly onEvent?: (kind: 'registered' | 'lease_lost' | 'recovered' | 'draining' | 'stopped' | 'error', detail: string) => void;
 }

@@ -28,6 +28,7 @@ import { FleetKeys, WORKER_GROUP } from './keys.js';
 import { decodeTasks, encodeResults, fromTaskMessage, type Form, type LogMessage, type ResultMessage, type TaskMessage } from './protocol.js';
 import { connectRedis, ensureGroup, isNoGroup, messageOf, readGroup, sleep } from './redis.js';
 import { WorkerLease } from './worker-lease.js';
+import { OwnPending, type PendingEntry } from './own-pending.js';
 import { LogTail } from './log-tail.js';
 import type { FleetWorkerOptions } from './worker-options.js';
 
@@ -77,6 +78,8 @@ export class FleetWorker {
   /** fn attempts' logs: a folder of their own, listed once per flush (see #fnEnded). */
   readonly #fnLogDir: string;
   readonly #running = new Map<string, Running>();
+  /** Entries read and not acknowledged; the recovery of lost deliveries (own-pending.ts). */
+  readonly #pending: OwnPending;
   #mode: Mode = 'starting';
   #loop: Promise<void> = Promise.resolve();
   #beat: NodeJS.Timeout | null = null;
@@ -102,6 +105,7 @@ export class FleetWorker {
     this.#block = connectRedis(b.url, `kairos-worker-read:${this.id}`, { blocking: true });
     this.#sub = connectRedis(b.url, `kairos-worker-ctl:${this.id}`, { blocking: true });
     for (const r of [this.#cmd, this.#block, this.#sub]) r.on('error', (e: Error) => this.#note('error', `redis: ${e.message}`));
+    this.#pending = new OwnPending(this.#block);
     const ttlMs = o.ttlMs ?? 10_000;
     this.#lease = new WorkerLease(this.#cmd, this.#keys, { id: this.id, pool: o.pool ?? 'default', labels: o.labels ?? {}, capacity: o.capacity, ttlMs });
     this.#logDir = join(o.stateDir ?? join(tmpdir(), `kairos-worker-${this.id}`), 'logs');
@@ -183,6 +187,12 @@ export class FleetWorker {
       const incarnation = this.incarnation;
       let reply;
       try {
+        if (this.#pending.due) {
+          const lost = await this.#pending.recover(this.#block, WORKER_GROUP, this.id, stream);
+          if (lost.length > 0) this.#note('recovered', `${lost.length} task entr${lost.length === 1 ? 'y' : 'ies'} delivered on a lost connection taken again`);
+          if (incarnation === this.incarnation) for (const entry of lost) this.#take(entry, stream, incarnation);
+          continue;
+        }
         reply = await readGroup(this.#block, WORKER_GROUP, this.id, free, 1000, [stream]);
       } catch (err) {
         // NOGROUP: Redis lost its data (recreate ours), or the engine deleted a previous
@@ -196,16 +206,19 @@ export class FleetWorker {
       if (reply === null) continue;
       // Entries of a previous incarnation (read before a lost lease) were rescheduled: drop them.
       if (incarnation !== this.incarnation) continue;
-      for (const [, entries] of reply) {
-        for (const entry of entries) {
-          const { items, bad, form } = decodeTasks(messageOf(entry));
-          if (bad > 0) this.#note('error', `${bad} malformed task(s) in entry ${entry[0]} dropped`);
-          const e: Entry = { id: entry[0], stream, form, left: items.length };
-          if (items.length === 0) this.#done.push(e), this.#scheduleFlush();
-          for (const msg of items) this.#run(msg, e, incarnation);
-        }
-      }
+      for (const [, entries] of reply) for (const entry of entries) this.#take(entry, stream, incarnation);
     }
+  }
+
+  /** Runs an entry's attempts (one it already runs never again: #running is keyed by attempt). */
+  #take(entry: PendingEntry, stream: string, incarnation: string): void {
+    this.#pending.hold(stream, entry[0]);
+    const { items, bad, form } = entry[1] === null ? { items: [], bad: 0, form: 1 as const } : decodeTasks(messageOf(entry));
+    if (bad > 0) this.#note('error', `${bad} malformed task(s) in entry ${entry[0]} dropped`);
+    const fresh = items.filter((m) => !this.#running.has(m.attemptId));
+    const e: Entry = { id: entry[0], stream, form, left: fresh.length };
+    if (fresh.length === 0) this.#done.push(e), this.#scheduleFlush();
+    for (const msg of fresh) this.#run(msg, e, incarnation);
   }
 
   #run(msg: TaskMessage, entry: Entry, incarnation: string): void {
@@ -319,6 +332,10 @@ export class FleetWorker {
       await Promise.all(ops);
     } catch (err) {
       this.#note('error', `reporting ${count} result(s): ${(err as Error).message}`);
+    } finally {
+      // Acknowledged, or given up: a recovery after a reconnection may take them again (the
+      // engine fences off a second result of the same attempt).
+      for (const [stream, ids] of byStream) this.#pending.release(stream, ids);
     }
   }
 

@@ -1,0 +1,112 @@
+/**
+ * A task entry delivered to a worker on a connection that died before the reply arrived
+ * (own-pending.ts): Redis has it pending on the worker, the worker never saw it. After its read
+ * connection comes back, the worker reads its own pending entries and runs it; an entry it was
+ * already running when the connection dropped is not run a second time. Real redis-server, a
+ * real FleetWorker; the lost delivery is made by hand: the entry is added and read for the
+ * worker's consumer in one MULTI, so the worker's blocked read never gets it.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import { ExecutorSet } from '../../src/exec/executor-set.js';
+import { FleetWorker } from '../../src/fleet/worker.js';
+import { FleetKeys, WORKER_GROUP } from '../../src/fleet/keys.js';
+import { decodeResults, encodeTasks, type TaskMessage } from '../../src/fleet/protocol.js';
+import { messageOf, type StreamEntry } from '../../src/fleet/redis.js';
+import { startTestRedis, until, type TestRedis } from './harness.js';
+
+let redis: TestRedis;
+before(async () => {
+  redis = await startTestRedis({ persist: false });
+});
+after(async () => {
+  await redis?.stop();
+});
+
+const message = (taskId: string, fn = 'echo'): TaskMessage => ({
+  attemptId: `r1/${taskId}#1`, runId: 'r1', taskId, attempt: 1, action: { kind: 'fn', fn, args: null }, env: {}, secretEnv: [],
+  cwd: null, timeoutMs: null, killGraceMs: 100, maxLogBytes: 1024, outputsFromStdout: false, outputFile: null, inputs: { params: {} }, dispatchedAt: 1,
+});
+
+/** The task ids of every result on the results stream, in order (one per result, duplicates kept). */
+async function resultTasks(r: Redis, keys: FleetKeys): Promise<string[]> {
+  const entries = (await r.xrange(keys.results, '-', '+')) as StreamEntry[];
+  return entries.flatMap((e) => decodeResults(messageOf(e)).items.map((m) => m.taskId));
+}
+
+/** Drops the worker's read connection (ioredis reconnects by itself). */
+async function killReadConnection(r: Redis, workerId: string): Promise<void> {
+  const list = (await r.call('CLIENT', 'LIST')) as string;
+  const line = list.split('\n').find((l) => l.includes(`name=kairos-worker-read:${workerId} `));
+  assert.ok(line, 'the worker\'s read connection is listed');
+  await r.call('CLIENT', 'KILL', 'ID', /id=(\d+)/.exec(line)![1]!);
+}
+
+const events = (): { kinds: string[]; onEvent: (kind: string) => void } => {
+  const kinds: string[] = [];
+  return { kinds, onEvent: (kind) => void kinds.push(kind) };
+};
+
+test('an entry delivered on a lost connection is run once the worker reconnects', async () => {
+  const functions = new Map([['echo', (ctx: { taskId: string }) => ({ task: ctx.taskId })]]);
+  const ev = events();
+  const w = new FleetWorker({ url: redis.url, prefix: 'ld', id: 'w1', capacity: { slots: 4 }, executors: ExecutorSet.standard({ functions }), onEvent: ev.onEvent });
+  const r = new Redis(redis.url);
+  try {
+    await w.start();
+    const keys = new FleetKeys('ld');
+    const stream = keys.tasks('w1', w.incarnation);
+    await r.xadd(stream, '*', 'm', encodeTasks([message('seen')]));
+    await until(async () => (await resultTasks(r, keys)).includes('seen'), 'the worker reads its stream');
+    // Delivered to the worker's consumer inside the transaction, before its blocked read is served.
+    const tx = (await r.multi().xadd(stream, '*', 'm', encodeTasks([message('lost')])).call('XREADGROUP', 'GROUP', WORKER_GROUP, 'w1', 'COUNT', 10, 'STREAMS', stream, '>').exec())!;
+    assert.equal(tx[1]![0], null, 'the transaction read the entry for the worker');
+    const pel = (await r.xpending(stream, WORKER_GROUP)) as [number, ...unknown[]];
+    assert.equal(pel[0], 1, 'the entry is pending on the worker');
+    await new Promise((res) => setTimeout(res, 300));
+    assert.deepEqual(await resultTasks(r, keys), ['seen'], 'the worker never saw the lost delivery');
+    await killReadConnection(r, 'w1');
+    await until(async () => (await resultTasks(r, keys)).includes('lost'), 'the lost delivery run after the reconnection', 15_000);
+    await until(async () => ((await r.xpending(stream, WORKER_GROUP)) as [number])[0] === 0, 'the entry acknowledged');
+    assert.deepEqual(await resultTasks(r, keys), ['seen', 'lost'], 'each task once');
+    assert.ok(ev.kinds.includes('recovered'), 'the worker says it recovered an entry');
+  } finally {
+    await w.stop();
+    r.disconnect();
+  }
+});
+
+test('an entry running when the read connection drops is not run again', async () => {
+  let runs = 0;
+  let release!: () => void;
+  const gate = new Promise<void>((res) => (release = res));
+  const functions = new Map([['slow', async () => (runs++, await gate, { ok: true })]]);
+  const w = new FleetWorker({ url: redis.url, prefix: 'ld2', id: 'w2', capacity: { slots: 4 }, executors: ExecutorSet.standard({ functions }) });
+  const r = new Redis(redis.url);
+  try {
+    await w.start();
+    const keys = new FleetKeys('ld2');
+    const stream = keys.tasks('w2', w.incarnation);
+    await r.xadd(stream, '*', 'm', encodeTasks([message('long', 'slow')]));
+    await until(() => runs === 1, 'the attempt started');
+    await killReadConnection(r, 'w2');
+    // The recovery read after the reconnection sees the entry pending: held, so not taken.
+    await until(async () => {
+      const list = (await r.call('CLIENT', 'LIST')) as string;
+      return list.includes('name=kairos-worker-read:w2 ');
+    }, 'the read connection is back');
+    await new Promise((res) => setTimeout(res, 500));
+    assert.equal(runs, 1, 'not started a second time');
+    release();
+    await until(async () => (await resultTasks(r, keys)).length === 1, 'its result');
+    await until(async () => ((await r.xpending(stream, WORKER_GROUP)) as [number])[0] === 0, 'the entry acknowledged');
+    await new Promise((res) => setTimeout(res, 300));
+    assert.deepEqual(await resultTasks(r, keys), ['long']);
+    assert.equal(runs, 1);
+  } finally {
+    release();
+    await w.stop();
+    r.disconnect();
+  }
+});
