@@ -8,18 +8,22 @@
  * (RuntimePredictor.cv), computed with the mean and cached with it — the same definition as the
  * simulator's (stdev / mean of a stage's measured durations), 0 after one observation.
  *
- * Hot path: `estimate` is a Map lookup (a prediction is computed once per signature and reused
- * until that signature learns something new: ~4.5 µs saved per task); `observe` is ~1.1-1.2 µs
+ * Hot path: `estimate` is one hash lookup (a prediction is computed once per signature and reused
+ * until that signature learns something new: ~4.5 µs saved per task). The reused answer is kept
+ * with the signature's estimator (RuntimePredictor.memoOf), which drops it when it learns or is
+ * evicted: until 2026-11-24 (session 10) it sat in a map of up to 50,000 answers here, set and
+ * deleted again for every task of the issue-2 benchmark's 20,000 distinct ids; without it the
+ * benchmark's tasks/s rose 6-8% (medians of 9 fresh processes, old and new alternated). `observe` is ~1.1-1.2 µs
  * on the issue-2 benchmark's pattern (20,000 distinct ids through the 10,000-signature LRU: a
  * recycled estimator per task, an eviction per 1,000; ~2.2 µs before 2026-11-24, lru-map.ts).
  * The model persists as JSON in the state folder (written every minute when it changed, and on
  * close, through a temp file and rename), so estimates survive restarts.
  */
-import { RuntimePredictor } from '../learn/runtime-predictor.js';
+import { NO_ESTIMATOR, RuntimePredictor } from '../learn/runtime-predictor.js';
 import { ModelFile } from './model-file.js';
 /** A cold-start answer (from the workflow's prefix or the global level) is reused this long. */
 const COLD_TTL_MS = 1000;
-/** Bound on cached answers (a workflow with a million distinct task ids must not grow it forever). */
+/** Bound on cached cold-start answers (one per workflow prefix; a bound all the same). */
 const MAX_CACHED = 50_000;
 
 /** A runtime estimate of one signature: the predicted mean and its coefficient of variation. */
@@ -38,7 +42,8 @@ interface Cached extends RuntimeEstimate {
 export class RuntimeEstimates {
   readonly predictor: RuntimePredictor;
   readonly #file: ModelFile<RuntimePredictor>;
-  readonly #cache = new Map<string, Cached>();
+  /** Cold-start answers by workflow prefix (`namespace/workflow/`), each reused COLD_TTL_MS. */
+  readonly #cold = new Map<string, Cached>();
   /** Why the saved model could not be loaded, if it could not (the engine logs it once). */
   readonly loadError: string | null;
 
@@ -55,29 +60,35 @@ export class RuntimeEstimates {
 
   /** The mean and its coefficient of variation (the object is cached and shared: do not keep it). */
   lookup(signature: string, now: number): RuntimeEstimate {
-    // An unseen signature gets its workflow's cold-start answer: cached once per workflow
-    // prefix, so a generated workflow with 50,000 distinct task ids costs 50,000 lookups, not
-    // 50,000 predictions.
-    const key = this.predictor.has(signature) ? signature : signature.slice(0, signature.lastIndexOf('/') + 1);
-    return this.#cached(key, signature, now);
-  }
-
-  #cached(key: string, signature: string, now: number): Cached {
-    const c = this.#cache.get(key);
-    if (c !== undefined && c.until >= now) return c;
-    if (this.#cache.size >= MAX_CACHED) this.#cache.clear();
-    const p = this.predictor.predict(signature);
-    const value = p?.meanMs ?? null;
-    const fresh: Cached = { value, cv: value === null ? null : this.predictor.cv(signature), until: p?.source === 'signature' ? Infinity : now + COLD_TTL_MS };
-    this.#cache.set(key, fresh);
+    const memo = this.predictor.memoOf(signature);
+    if (memo === NO_ESTIMATOR) {
+      // An unseen signature gets its workflow's cold-start answer: cached once per workflow
+      // prefix, so a generated workflow with 50,000 distinct task ids costs 50,000 lookups, not
+      // 50,000 predictions.
+      const key = signature.slice(0, signature.lastIndexOf('/') + 1);
+      const c = this.#cold.get(key);
+      if (c !== undefined && c.until >= now) return c;
+      if (this.#cold.size >= MAX_CACHED) this.#cold.clear();
+      const fresh = this.#predict(signature, now);
+      this.#cold.set(key, fresh);
+      return fresh;
+    }
+    // A signature's own answer is kept with its estimator, which drops it when it learns.
+    if (memo !== undefined && (memo as Cached).until >= now) return memo as Cached;
+    const fresh = this.#predict(signature, now);
+    this.predictor.setMemo(signature, fresh);
     return fresh;
   }
 
+  #predict(signature: string, now: number): Cached {
+    const p = this.predictor.predict(signature);
+    const value = p?.meanMs ?? null;
+    return { value, cv: value === null ? null : this.predictor.cv(signature), until: p?.source === 'signature' ? Infinity : now + COLD_TTL_MS };
+  }
+
   observe(signature: string, runtimeMs: number, atMs: number): void {
-    if (!this.predictor.observe(signature, runtimeMs, atMs)) return;
-    // Its own prediction changed; cold-start answers of other signatures expire on their own.
-    this.#cache.delete(signature);
-    this.#file.changed();
+    // Its own answer is dropped by its estimator; cold-start answers expire on their own.
+    if (this.predictor.observe(signature, runtimeMs, atMs)) this.#file.changed();
   }
 
   /** Writes the model if it changed since the last save. Never throws (a full disk must not stop runs). */

@@ -63,6 +63,11 @@ export class RuntimeEstimator {
   #count = 0;
   #lastTau = 0;
   #lastAtMs = 0;
+  /**
+   * What a caller derived from this estimator (RuntimePredictor.memoOf): kept until the next
+   * observation or reset, so the derived answer is never older than what was learned. Not persisted.
+   */
+  memo: unknown = undefined;
 
   get count(): number {
     return this.#count;
@@ -93,11 +98,13 @@ export class RuntimeEstimator {
     this.#count = 0;
     this.#lastTau = 0;
     this.#lastAtMs = 0;
+    this.memo = undefined;
     return this;
   }
 
   /** Folds in one runtime (ms, finite, >= 0; the caller has checked). */
   observe(runtimeMs: number, atMs: number, cfg: DecayConfig, features?: RuntimeFeatures): void {
+    this.memo = undefined;
     const tau = this.tauOf(atMs, cfg);
     const factor = this.#hist.add(runtimeMs, tau);
     if (factor !== 1) {

@@ -72,6 +72,8 @@ export const RUNTIME_PREDICTOR_DEFAULTS: Resolved = Object.freeze({
 });
 
 export const RUNTIME_PREDICTOR_VERSION = 1;
+/** RuntimePredictor.memoOf's answer for a signature without an estimator of its own. */
+export const NO_ESTIMATOR: unique symbol = Symbol('no estimator');
 /** Longest runtime accepted (~317 years): keeps every sum finite. */
 export const MAX_RUNTIME_MS = 1e13;
 
@@ -267,6 +269,23 @@ export class RuntimePredictor {
   }
   has(signature: string): boolean {
     return this.#signatures.has(signature);
+  }
+
+  /**
+   * The caller's memo for `signature` (see setMemo): NO_ESTIMATOR when the signature has no
+   * estimator of its own, undefined when it has one but no memo since it last learned. One hash
+   * lookup, recency untouched (as `has`): a caller caching its answers per signature needs no
+   * map of its own, and nothing to delete when the signature learns (runtime-estimates.ts).
+   */
+  memoOf(signature: string): unknown {
+    const e = this.#signatures.peek(signature);
+    return e === undefined ? NO_ESTIMATOR : e.memo;
+  }
+
+  /** Keeps `memo` with the signature's estimator until it next learns or is evicted (no-op without one). */
+  setMemo(signature: string, memo: unknown): void {
+    const e = this.#signatures.peek(signature);
+    if (e !== undefined) e.memo = memo;
   }
 
   toJSON(): RuntimePredictorJSON {

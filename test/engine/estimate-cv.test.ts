@@ -80,3 +80,22 @@ test('RuntimeEstimates.lookup: the cached mean and cv move together when the sig
   assert.ok(r.value! > 100 && r.cv! > 0.4 && r.cv! < 0.6, JSON.stringify(r)); // 100 and 300, decayed weights: ~0.5
   assert.equal(e.estimate('ns/wf/a', 3), r.value);
 });
+
+test('RuntimeEstimates.lookup: a signature\'s own answer is reused until it learns; an unseen one shares its workflow\'s cold answer', () => {
+  const e = new RuntimeEstimates(null);
+  e.observe('ns/wf/a', 100, 0);
+  const first = e.lookup('ns/wf/a', 1);
+  assert.equal(e.lookup('ns/wf/a', 10_000), first, 'the same object: no new prediction while it learns nothing');
+  e.observe('ns/wf/b', 500, 2);
+  assert.equal(e.lookup('ns/wf/a', 10_001), first, 'another signature learning leaves it be');
+  e.observe('ns/wf/a', 300, 3);
+  const second = e.lookup('ns/wf/a', 10_002);
+  assert.notEqual(second, first);
+  assert.ok(second.value! > first.value!);
+  const cold = e.lookup('ns/wf/x', 10_003);
+  assert.equal(e.lookup('ns/wf/y', 10_004), cold, 'one cold answer per workflow prefix');
+  e.observe('ns/wf/c', 900, 4);
+  assert.equal(e.lookup('ns/wf/z', 10_005), cold, 'reused for a while (COLD_TTL_MS)...');
+  const later = e.lookup('ns/wf/z', 20_000);
+  assert.notEqual(later, cold, '...then predicted again, with what was learned since');
+});

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SeededRng } from '../../src/core/clock.js';
 import fc from 'fast-check';
-import { RuntimePredictor, type RuntimePrediction } from '../../src/learn/runtime-predictor.js';
+import { NO_ESTIMATOR, RuntimePredictor, type RuntimePrediction } from '../../src/learn/runtime-predictor.js';
 import { DecayedHistogram, bucketOf } from '../../src/learn/decayed-histogram.js';
 import { prefixesOf } from '../../src/learn/signature.js';
 
@@ -272,4 +272,26 @@ test('a sample far older than the one before it keeps effectiveCount finite and 
   p.observe('a/x', 0, 0);
   const r = p.predict('a/x')!;
   assert.ok(Number.isFinite(r.effectiveCount) && r.effectiveCount <= 2, JSON.stringify(r));
+});
+
+test('memoOf: a caller\'s memo lives with the signature\'s estimator until it learns, is evicted or recycled', () => {
+  const p = new RuntimePredictor({ maxSignatures: 2 });
+  assert.equal(p.memoOf('ns/wf/a'), NO_ESTIMATOR, 'no estimator of its own');
+  p.setMemo('ns/wf/a', 'x');
+  assert.equal(p.memoOf('ns/wf/a'), NO_ESTIMATOR, 'nothing to keep it with');
+  p.observe('ns/wf/a', 10, 0);
+  assert.equal(p.memoOf('ns/wf/a'), undefined);
+  p.setMemo('ns/wf/a', 'm1');
+  assert.equal(p.memoOf('ns/wf/a'), 'm1');
+  p.predict('ns/wf/a');
+  assert.equal(p.memoOf('ns/wf/a'), 'm1', 'a prediction learns nothing');
+  p.observe('ns/wf/b', 20, 1); // another signature, the same prefix and global levels
+  assert.equal(p.memoOf('ns/wf/a'), 'm1');
+  p.observe('ns/wf/a', 30, 2);
+  assert.equal(p.memoOf('ns/wf/a'), undefined, 'dropped when the signature learns');
+  p.setMemo('ns/wf/a', 'm2');
+  p.observe('ns/wf/b', 25, 3); // b the most recently used: a is the least
+  p.observe('ns/wf/c', 1, 4); // a full LRU of 2: a goes, its estimator recycled for c
+  assert.equal(p.memoOf('ns/wf/a'), NO_ESTIMATOR);
+  assert.equal(p.memoOf('ns/wf/c'), undefined, 'a recycled estimator keeps no memo');
 });
