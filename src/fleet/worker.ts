@@ -25,22 +25,15 @@ import { failed } from '../exec/result.js';
 import { LazyAbort } from '../exec/lazy-abort.js';
 import { resolveBroker } from './broker-options.js';
 import { FleetKeys, WORKER_GROUP } from './keys.js';
-import { decodeTasks, encodeResults, fromTaskMessage, type Form, type LogMessage, type ResultMessage, type TaskMessage } from './protocol.js';
+import { decodeTasks, fromTaskMessage, type LogMessage, type ResultMessage, type TaskMessage } from './protocol.js';
 import { connectRedis, ensureGroup, isNoGroup, messageOf, readGroup, sleep } from './redis.js';
 import { WorkerLease } from './worker-lease.js';
 import { OwnPending, type PendingEntry } from './own-pending.js';
+import { ResultOutbox, type Entry } from './result-outbox.js';
 import { LogTail } from './log-tail.js';
 import type { FleetWorkerOptions } from './worker-options.js';
 
 export type { FleetWorkerOptions } from './worker-options.js';
-
-/** A task stream entry being worked on: acknowledged once all its attempts reported. */
-interface Entry {
-  readonly id: string;
-  readonly stream: string;
-  readonly form: Form; // its results go back in the form it came in (protocol.ts)
-  left: number;
-}
 
 interface Running {
   readonly msg: TaskMessage;
@@ -87,9 +80,7 @@ export class FleetWorker {
   #wake: (() => void) | null = null;
   #renewing = false;
   /** Results of this event-loop turn and the entries they finish (see #flush). */
-  /** By the form their task entries came in (index form - 1): each goes back in that form (protocol.ts). */
-  #outboxes: ResultMessage[][] = [[], [], []];
-  #done: Entry[] = [];
+  readonly #outbox: ResultOutbox;
   #fnEnded: FnEnded[] = [];
   #flushing: Promise<void> | null = null;
   /** Attempts finished since start (for the CLI's summary). */
@@ -106,6 +97,7 @@ export class FleetWorker {
     this.#sub = connectRedis(b.url, `kairos-worker-ctl:${this.id}`, { blocking: true });
     for (const r of [this.#cmd, this.#block, this.#sub]) r.on('error', (e: Error) => this.#note('error', `redis: ${e.message}`));
     this.#pending = new OwnPending(this.#block);
+    this.#outbox = new ResultOutbox(this.#cmd, this.#keys, this.#pending, () => this, (detail) => this.#note('error', detail));
     const ttlMs = o.ttlMs ?? 10_000;
     this.#lease = new WorkerLease(this.#cmd, this.#keys, { id: this.id, pool: o.pool ?? 'default', labels: o.labels ?? {}, capacity: o.capacity, ttlMs });
     this.#logDir = join(o.stateDir ?? join(tmpdir(), `kairos-worker-${this.id}`), 'logs');
@@ -190,7 +182,7 @@ export class FleetWorker {
         if (this.#pending.due) {
           const lost = await this.#pending.recover(this.#block, WORKER_GROUP, this.id, stream);
           if (lost.length > 0) this.#note('recovered', `${lost.length} task entr${lost.length === 1 ? 'y' : 'ies'} delivered on a lost connection taken again`);
-          if (incarnation === this.incarnation) for (const entry of lost) this.#take(entry, stream, incarnation);
+          if (incarnation === this.incarnation) for (const entry of lost) this.#take(entry, stream, incarnation, true);
           continue;
         }
         reply = await readGroup(this.#block, WORKER_GROUP, this.id, free, 1000, [stream]);
@@ -210,14 +202,17 @@ export class FleetWorker {
     }
   }
 
-  /** Runs an entry's attempts (one it already runs never again: #running is keyed by attempt). */
-  #take(entry: PendingEntry, stream: string, incarnation: string): void {
+  /**
+   * Runs an entry's attempts. `recovered` (own-pending.ts): skips any attempt it already runs
+   * (#running is keyed by attempt), and an entry deleted meanwhile comes with no fields.
+   */
+  #take(entry: PendingEntry, stream: string, incarnation: string, recovered = false): void {
     this.#pending.hold(stream, entry[0]);
     const { items, bad, form } = entry[1] === null ? { items: [], bad: 0, form: 1 as const } : decodeTasks(messageOf(entry));
     if (bad > 0) this.#note('error', `${bad} malformed task(s) in entry ${entry[0]} dropped`);
-    const fresh = items.filter((m) => !this.#running.has(m.attemptId));
+    const fresh = recovered ? items.filter((m) => !this.#running.has(m.attemptId)) : items;
     const e: Entry = { id: entry[0], stream, form, left: fresh.length };
-    if (fresh.length === 0) this.#done.push(e), this.#scheduleFlush();
+    if (fresh.length === 0) this.#outbox.done(e), this.#scheduleFlush();
     for (const msg of fresh) this.#run(msg, e, incarnation);
   }
 
@@ -286,8 +281,8 @@ export class FleetWorker {
       runId: m.runId, taskId: m.taskId, attempt: m.attempt, workerId: this.id, incarnation: r.incarnation, outcome: res.outcome,
       exitCode: res.exitCode, signal: res.signal, outputs: res.outputs, error: res.error, startedAt: r.startedAt, finishedAt: Date.now(),
     };
-    this.#outboxes[r.entry.form - 1]!.push(res.usage === undefined ? result : { ...result, usage: res.usage });
-    if (--r.entry.left === 0) this.#done.push(r.entry);
+    this.#outbox.result(r.entry.form, res.usage === undefined ? result : { ...result, usage: res.usage });
+    if (--r.entry.left === 0) this.#outbox.done(r.entry);
     this.#scheduleFlush();
     this.completed++;
     this.#running.delete(m.attemptId);
@@ -300,43 +295,11 @@ export class FleetWorker {
     if (this.#flushing === null) this.#flushing = new Promise<void>((resolve) => setImmediate(() => void this.#flush().then(resolve)));
   }
 
-  /**
-   * Sends the queued results as one entry, then acknowledges and deletes the finished task
-   * entries. One connection, in this order: a crash between the two leaves entries pending on a
-   * dead worker's stream, which the engine deletes (their attempts are already reported).
-   */
+  /** The fn attempts that ended, then the queued results and finished entries (result-outbox.ts). */
   async #flush(): Promise<void> {
     this.#flushing = null;
     this.#fnResults();
-    const outboxes = this.#outboxes;
-    const done = this.#done;
-    const count = outboxes[0]!.length + outboxes[1]!.length + outboxes[2]!.length;
-    if (count === 0 && done.length === 0) return;
-    this.#outboxes = [[], [], []];
-    this.#done = [];
-    const byStream = new Map<string, string[]>();
-    for (const e of done) {
-      const ids = byStream.get(e.stream);
-      if (ids === undefined) byStream.set(e.stream, [e.id]);
-      else ids.push(e.id);
-    }
-    try {
-      const ops: Promise<unknown>[] = [];
-      outboxes.forEach((msgs, i) => {
-        if (msgs.length === 0) return;
-        // Form 1 (objects) is plain JSON; 2 and 3 are protocol.ts's tuple forms.
-        const text = i === 0 ? JSON.stringify(msgs) : encodeResults(this.id, this.incarnation, msgs, (i + 1) as 2 | 3);
-        ops.push(this.#cmd.xadd(this.#keys.results, '*', 'm', text));
-      });
-      for (const [stream, ids] of byStream) ops.push(this.#cmd.xack(stream, WORKER_GROUP, ...ids), this.#cmd.xdel(stream, ...ids));
-      await Promise.all(ops);
-    } catch (err) {
-      this.#note('error', `reporting ${count} result(s): ${(err as Error).message}`);
-    } finally {
-      // Acknowledged, or given up: a recovery after a reconnection may take them again (the
-      // engine fences off a second result of the same attempt).
-      for (const [stream, ids] of byStream) this.#pending.release(stream, ids);
-    }
+    await this.#outbox.send();
   }
 
   #shipLog(r: Running): Promise<void> {
