@@ -14,6 +14,7 @@ import type { ResolvedBroker } from './broker-options.js';
 import { ENGINE_GROUP, FleetKeys } from './keys.js';
 import { DELTA, decodeLog, decodeResults, encodeTasks, type ResultMessage, type TaskMessage } from './protocol.js';
 import { connectRedis, ensureGroup, isNoGroup, messageOf, readGroup, sleep, type StreamEntry } from './redis.js';
+import { OwnPending, type PendingEntry } from './own-pending.js';
 import { RegistryWatch, type RegistryHandlers } from './registry-watch.js';
 import { LogSink } from './log-sink.js';
 
@@ -43,6 +44,12 @@ export class EngineLink {
   readonly registry: RegistryWatch;
   readonly #cmd: Redis;
   readonly #block: Redis;
+  /**
+   * Results entries read and not yet acknowledged, and the recovery of deliveries lost with the
+   * read connection (own-pending.ts): without it such an entry waited for the XAUTOCLAIM timer
+   * (`claimIdleMs`, 30 s by default) while its run stood still.
+   */
+  readonly #pending: OwnPending;
   readonly #sink: LogSink;
   #closed = false;
   #loop: Promise<void> = Promise.resolve();
@@ -59,6 +66,7 @@ export class EngineLink {
     this.#cmd = connectRedis(broker.url, `kairos-engine:${consumer}`);
     this.#block = connectRedis(broker.url, `kairos-engine-read:${consumer}`, { blocking: true });
     for (const r of [this.#cmd, this.#block]) r.on('error', (e: Error) => on.error(new Error(`redis: ${e.message}`)));
+    this.#pending = new OwnPending(this.#block);
     this.#sink = new LogSink(logDir);
     this.registry = new RegistryWatch(this.#cmd, this.keys, broker.workerPollMs, on);
   }
@@ -102,6 +110,7 @@ export class EngineLink {
   ack(ids: readonly string[]): void {
     if (ids.length === 0) return;
     const r = this.keys.results;
+    this.#pending.release(r, ids);
     this.#cmd.xack(r, ENGINE_GROUP, ...ids).catch((e: unknown) => this.on.error(e));
     this.#cmd.xdel(r, ...ids).catch((e: unknown) => this.on.error(e));
   }
@@ -126,6 +135,10 @@ export class EngineLink {
     while (!this.#closed) {
       let reply;
       try {
+        if (this.#pending.due) {
+          await this.#recover();
+          continue;
+        }
         reply = await readGroup(this.#block, ENGINE_GROUP, this.consumer, READ_COUNT, 1000, [this.keys.logs, this.keys.results]);
       } catch (err) {
         if (this.#closed) break;
@@ -142,6 +155,22 @@ export class EngineLink {
     }
   }
 
+  /** After a (re)connection: this consumer's pending logs and results that it does not hold (own-pending.ts). */
+  async #recover(): Promise<void> {
+    const logs = await this.#pending.recover(this.#block, ENGINE_GROUP, this.consumer, this.keys.logs);
+    const results = await this.#pending.recover(this.#block, ENGINE_GROUP, this.consumer, this.keys.results);
+    const kept = (es: PendingEntry[]): StreamEntry[] => es.filter((e): e is StreamEntry => e[1] !== null);
+    const gone = (es: PendingEntry[]): string[] => es.filter((e) => e[1] === null).map((e) => e[0]);
+    const liveLogs = kept(logs);
+    const liveResults = kept(results);
+    if (liveLogs.length > 0) this.#logs(liveLogs);
+    if (liveResults.length > 0) this.#results(liveResults);
+    // Entries deleted meanwhile (fields null) hold nothing: acknowledged only.
+    const goneLogs = gone(logs);
+    if (goneLogs.length > 0) this.#cmd.xack(this.keys.logs, ENGINE_GROUP, ...goneLogs).catch((e: unknown) => this.on.error(e));
+    this.ack(gone(results));
+  }
+
   #logs(entries: StreamEntry[]): void {
     const ids: string[] = [];
     for (const e of entries) {
@@ -154,7 +183,10 @@ export class EngineLink {
         this.on.error(err);
       }
     }
-    this.#cmd.xack(this.keys.logs, ENGINE_GROUP, ...ids).catch((e: unknown) => this.on.error(e));
+    // Held until acknowledged: a recovery meanwhile must not append a piece twice.
+    for (const id of ids) this.#pending.hold(this.keys.logs, id);
+    const release = (): void => this.#pending.release(this.keys.logs, ids);
+    this.#cmd.xack(this.keys.logs, ENGINE_GROUP, ...ids).then(release, (e: unknown) => (release(), this.on.error(e)));
     this.#cmd.xdel(this.keys.logs, ...ids).catch((e: unknown) => this.on.error(e));
   }
 
@@ -163,6 +195,7 @@ export class EngineLink {
     const empty: string[] = [];
     let bad = 0;
     for (const e of entries) {
+      this.#pending.hold(this.keys.results, e[0]);
       const d = decodeResults(messageOf(e));
       bad += d.bad;
       if (d.items.length === 0) empty.push(e[0]);

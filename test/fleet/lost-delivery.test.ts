@@ -11,8 +11,10 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { ExecutorSet } from '../../src/exec/executor-set.js';
 import { FleetWorker } from '../../src/fleet/worker.js';
-import { FleetKeys, WORKER_GROUP } from '../../src/fleet/keys.js';
-import { decodeResults, encodeTasks, type TaskMessage } from '../../src/fleet/protocol.js';
+import { ENGINE_GROUP, FleetKeys, WORKER_GROUP } from '../../src/fleet/keys.js';
+import { decodeResults, encodeTasks, type ResultMessage, type TaskMessage } from '../../src/fleet/protocol.js';
+import { EngineLink, type ReceivedResult } from '../../src/fleet/engine-link.js';
+import { resolveBroker } from '../../src/fleet/broker-options.js';
 import { messageOf, type StreamEntry } from '../../src/fleet/redis.js';
 import { startTestRedis, until, type TestRedis } from './harness.js';
 
@@ -35,13 +37,15 @@ async function resultTasks(r: Redis, keys: FleetKeys): Promise<string[]> {
   return entries.flatMap((e) => decodeResults(messageOf(e)).items.map((m) => m.taskId));
 }
 
-/** Drops the worker's read connection (ioredis reconnects by itself). */
-async function killReadConnection(r: Redis, workerId: string): Promise<void> {
+/** Drops a read connection by its name (ioredis reconnects by itself). */
+async function killConnection(r: Redis, name: string): Promise<void> {
   const list = (await r.call('CLIENT', 'LIST')) as string;
-  const line = list.split('\n').find((l) => l.includes(`name=kairos-worker-read:${workerId} `));
-  assert.ok(line, 'the worker\'s read connection is listed');
+  const line = list.split('\n').find((l) => l.includes(`name=${name} `));
+  assert.ok(line, `${name} is listed`);
   await r.call('CLIENT', 'KILL', 'ID', /id=(\d+)/.exec(line)![1]!);
 }
+
+const killReadConnection = (r: Redis, workerId: string): Promise<void> => killConnection(r, `kairos-worker-read:${workerId}`);
 
 const events = (): { kinds: string[]; onEvent: (kind: string) => void } => {
   const kinds: string[] = [];
@@ -107,6 +111,44 @@ test('an entry running when the read connection drops is not run again', async (
   } finally {
     release();
     await w.stop();
+    r.disconnect();
+  }
+});
+
+test('the engine: a results entry delivered on a lost connection is handled once it reconnects, not after claimIdleMs', async () => {
+  const r = new Redis(redis.url);
+  const keys = new FleetKeys('le');
+  const got: ReceivedResult[] = [];
+  const noop = () => undefined;
+  // claimIdleMs of 10 minutes: only the recovery after the reconnection can hand the entry over in time.
+  const link = new EngineLink(resolveBroker({ url: redis.url, prefix: 'le', claimIdleMs: 600_000 }), 'e1', '/tmp', {
+    up: noop, draining: noop, gone: noop, results: (b) => void got.push(...b), error: noop,
+  });
+  const result = (taskId: string): ResultMessage => ({
+    runId: 'r1', taskId, attempt: 1, workerId: 'w1', incarnation: 'i1', outcome: 'succeeded', exitCode: null, signal: null, outputs: {}, error: null, startedAt: 1, finishedAt: 2,
+  });
+  try {
+    link.start();
+    await until(async () => (await r.exists(keys.results)) === 1, 'the engine\'s group made');
+    await r.xadd(keys.results, '*', 'm', JSON.stringify([result('seen')]));
+    await until(() => got.length === 1, 'the engine reads its results');
+    link.ack([got[0]!.id]);
+    const tx = (await r.multi().xadd(keys.results, '*', 'm', JSON.stringify([result('lost')])).call('XREADGROUP', 'GROUP', ENGINE_GROUP, 'e1', 'COUNT', 10, 'STREAMS', keys.results, '>').exec())!;
+    assert.equal(tx[1]![0], null);
+    await new Promise((res) => setTimeout(res, 300));
+    assert.equal(got.length, 1, 'the engine never saw the lost delivery');
+    await killConnection(r, 'kairos-engine-read:e1');
+    await until(() => got.length === 2, 'the lost results entry handed over after the reconnection', 15_000);
+    assert.deepEqual(got[1]!.msgs.map((m) => m.taskId), ['lost']);
+    // A held entry (read, not acknowledged yet) is not handed over twice by a second reconnection.
+    await killConnection(r, 'kairos-engine-read:e1');
+    await until(async () => ((await r.call('CLIENT', 'LIST')) as string).includes('name=kairos-engine-read:e1 '), 'reconnected');
+    await new Promise((res) => setTimeout(res, 500));
+    assert.equal(got.length, 2);
+    link.ack([got[1]!.id]);
+    await until(async () => ((await r.xpending(keys.results, ENGINE_GROUP)) as [number])[0] === 0, 'acknowledged');
+  } finally {
+    await link.close();
     r.disconnect();
   }
 });
