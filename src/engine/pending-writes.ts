@@ -30,7 +30,8 @@ export interface WriteTask {
  * and SQLite inserts a task row in ~2.4 µs, so 1,024 rows add ~2.5 ms, about a steady batch's
  * own commit time; the grown chunks go in batches of their own (nothing else to write). Riding
  * chunks of up to 16,384 rows held the 20,000-task DAG's first ~2,500 starts behind 15-25 ms
- * commits, half its run; capped, its tasks/s rose 8-30% (issue 2, docs/benchmarks.md session 10).
+ * commits, half its run; capped, its tasks/s rose 9% in fresh processes, 16-30% in one warm process
+ * (issue 2, docs/benchmarks.md session 10).
  */
 export const FIRST_CHUNK = 1024;
 const MAX_CHUNK = 16_384;

@@ -14,7 +14,7 @@ import type { ResolvedBroker } from './broker-options.js';
 import { ENGINE_GROUP, FleetKeys } from './keys.js';
 import { DELTA, decodeLog, decodeResults, encodeTasks, type ResultMessage, type TaskMessage } from './protocol.js';
 import { connectRedis, ensureGroup, isNoGroup, messageOf, readGroup, sleep, type StreamEntry } from './redis.js';
-import { OwnPending, type PendingEntry } from './own-pending.js';
+import { OwnPending } from './own-pending.js';
 import { RegistryWatch, type RegistryHandlers } from './registry-watch.js';
 import { LogSink } from './log-sink.js';
 
@@ -159,16 +159,10 @@ export class EngineLink {
   async #recover(): Promise<void> {
     const logs = await this.#pending.recover(this.#block, ENGINE_GROUP, this.consumer, this.keys.logs);
     const results = await this.#pending.recover(this.#block, ENGINE_GROUP, this.consumer, this.keys.results);
-    const kept = (es: PendingEntry[]): StreamEntry[] => es.filter((e): e is StreamEntry => e[1] !== null);
-    const gone = (es: PendingEntry[]): string[] => es.filter((e) => e[1] === null).map((e) => e[0]);
-    const liveLogs = kept(logs);
-    const liveResults = kept(results);
-    if (liveLogs.length > 0) this.#logs(liveLogs);
-    if (liveResults.length > 0) this.#results(liveResults);
-    // Entries deleted meanwhile (fields null) hold nothing: acknowledged only.
-    const goneLogs = gone(logs);
-    if (goneLogs.length > 0) this.#cmd.xack(this.keys.logs, ENGINE_GROUP, ...goneLogs).catch((e: unknown) => this.on.error(e));
-    this.ack(gone(results));
+    if (logs.entries.length > 0) this.#logs(logs.entries);
+    if (results.entries.length > 0) this.#results(results.entries);
+    if (logs.deleted.length > 0) this.#cmd.xack(this.keys.logs, ENGINE_GROUP, ...logs.deleted).catch((e: unknown) => this.on.error(e));
+    this.ack(results.deleted);
   }
 
   #logs(entries: StreamEntry[]): void {

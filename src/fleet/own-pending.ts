@@ -1,24 +1,31 @@
 /**
- * A worker's task-stream entries from delivery to acknowledgement, and the recovery of the
- * deliveries its connection lost.
+ * A stream consumer's entries from delivery to acknowledgement, and the recovery of the
+ * deliveries its connection lost: a worker's task stream (worker.ts), the engine's results and
+ * logs (engine-link.ts).
  *
  * XREADGROUP with `>` marks an entry delivered to this consumer (its pending entries list, the
  * PEL) when Redis runs the command. If the connection dies before the reply arrives — a
  * redis-server restarted or failed over, a dropped link — ioredis resends the read on the new
- * connection, and `>` returns only newer entries: the lost one stays pending on a worker that
- * heartbeats, which the engine never reclaims, and its run never ends (seen 2026-11-24: the
+ * connection, and `>` returns only newer entries: the lost one stays pending on a consumer that
+ * is alive, which nothing reclaims soon, and its run stands still (seen 2026-11-24: the
  * redis-restart fault test hung under load with one entry pending on a live worker). So after
- * every (re)connection of its read connection the worker reads its own PEL from ID `0` (which
- * never blocks) and takes the entries it does not hold. An entry it holds (read, its attempts
- * running or their results not yet acknowledged) is never taken twice.
+ * every (re)connection of its read connection a consumer reads its own PEL from ID `0` (which
+ * never blocks) and takes the entries it does not hold. An entry it holds (read, and not yet
+ * acknowledged) is never taken twice.
  */
 import type { Redis } from 'ioredis';
 import type { StreamEntry } from './redis.js';
 
 /** A pending entry as XREADGROUP from an ID returns it: fields null when it was deleted meanwhile. */
-export type PendingEntry = StreamEntry | [id: string, fields: null];
+type PendingEntry = StreamEntry | [id: string, fields: null];
 
-/** Entries read per recovery call (a worker's PEL holds only what it has in flight). */
+/** What a recovery found: entries to handle, and ids of entries deleted meanwhile (only to acknowledge). */
+export interface Recovered {
+  readonly entries: StreamEntry[];
+  readonly deleted: string[];
+}
+
+/** Entries read per recovery call (a consumer's PEL holds only what it has in flight). */
 const PAGE = 500;
 
 export class OwnPending {
@@ -26,7 +33,7 @@ export class OwnPending {
   readonly #held = new Set<string>();
   #due = true;
 
-  /** `conn`: the connection the worker reads its task stream on; each (re)connection makes a recovery due. */
+  /** `conn`: the connection the consumer reads on; each (re)connection makes a recovery due. */
   constructor(conn: Redis) {
     conn.on('ready', () => {
       this.#due = true;
@@ -51,15 +58,19 @@ export class OwnPending {
    * This consumer's pending entries on `stream` that it does not hold, oldest first. Throws
    * what Redis throws (the recovery stays due: the caller retries).
    */
-  async recover(redis: Redis, group: string, consumer: string, stream: string): Promise<PendingEntry[]> {
+  async recover(redis: Redis, group: string, consumer: string, stream: string): Promise<Recovered> {
     this.#due = false;
     try {
-      const out: PendingEntry[] = [];
+      const out: Recovered = { entries: [], deleted: [] };
       let from = '0';
       for (;;) {
         const reply = (await redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', PAGE, 'STREAMS', stream, from)) as [string, PendingEntry[]][] | null;
         const entries = reply?.[0]?.[1] ?? [];
-        for (const e of entries) if (!this.#held.has(`${stream} ${e[0]}`)) out.push(e);
+        for (const e of entries) {
+          if (this.#held.has(`${stream} ${e[0]}`)) continue;
+          if (e[1] === null) out.deleted.push(e[0]);
+          else out.entries.push(e);
+        }
         if (entries.length < PAGE) return out;
         from = entries[entries.length - 1]![0];
       }

@@ -26,9 +26,9 @@ import { LazyAbort } from '../exec/lazy-abort.js';
 import { resolveBroker } from './broker-options.js';
 import { FleetKeys, WORKER_GROUP } from './keys.js';
 import { decodeTasks, fromTaskMessage, type LogMessage, type ResultMessage, type TaskMessage } from './protocol.js';
-import { connectRedis, ensureGroup, isNoGroup, messageOf, readGroup, sleep } from './redis.js';
+import { connectRedis, ensureGroup, isNoGroup, messageOf, readGroup, sleep, type StreamEntry } from './redis.js';
 import { WorkerLease } from './worker-lease.js';
-import { OwnPending, type PendingEntry } from './own-pending.js';
+import { OwnPending } from './own-pending.js';
 import { ResultOutbox, type Entry } from './result-outbox.js';
 import { LogTail } from './log-tail.js';
 import type { FleetWorkerOptions } from './worker-options.js';
@@ -181,8 +181,13 @@ export class FleetWorker {
       try {
         if (this.#pending.due) {
           const lost = await this.#pending.recover(this.#block, WORKER_GROUP, this.id, stream);
-          if (lost.length > 0) this.#note('recovered', `${lost.length} task entr${lost.length === 1 ? 'y' : 'ies'} delivered on a lost connection taken again`);
-          if (incarnation === this.incarnation) for (const entry of lost) this.#take(entry, stream, incarnation, true);
+          const n = lost.entries.length;
+          if (n > 0) this.#note('recovered', `${n} task entr${n === 1 ? 'y' : 'ies'} delivered on a lost connection taken again`);
+          if (incarnation !== this.incarnation) continue;
+          for (const entry of lost.entries) this.#take(entry, stream, incarnation, true);
+          // Deleted meanwhile: nothing to run, only to acknowledge.
+          for (const id of lost.deleted) this.#pending.hold(stream, id), this.#outbox.done({ id, stream, form: 1, left: 0 });
+          if (lost.deleted.length > 0) this.#scheduleFlush();
           continue;
         }
         reply = await readGroup(this.#block, WORKER_GROUP, this.id, free, 1000, [stream]);
@@ -202,13 +207,10 @@ export class FleetWorker {
     }
   }
 
-  /**
-   * Runs an entry's attempts. `recovered` (own-pending.ts): skips any attempt it already runs
-   * (#running is keyed by attempt), and an entry deleted meanwhile comes with no fields.
-   */
-  #take(entry: PendingEntry, stream: string, incarnation: string, recovered = false): void {
+  /** Runs an entry's attempts; `recovered` (own-pending.ts): except any it already runs (#running is keyed by attempt). */
+  #take(entry: StreamEntry, stream: string, incarnation: string, recovered = false): void {
     this.#pending.hold(stream, entry[0]);
-    const { items, bad, form } = entry[1] === null ? { items: [], bad: 0, form: 1 as const } : decodeTasks(messageOf(entry));
+    const { items, bad, form } = decodeTasks(messageOf(entry));
     if (bad > 0) this.#note('error', `${bad} malformed task(s) in entry ${entry[0]} dropped`);
     const fresh = recovered ? items.filter((m) => !this.#running.has(m.attemptId)) : items;
     const e: Entry = { id: entry[0], stream, form, left: fresh.length };

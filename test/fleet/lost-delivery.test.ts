@@ -81,6 +81,26 @@ test('an entry delivered on a lost connection is run once the worker reconnects'
   }
 });
 
+test('an entry delivered on a lost connection and deleted meanwhile is only acknowledged', async () => {
+  const w = new FleetWorker({ url: redis.url, prefix: 'ld3', id: 'w3', capacity: { slots: 4 }, executors: ExecutorSet.standard({ functions: new Map([['echo', () => ({})]]) }) });
+  const r = new Redis(redis.url);
+  try {
+    await w.start();
+    const keys = new FleetKeys('ld3');
+    const stream = keys.tasks('w3', w.incarnation);
+    const tx = (await r.multi().xadd(stream, '*', 'm', encodeTasks([message('gone')])).call('XREADGROUP', 'GROUP', WORKER_GROUP, 'w3', 'COUNT', 10, 'STREAMS', stream, '>').exec())!;
+    const id = (tx[0]![1] as string);
+    await r.xdel(stream, id);
+    assert.equal(((await r.xpending(stream, WORKER_GROUP)) as [number])[0], 1, 'still pending, with no fields');
+    await killReadConnection(r, 'w3');
+    await until(async () => ((await r.xpending(stream, WORKER_GROUP)) as [number])[0] === 0, 'acknowledged after the reconnection', 15_000);
+    assert.deepEqual(await resultTasks(r, keys), [], 'nothing run, nothing reported');
+  } finally {
+    await w.stop();
+    r.disconnect();
+  }
+});
+
 test('an entry running when the read connection drops is not run again', async () => {
   let runs = 0;
   let release!: () => void;
