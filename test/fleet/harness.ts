@@ -12,6 +12,7 @@ import { freePort } from '../../bench/engine/redis.js';
 import { Engine } from '../../src/engine/engine.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
+import type { TaskMessage } from '../../src/fleet/protocol.js';
 import { localExecutors } from '../../src/cli/runtime.js';
 
 export interface TestRedis {
@@ -150,3 +151,9 @@ export async function until(cond: () => boolean | Promise<boolean>, what: string
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** A task message of attempt 1 of `taskId` in run r1, calling the fn handler `fn`, as an engine would send it. */
+export const fnTaskMessage = (taskId: string, fn = 'echo'): TaskMessage => ({
+  attemptId: `r1/${taskId}#1`, runId: 'r1', taskId, attempt: 1, action: { kind: 'fn', fn, args: null }, env: {}, secretEnv: [],
+  cwd: null, timeoutMs: null, killGraceMs: 100, maxLogBytes: 1024, outputsFromStdout: false, outputFile: null, inputs: { params: {} }, dispatchedAt: 1,
+});

@@ -12,11 +12,11 @@ import { Redis } from 'ioredis';
 import { ExecutorSet } from '../../src/exec/executor-set.js';
 import { FleetWorker } from '../../src/fleet/worker.js';
 import { ENGINE_GROUP, FleetKeys, WORKER_GROUP } from '../../src/fleet/keys.js';
-import { decodeResults, encodeTasks, type ResultMessage, type TaskMessage } from '../../src/fleet/protocol.js';
+import { decodeResults, encodeTasks, type ResultMessage } from '../../src/fleet/protocol.js';
 import { EngineLink, type ReceivedResult } from '../../src/fleet/engine-link.js';
 import { resolveBroker } from '../../src/fleet/broker-options.js';
 import { messageOf, type StreamEntry } from '../../src/fleet/redis.js';
-import { startTestRedis, until, type TestRedis } from './harness.js';
+import { fnTaskMessage, startTestRedis, until, type TestRedis } from './harness.js';
 
 let redis: TestRedis;
 before(async () => {
@@ -24,11 +24,6 @@ before(async () => {
 });
 after(async () => {
   await redis?.stop();
-});
-
-const message = (taskId: string, fn = 'echo'): TaskMessage => ({
-  attemptId: `r1/${taskId}#1`, runId: 'r1', taskId, attempt: 1, action: { kind: 'fn', fn, args: null }, env: {}, secretEnv: [],
-  cwd: null, timeoutMs: null, killGraceMs: 100, maxLogBytes: 1024, outputsFromStdout: false, outputFile: null, inputs: { params: {} }, dispatchedAt: 1,
 });
 
 /** The task ids of every result on the results stream, in order (one per result, duplicates kept). */
@@ -61,10 +56,10 @@ test('an entry delivered on a lost connection is run once the worker reconnects'
     await w.start();
     const keys = new FleetKeys('ld');
     const stream = keys.tasks('w1', w.incarnation);
-    await r.xadd(stream, '*', 'm', encodeTasks([message('seen')]));
+    await r.xadd(stream, '*', 'm', encodeTasks([fnTaskMessage('seen')]));
     await until(async () => (await resultTasks(r, keys)).includes('seen'), 'the worker reads its stream');
     // Delivered to the worker's consumer inside the transaction, before its blocked read is served.
-    const tx = (await r.multi().xadd(stream, '*', 'm', encodeTasks([message('lost')])).call('XREADGROUP', 'GROUP', WORKER_GROUP, 'w1', 'COUNT', 10, 'STREAMS', stream, '>').exec())!;
+    const tx = (await r.multi().xadd(stream, '*', 'm', encodeTasks([fnTaskMessage('lost')])).call('XREADGROUP', 'GROUP', WORKER_GROUP, 'w1', 'COUNT', 10, 'STREAMS', stream, '>').exec())!;
     assert.equal(tx[1]![0], null, 'the transaction read the entry for the worker');
     const pel = (await r.xpending(stream, WORKER_GROUP)) as [number, ...unknown[]];
     assert.equal(pel[0], 1, 'the entry is pending on the worker');
@@ -88,7 +83,7 @@ test('an entry delivered on a lost connection and deleted meanwhile is only ackn
     await w.start();
     const keys = new FleetKeys('ld3');
     const stream = keys.tasks('w3', w.incarnation);
-    const tx = (await r.multi().xadd(stream, '*', 'm', encodeTasks([message('gone')])).call('XREADGROUP', 'GROUP', WORKER_GROUP, 'w3', 'COUNT', 10, 'STREAMS', stream, '>').exec())!;
+    const tx = (await r.multi().xadd(stream, '*', 'm', encodeTasks([fnTaskMessage('gone')])).call('XREADGROUP', 'GROUP', WORKER_GROUP, 'w3', 'COUNT', 10, 'STREAMS', stream, '>').exec())!;
     const id = (tx[0]![1] as string);
     await r.xdel(stream, id);
     assert.equal(((await r.xpending(stream, WORKER_GROUP)) as [number])[0], 1, 'still pending, with no fields');
@@ -112,7 +107,7 @@ test('an entry running when the read connection drops is not run again', async (
     await w.start();
     const keys = new FleetKeys('ld2');
     const stream = keys.tasks('w2', w.incarnation);
-    await r.xadd(stream, '*', 'm', encodeTasks([message('long', 'slow')]));
+    await r.xadd(stream, '*', 'm', encodeTasks([fnTaskMessage('long', 'slow')]));
     await until(() => runs === 1, 'the attempt started');
     await killReadConnection(r, 'w2');
     // The recovery read after the reconnection sees the entry pending: held, so not taken.

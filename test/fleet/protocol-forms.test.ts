@@ -12,11 +12,11 @@ import { Redis } from 'ioredis';
 import { ExecutorSet } from '../../src/exec/executor-set.js';
 import { FleetWorker } from '../../src/fleet/worker.js';
 import { FleetKeys } from '../../src/fleet/keys.js';
-import { encodeTasks, type TaskMessage } from '../../src/fleet/protocol.js';
+import { encodeTasks } from '../../src/fleet/protocol.js';
 import { EngineLink } from '../../src/fleet/engine-link.js';
 import { resolveBroker } from '../../src/fleet/broker-options.js';
 import { messageOf, type StreamEntry } from '../../src/fleet/redis.js';
-import { startTestRedis, until, type TestRedis } from './harness.js';
+import { fnTaskMessage, startTestRedis, until, type TestRedis } from './harness.js';
 
 let redis: TestRedis;
 before(async () => {
@@ -24,11 +24,6 @@ before(async () => {
 });
 after(async () => {
   await redis?.stop();
-});
-
-const message = (taskId: string): TaskMessage => ({
-  attemptId: `r1/${taskId}#1`, runId: 'r1', taskId, attempt: 1, action: { kind: 'fn', fn: 'echo', args: null }, env: {}, secretEnv: [],
-  cwd: null, timeoutMs: null, killGraceMs: 100, maxLogBytes: 1024, outputsFromStdout: false, outputFile: null, inputs: { params: {} }, dispatchedAt: 1,
 });
 
 test('a worker answers object entries with objects and compact entries with compact entries', async () => {
@@ -39,9 +34,9 @@ test('a worker answers object entries with objects and compact entries with comp
     await w.start();
     const keys = new FleetKeys('pf');
     const stream = keys.tasks('w1', w.incarnation);
-    await r.xadd(stream, '*', 'm', JSON.stringify([message('old')]));
+    await r.xadd(stream, '*', 'm', JSON.stringify([fnTaskMessage('old')]));
     await until(async () => (await r.xlen(keys.results)) >= 1, 'the result of the object entry');
-    await r.xadd(stream, '*', 'm', encodeTasks([message('new')]));
+    await r.xadd(stream, '*', 'm', encodeTasks([fnTaskMessage('new')]));
     await until(async () => (await r.xlen(keys.results)) >= 2, 'the result of the compact entry');
     const entries = (await r.xrange(keys.results, '-', '+')) as StreamEntry[];
     const [first, second] = entries.map((e) => JSON.parse(messageOf(e)!) as unknown);
@@ -66,7 +61,7 @@ test('a delta entry is answered with a delta entry, and the worker says in its r
     await w.start();
     const keys = new FleetKeys('pd');
     assert.equal((JSON.parse((await r.hget(keys.registry, 'w1'))!) as { protocol?: number }).protocol, 3);
-    await r.xadd(keys.tasks('w1', w.incarnation), '*', 'm', encodeTasks([message('a'), message('b')], true));
+    await r.xadd(keys.tasks('w1', w.incarnation), '*', 'm', encodeTasks([fnTaskMessage('a'), fnTaskMessage('b')], true));
     await until(async () => (await r.xlen(keys.results)) >= 1, 'the result of the delta entry');
     const entries = (await r.xrange(keys.results, '-', '+')) as StreamEntry[];
     const d = JSON.parse(messageOf(entries[0]!)!) as { v: number; r: unknown[][] };
@@ -96,8 +91,8 @@ test('an engine sends compact entries to a worker whose record does not say prot
     await link.registry.poll();
     assert.equal(link.registry.protocolOf('old'), 2);
     assert.equal(link.registry.protocolOf('new'), 3);
-    link.dispatch('old', 'old-i', message('x'));
-    link.dispatch('new', 'new-i', message('y'));
+    link.dispatch('old', 'old-i', fnTaskMessage('x'));
+    link.dispatch('new', 'new-i', fnTaskMessage('y'));
     const form = async (stream: string) => {
       await until(async () => (await r.xlen(stream)) >= 1, stream);
       return (JSON.parse(messageOf(((await r.xrange(stream, '-', '+')) as StreamEntry[])[0]!)!) as { v: number }).v;
