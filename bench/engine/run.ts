@@ -4,7 +4,7 @@
  *
  *   node --import tsx bench/engine/run.ts [--quick] [--runs N] [--only kairos|bullmq]
  *        [--concurrency 256,1024,unbounded] [--size 20000] [--memory-tasks 1000000]
- *        [--memory-shape fan|chain] [--no-memory] [--cpu-prof] [--warmup 1] [--warmup-runs 2]
+ *        [--memory-shape fan|chain] [--no-memory] [--cpu-prof] [--warmup 1] [--warmup-runs 4]
  *        [--fresh-engine] [--writer thread|inline]
  *   npm run bench:engine -- [same flags]
  *
@@ -19,15 +19,22 @@
  * of the Kairos children to bench/engine/profiles/<shape>-c<N>/ (one file per thread; the
  * largest is the main thread's — summarise it with profile-summary.ts).
  *
- * Warm-up (`--warmup F`, default 1; `--warmup-runs N`, default 2): each child first does N untimed
+ * Warm-up (`--warmup F`, default 1; `--warmup-runs N`, default 4): each child first does N untimed
  * runs of F × size tasks, the same for both systems. A server runs for days with one engine, so
  * the figure that matters is the steady state with the JIT done: a Kairos child keeps one engine
  * and store for its warm-up and timed runs (`--fresh-engine`: a new one per run, the protocol
  * before 2026-11-24's session 8). Measured in session 8 (µs/task of 5 successive 20,000-task runs
- * through one engine): 21.5, 14.4, 9.7, 10.0, 9.9 — runs 1 and 2 still pay V8's compiles and
- * deopts (79 compiles and 33 deopts in the second run of a fresh-engine child, 19 and 14 in the
- * fourth), so one warm-up run measured a half-warm engine. With F = 0.1 (before session 4) much
- * of the engine was still running unoptimised code during the timed run (docs/benchmarks.md).
+ * through one engine): 21.5, 14.4, 9.7, 10.0, 9.9, so two warm-up runs were the default until
+ * session 11. By then the third run was no longer steady (bench/engine/warmup-curve.ts, tasks/s
+ * by run index as a share of runs 6-7, medians of 3 fresh processes): Kairos independent 36, 57,
+ * 75, 89, 97%, DAG 36, 68, 72, 103, 107%; BullMQ independent 80, 85, 92, 94, 96%, DAG 89, 98, 99,
+ * 99, 98%. V8 still compiled 56-70 functions and deoptimised 16-26 in Kairos's third DAG run,
+ * because the runtime model's state still changes from run to run and the learning's code paths
+ * with it (with learning switched off, the third run was within ~10% of the later ones); the
+ * fourth run had 0-16 deoptimisations and 14 compilations, the fifth 0-10 and 0-4 (two
+ * `--trace-deopt --trace-opt` traces). Four warm-up runs measure both systems at 96-100% of
+ * their steady state. With F = 0.1 (before session 4) much of the engine was still running
+ * unoptimised code during the timed run (docs/benchmarks.md).
  *
  * `--writer thread|inline` picks Kairos's SQLite writer (default: the store's, the writer thread
  * for files since 2026-11-24's session 5), to compare both on the headline protocol.
@@ -82,7 +89,7 @@ interface Args {
 function parseArgs(argv: readonly string[]): Args {
   const a: Args = {
     quick: false, runs: 3, only: null, concurrency: [256, 1024], size: 20_000, memoryTasks: 1_000_000, memoryShape: 'fan', memory: true,
-    cpuProf: false, child: null, memoryChild: false, shape: 'independent', port: 0, warmup: 1, warmupRuns: 2, freshEngine: false, writer: null,
+    cpuProf: false, child: null, memoryChild: false, shape: 'independent', port: 0, warmup: 1, warmupRuns: 4, freshEngine: false, writer: null,
   };
   let runsSet = false, sizeSet = false, memSet = false;
   for (let i = 0; i < argv.length; i++) {
