@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PendingWrites } from '../../src/engine/pending-writes.js';
+import { PendingWrites, RIDE_EVERY } from '../../src/engine/pending-writes.js';
 import type { TaskRow } from '../../src/store/types.js';
 
 type Live = { row: TaskRow; writeGen: number };
@@ -93,26 +93,50 @@ test('chunked: a chunk riding with other rows is at most the first chunk; alone 
   assert.equal(w.take(true).newTasks.length, 0);
 });
 
-test('chunked: a row whose change may have an effect is inserted by the next batch, once', () => {
-  const w = new PendingWrites(2);
-  const ts = run('r1', 6);
+test('chunked: a heavy batch carries no chunk, its dispatched rows go in their running state; every RIDE_EVERY-th carries one', () => {
+  const w = new PendingWrites(8); // light: at most 2 rows of its own
+  const ts = run('r1', 200);
   w.newRunTasks(ts);
-  ts[4]!.row.state = 'running'; // dispatched beyond the first chunk: its start waits for this commit
-  w.task(ts[4]!);
-  ts[4]!.row.attempt = 1;
-  w.task(ts[4]!);
+  const busy = run('r0', 3); // three rows of other work in every batch: heavy
+  const taken: string[][] = [];
+  for (let i = 0; i < RIDE_EVERY; i++) {
+    ts[i]!.row.state = 'running'; // this batch dispatches one of the run's tasks
+    w.task(ts[i]!);
+    for (const b of busy) w.task(b);
+    taken.push(ids(w.take(true).newTasks));
+  }
+  for (let i = 0; i < RIDE_EVERY - 1; i++) assert.deepEqual(taken[i], [`t${i}`], `heavy batch ${i + 1}: its dispatched row only, as an insert`);
+  assert.deepEqual(taken[RIDE_EVERY - 1], Array.from({ length: 8 }, (_, k) => `t${RIDE_EVERY - 1 + k}`),
+    `heavy batch ${RIDE_EVERY}: a first chunk's rows from the first not inserted (its dispatched row among them, once)`);
+  w.task(busy[0]!);
+  assert.equal(w.take(true).newTasks.length, 8, 'a light batch carries a chunk at once');
+  w.task(busy[0]!);
+  w.task(busy[1]!);
+  w.task(busy[2]!);
+  assert.deepEqual(w.take(true).newTasks, [], 'the count started again: heavy, without');
+  assert.equal(w.take(true).newTasks.length, 32, 'alone: the grown chunk (8, 16, 32)');
+});
+
+test('chunked: a row whose change may have an effect is inserted by the next batch, once', () => {
+  const w = new PendingWrites(8);
+  const ts = run('r1', 12);
+  w.newRunTasks(ts);
+  ts[10]!.row.state = 'running'; // dispatched beyond the first chunk: its start waits for this commit
+  w.task(ts[10]!);
+  ts[10]!.row.attempt = 1;
+  w.task(ts[10]!);
   ts[0]!.row.state = 'running'; // within the chunk: inserted there, once
   w.task(ts[0]!);
-  const b1 = w.take(true);
-  assert.deepEqual(ids(b1.newTasks), ['t0', 't1', 't4']);
-  assert.equal(b1.newTasks[2]!.attempt, 1, 'with its last change');
+  const b1 = w.take(true); // two rows of its own: light, so the first chunk rides
+  assert.deepEqual(ids(b1.newTasks), ['t0', 't1', 't2', 't3', 't4', 't5', 't6', 't7', 't10']);
+  assert.equal(b1.newTasks[8]!.attempt, 1, 'with its last change');
   assert.deepEqual(b1.tasks, []);
-  assert.deepEqual(ids(w.take(true).newTasks), ['t2', 't3', 't5'], 'the inserted row is skipped in its chunk');
-  ts[4]!.row.state = 'succeeded';
-  w.task(ts[4]!);
+  assert.deepEqual(ids(w.take(true).newTasks), ['t8', 't9', 't11'], 'the inserted row is skipped in its chunk');
+  ts[10]!.row.state = 'succeeded';
+  w.task(ts[10]!);
   const b3 = w.take(true);
   assert.deepEqual(b3.newTasks, []);
-  assert.deepEqual(ids(b3.tasks), ['t4'], 'later changes are updates');
+  assert.deepEqual(ids(b3.tasks), ['t10'], 'later changes are updates');
 });
 
 test('chunked, not alone: a chunk rides only with other rows', () => {
