@@ -12,7 +12,8 @@
  * that opens many stores — tests, benchmarks — pays the start-up once: ~50 ms compiled, ~0.5 s
  * under tsx).
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { spawnSqliteWorker } from './spawn-worker.js';
 import type { RequestBody, ThreadReply, ThreadRequest } from './writer-protocol.js';
 
 interface Waiter {
@@ -21,18 +22,6 @@ interface Waiter {
 }
 
 let shared: WriterThread | null = null;
-
-/** The worker entry: compiled .js next to this file, or the .ts source through tsx in development. */
-function spawn(workerData: unknown): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    // Under tsx a worker does not inherit the loader (Node 20): register it, then load the entry.
-    const api = import.meta.resolve('tsx/esm/api');
-    const entry = new URL('./writer-thread.ts', here).href;
-    return new Worker(`import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`, { eval: true, workerData });
-  }
-  return new Worker(new URL('./writer-thread.js', here), { workerData });
-}
 
 export class WriterThread {
   readonly #worker: Worker;
@@ -53,7 +42,7 @@ export class WriterThread {
   }
 
   private constructor() {
-    this.#worker = spawn({ done: this.#done });
+    this.#worker = spawnSqliteWorker('writer-thread', { done: this.#done });
     this.#worker.unref();
     // Observed on Node 20: an unref made before the thread is online did not hold (a process
     // that closed its store while the thread was starting never exited), so it is made again.

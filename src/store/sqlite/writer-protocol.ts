@@ -12,3 +12,8 @@ export type ThreadReply =
 
 /** Distributes `Omit` over a union (the plain one would merge the variants). */
 export type RequestBody = ThreadRequest extends infer R ? (R extends ThreadRequest ? Omit<R, 'id'> : never) : never;
+
+/** Messages from the writer thread to the checkpoint thread (checkpoint-thread.ts); no replies. */
+export type CheckpointRequest =
+  | { readonly kind: 'open'; readonly handle: number; readonly path: string; readonly durability: Durability }
+  | { readonly kind: 'close'; readonly handle: number };
