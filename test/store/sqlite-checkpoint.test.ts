@@ -36,7 +36,7 @@ test('sqlite writer thread: the checkpoint thread copies the WAL into the databa
     await s.commit(first);
     // ~6 MB of events in 12 commits (~1,500 WAL pages: past SQLite's default threshold of
     // 1,000), then one small commit: the WAL's tail holds frames that no commit-time checkpoint copied.
-    const data = 'x'.repeat(500);
+    const data = { pad: 'x'.repeat(500) };
     for (let c = 0; c < 12; c++) {
       const b = emptyBatch();
       for (let i = 0; i < 1000; i++) b.events.push({ runId: 'r1', taskId: null, at: c * 1000 + i, type: 'tick', data });
