@@ -91,6 +91,38 @@ export class RuntimeEstimates {
     if (this.predictor.observe(signature, runtimeMs, atMs)) this.#file.changed();
   }
 
+  /**
+   * Whether a run with `distinctTasks` task specs (foreach instances share their spec's) learns
+   * per signature. A wider run cannot: each of its runs would evict its own signatures from the
+   * LRU before the next one could use them (a cyclic scan longer than an LRU keeps nothing:
+   * the issue-2 benchmark's 20,000 ids never found their own estimate), and would flush every
+   * other workflow's signatures on the way. Its tasks learn and are answered at the workflow
+   * (prefix) and global levels instead (`lookupShared`, `observeShared`): what they got anyway,
+   * without the churn (an insert and an eviction per result, ~16% of the engine thread's time
+   * on that benchmark, docs/benchmarks.md session 11).
+   */
+  keepsSignatures(distinctTasks: number): boolean {
+    return distinctTasks <= this.predictor.options.maxSignatures;
+  }
+
+  /** `lookup` for a task of a run that does not keep signatures: its workflow's shared answer, cached as cold answers are. */
+  lookupShared(signature: string, now: number): RuntimeEstimate {
+    const key = signature.slice(0, signature.lastIndexOf('/') + 1);
+    const c = this.#cold.get(key);
+    if (c !== undefined && c.until >= now) return c;
+    if (this.#cold.size >= MAX_CACHED) this.#cold.clear();
+    const p = this.predictor.predictShared(signature);
+    const value = p?.meanMs ?? null;
+    const fresh: Cached = { value, cv: value === null ? null : this.predictor.cvShared(signature), until: now + COLD_TTL_MS };
+    this.#cold.set(key, fresh);
+    return fresh;
+  }
+
+  /** `observe` for a task of a run that does not keep signatures (see keepsSignatures). */
+  observeShared(signature: string, runtimeMs: number, atMs: number): void {
+    if (this.predictor.observeShared(signature, runtimeMs, atMs)) this.#file.changed();
+  }
+
   /** Writes the model if it changed since the last save. Never throws (a full disk must not stop runs). */
   save(): string | null {
     return this.#file.save();

@@ -118,7 +118,8 @@ export class TaskFlow {
     const spec = task.spec;
     const deadline = spec.deadlineMs !== null && run.row.startedAt !== null ? run.row.startedAt + spec.deadlineMs : run.row.deadlineAt;
     // A declared estimate has no learned spread (no estimateCv: the feature reads 0).
-    const learned = spec.estimateMs === null ? this.estimates.lookup(task.signature, now) : null;
+    const est = this.estimates;
+    const learned = spec.estimateMs !== null ? null : est.keepsSignatures(run.spec.tasks.length) ? est.lookup(task.signature, now) : est.lookupShared(task.signature, now);
     // The task is its own scheduler view (live-run.ts): fields set here, no object per enqueue.
     task.priority = spec.priority;
     // Every attempt also takes one of the local worker's `slots` (the engine's concurrency limit).
@@ -214,7 +215,11 @@ export class TaskFlow {
     const retries = task.spec.retries;
     switch (res.outcome) {
       case 'succeeded':
-        if (row.startedAt !== null) this.estimates.observe(task.signature, now - row.startedAt, now);
+        if (row.startedAt !== null) {
+          const est = this.estimates;
+          if (est.keepsSignatures(task.run.spec.tasks.length)) est.observe(task.signature, now - row.startedAt, now);
+          else est.observeShared(task.signature, now - row.startedAt, now);
+        }
         row.outputs = { ...res.outputs };
         row.error = null;
         this.apply(task, SUCCEED);

@@ -21,6 +21,9 @@ import { RuntimeEstimator, type DecayConfig, type Estimate, type RuntimeEstimato
 import { LruMap } from './lru-map.js';
 import { isValidSignature, prefixesOf } from './signature.js';
 import { QuantileCalibration, type QuantileCalibrationJSON } from './quantile-calibration.js';
+import { pickOptions, resolveOptions, type Resolved, type RuntimePredictorOptions } from './runtime-predictor-options.js';
+
+export { RUNTIME_PREDICTOR_DEFAULTS, type RuntimePredictorOptions } from './runtime-predictor-options.js';
 
 export type { RuntimeFeatures } from './runtime-estimator.js';
 
@@ -32,44 +35,6 @@ export interface RuntimePrediction extends Estimate {
   /** The signature or prefix whose data answered (`''` for global). */
   readonly sourceKey: string;
 }
-
-export interface RuntimePredictorOptions {
-  /**
-   * After this many newer observations of the same key an observation weighs half (default 300).
-   * Bounds how fast a shifted runtime is followed: see docs/self-tuning.md.
-   */
-  readonly halfLifeObservations?: number;
-  /** After this much time an observation weighs half (default 7 days; Infinity = off). */
-  readonly halfLifeMs?: number;
-  /** Signature estimators kept (LRU beyond; default 10,000). */
-  readonly maxSignatures?: number;
-  /** Prefix estimators kept (LRU beyond; default 2,000). */
-  readonly maxPrefixes?: number;
-  /** Observations a prefix needs before it answers for an unseen signature (default 3). */
-  readonly minPrefixCount?: number;
-  /** Effective samples before a feature regression may be used (default 8). */
-  readonly minRegressionCount?: number;
-  /** Log-variance a regression must explain to be used (default 0.5). */
-  readonly minRegressionR2?: number;
-  /**
-   * Step of the online calibration of p90/p99 (quantile-calibration.ts; default 0.02); 0 turns
-   * it off, leaving the histograms' quantiles as they are.
-   */
-  readonly calibrationRate?: number;
-}
-
-type Resolved = Required<RuntimePredictorOptions>;
-
-export const RUNTIME_PREDICTOR_DEFAULTS: Resolved = Object.freeze({
-  halfLifeObservations: 300,
-  halfLifeMs: 7 * 24 * 3600 * 1000,
-  maxSignatures: 10_000,
-  maxPrefixes: 2_000,
-  minPrefixCount: 3,
-  minRegressionCount: 8,
-  minRegressionR2: 0.5,
-  calibrationRate: 0.02,
-});
 
 export const RUNTIME_PREDICTOR_VERSION = 1;
 /** RuntimePredictor.memoOf's answer for a signature without an estimator of its own. */
@@ -119,7 +84,7 @@ export class RuntimePredictor {
   readonly #issuedCold: LruMap<string, Issued>;
 
   constructor(options: RuntimePredictorOptions = {}) {
-    this.options = resolve(options);
+    this.options = resolveOptions(options);
     this.#cfg = this.options;
     this.#signatures = new LruMap(this.options.maxSignatures, { recycle: true });
     this.#prefixes = new LruMap(this.options.maxPrefixes, { recycle: true });
@@ -134,13 +99,28 @@ export class RuntimePredictor {
    * [0, MAX_RUNTIME_MS], or a non-finite time. Feature values that are not finite and >= 0 are ignored.
    */
   observe(signature: string, runtimeMs: number, atMs: number, features?: RuntimeFeatures): boolean {
+    return this.#observe(signature, runtimeMs, atMs, features, true);
+  }
+
+  /**
+   * `observe` at the prefix and global levels only: the signature gets no estimator of its own
+   * (an existing one is left as it is). For tasks whose signatures cannot be kept: a run with
+   * more distinct tasks than `maxSignatures` evicts its own signatures before its next run can
+   * use them (an LRU under a cyclic scan keeps nothing), and would evict every other
+   * workflow's on the way (runtime-estimates.ts, `keepsSignatures`).
+   */
+  observeShared(signature: string, runtimeMs: number, atMs: number, features?: RuntimeFeatures): boolean {
+    return this.#observe(signature, runtimeMs, atMs, features, false);
+  }
+
+  #observe(signature: string, runtimeMs: number, atMs: number, features: RuntimeFeatures | undefined, own: boolean): boolean {
     if (!isValidSignature(signature) || !(runtimeMs >= 0 && runtimeMs <= MAX_RUNTIME_MS) || !Number.isFinite(atMs)) return false;
     const feats = features !== undefined && features !== null && typeof features === 'object' ? features : undefined;
     // Calibrate the quantiles against what would have been predicted for this very runtime.
     const prefixes = this.#prefixesOf(signature);
     const issued = this.#issued.get(signature) ?? this.#coldIssued(prefixes);
     if (issued !== undefined) this.#calibration.observe(issued.source, issued.p90Ms, issued.p99Ms, runtimeMs);
-    upsert(this.#signatures, signature).observe(runtimeMs, atMs, this.#cfg, feats);
+    if (own) upsert(this.#signatures, signature).observe(runtimeMs, atMs, this.#cfg, feats);
     for (const p of prefixes) upsert(this.#prefixes, p).observe(runtimeMs, atMs, this.#cfg, feats);
     this.#global.observe(runtimeMs, atMs, this.#cfg, feats);
     return true;
@@ -151,9 +131,18 @@ export class RuntimePredictor {
    * p90 and p99 are calibrated online (quantile-calibration.ts) so that they cover their share.
    */
   predict(signature: string, features?: RuntimeFeatures): RuntimePrediction | null {
+    return this.#predict(signature, features, true);
+  }
+
+  /** `predict` from the prefix and global levels only, as for an unseen signature (see observeShared). */
+  predictShared(signature: string, features?: RuntimeFeatures): RuntimePrediction | null {
+    return this.#predict(signature, features, false);
+  }
+
+  #predict(signature: string, features: RuntimeFeatures | undefined, own: boolean): RuntimePrediction | null {
     if (!isValidSignature(signature)) return null;
     const feats = features !== undefined && features !== null && typeof features === 'object' ? features : undefined;
-    const raw = this.#raw(signature, feats);
+    const raw = this.#raw(signature, feats, own);
     if (raw === null) return null;
     const source = this.#rawSource;
     const sourceKey = this.#rawKey;
@@ -183,8 +172,17 @@ export class RuntimePredictor {
    * per-attempt path: callers cache it with the mean (src/engine/runtime-estimates.ts).
    */
   cv(signature: string): number | null {
+    return this.#cv(signature, true);
+  }
+
+  /** `cv` from the prefix and global levels only (see observeShared). */
+  cvShared(signature: string): number | null {
+    return this.#cv(signature, false);
+  }
+
+  #cv(signature: string, own: boolean): number | null {
     if (!isValidSignature(signature)) return null;
-    let e = this.#signatures.get(signature);
+    let e = own ? this.#signatures.get(signature) : undefined;
     if (e === undefined || e.count === 0) {
       e = undefined;
       for (const p of prefixesOf(signature)) {
@@ -233,8 +231,8 @@ export class RuntimePredictor {
   #rawKey = '';
 
   /** The estimate of the most specific level with data (its level in #rawSource/#rawKey); null if none. */
-  #raw(signature: string, feats: RuntimeFeatures | undefined): Estimate | null {
-    const own = this.#signatures.get(signature);
+  #raw(signature: string, feats: RuntimeFeatures | undefined, ownLevel: boolean): Estimate | null {
+    const own = ownLevel ? this.#signatures.get(signature) : undefined;
     if (own !== undefined) {
       const e = own.estimate(this.#cfg, feats);
       if (e !== null) {
@@ -345,33 +343,4 @@ function upsert(m: LruMap<string, RuntimeEstimator>, key: string): RuntimeEstima
 
 function fresh(recycled: RuntimeEstimator | undefined): RuntimeEstimator {
   return recycled === undefined ? new RuntimeEstimator() : recycled.reset();
-}
-
-function pickOptions(o: object): RuntimePredictorOptions {
-  const out: Record<string, number> = {};
-  for (const k of Object.keys(RUNTIME_PREDICTOR_DEFAULTS)) {
-    const v = (o as Record<string, unknown>)[k];
-    if (typeof v === 'number') out[k] = v;
-    else if (v === null && (k === 'halfLifeMs' || k === 'halfLifeObservations')) out[k] = Infinity; // JSON writes Infinity as null
-  }
-  return out;
-}
-
-function resolve(o: RuntimePredictorOptions): Resolved {
-  const r = { ...RUNTIME_PREDICTOR_DEFAULTS, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as Resolved;
-  const pos = (k: keyof Resolved, allowInf: boolean): void => {
-    const v = r[k];
-    if (typeof v !== 'number' || !(v > 0) || (!allowInf && !Number.isFinite(v))) throw new RangeError(`RuntimePredictor option ${k} must be a number > 0 (got ${String(v)})`);
-  };
-  pos('halfLifeObservations', true);
-  pos('halfLifeMs', true);
-  for (const k of ['maxSignatures', 'maxPrefixes'] as const) {
-    if (!Number.isInteger(r[k]) || r[k] < 1) throw new RangeError(`RuntimePredictor option ${k} must be an integer >= 1 (got ${String(r[k])})`);
-  }
-  for (const k of ['minPrefixCount', 'minRegressionCount'] as const) {
-    if (!(r[k] >= 0) || !Number.isFinite(r[k])) throw new RangeError(`RuntimePredictor option ${k} must be a number >= 0 (got ${String(r[k])})`);
-  }
-  if (!(r.calibrationRate >= 0 && r.calibrationRate < 1)) throw new RangeError(`RuntimePredictor option calibrationRate must be in [0, 1) (got ${String(r.calibrationRate)})`);
-  if (!(r.minRegressionR2 >= 0 && r.minRegressionR2 <= 1)) throw new RangeError(`RuntimePredictor option minRegressionR2 must be in [0, 1] (got ${String(r.minRegressionR2)})`);
-  return Object.freeze(r);
 }
