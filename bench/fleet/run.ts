@@ -42,9 +42,11 @@ const WORKERS = 4;
 const SLOTS = Number(opt('slots', '256'));
 /**
  * Untimed warm-up before the timed run, the same for the three systems: WARMUP_RUNS runs of
- * WARMUP × N jobs. Defaults 2 and 1 since 2026-11-24's session 8, bench/engine's protocol (a
- * server's steady state with the JIT done); `--warmup-runs 1 --warmup 0.1` is the protocol
- * before it (sessions 3-7).
+ * WARMUP × N jobs. Defaults 2 and 1 since 2026-11-24's session 8 (a server's steady state with
+ * the JIT done); `--warmup-runs 1 --warmup 0.1` is the protocol before it (sessions 3-7).
+ * bench/engine went to 4 warm-up runs in session 11 (its Kairos third run was 72-78% of steady);
+ * here 4 gave the same ratios as 2 (session 11, e3d77fc: 1.45x against 1.43x graphile-worker),
+ * so the fleet keeps 2.
  */
 const WARMUP = Number(opt('warmup', '1'));
 const WARMUP_RUNS = Number(opt('warmup-runs', '2'));
