@@ -2,7 +2,8 @@
  * The SQLite writer thread's entry: one connection per store that uses it, each with a
  * SqliteWriter. Messages are handled one at a time, in arrival order, synchronously — so every
  * store's writes commit in the order they were posted, and each reply says its write is durable
- * (as durable as the connection's `synchronous` setting makes it).
+ * (as durable as the connection's `synchronous` setting makes it). The WAL is checkpointed by a
+ * thread this one starts (checkpoint-thread.ts), so no commit here waits for a checkpoint.
  */
 import { parentPort, workerData, type Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
