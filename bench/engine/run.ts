@@ -39,15 +39,14 @@
  * `--writer thread|inline` picks Kairos's SQLite writer (default: the store's, the writer thread
  * for files since 2026-11-24's session 5), to compare both on the headline protocol.
  */
-import { spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRedis, type RedisHandle } from './redis.js';
+import { runChild } from './child.js';
 import { fixed, int, median, table } from './stats.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const SELF = fileURLToPath(import.meta.url);
 
 type Shape = 'independent' | 'dag';
 type System = 'bullmq' | 'kairos';
@@ -181,25 +180,6 @@ async function memoryMain(a: Args): Promise<void> {
 
 // ---------------------------------------------------------------- parent
 
-function spawnChild(nodeArgs: readonly string[], args: readonly string[]): Promise<unknown[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, ...nodeArgs, SELF, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    const kill = () => child.kill('SIGKILL');
-    process.once('exit', kill);
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      process.off('exit', kill);
-      const results = out.split('\n').filter((l) => l.startsWith('RESULT ')).map((l) => JSON.parse(l.slice(7)));
-      const other = out.split('\n').filter((l) => l && !l.startsWith('RESULT ')).join('\n');
-      if (other) process.stderr.write(other + '\n');
-      if (code !== 0) reject(new Error(`child ${args.join(' ')} exited ${code ?? signal}`));
-      else resolve(results);
-    });
-  });
-}
-
 function status(line: string): void {
   process.stderr.write(`[bench] ${line}\n`);
 }
@@ -229,7 +209,7 @@ async function parentMain(a: Args): Promise<void> {
         if (redis) {
           status(`run ${i + 1}/${a.runs}: BullMQ ${shape}, ${a.size} jobs, concurrency 50`);
           try {
-            results.push(...((await spawnChild([], ['--child', 'bullmq', '--shape', shape, '--port', String(redis.port), '--concurrency', '50', ...common])) as RunResult[]));
+            results.push(...((await runChild([], ['--child', 'bullmq', '--shape', shape, '--port', String(redis.port), '--concurrency', '50', ...common])) as RunResult[]));
           } catch (e) {
             failures.push(`BullMQ ${shape} run ${i + 1}: ${(e as Error).message}`);
           }
@@ -238,7 +218,7 @@ async function parentMain(a: Args): Promise<void> {
         for (const c of a.concurrency) {
           status(`run ${i + 1}/${a.runs}: Kairos ${shape}, ${a.size} tasks, ${c > 0 ? `concurrency ${c}` : 'unbounded'}`);
           try {
-            results.push(...((await spawnChild(profArgs(`kairos-${shape}-${c > 0 ? `c${c}` : 'unbounded'}`), ['--child', 'kairos', '--shape', shape, '--concurrency', String(c), ...common])) as RunResult[]));
+            results.push(...((await runChild(profArgs(`kairos-${shape}-${c > 0 ? `c${c}` : 'unbounded'}`), ['--child', 'kairos', '--shape', shape, '--concurrency', String(c), ...common])) as RunResult[]));
           } catch (e) {
             failures.push(`Kairos ${shape} ${c > 0 ? `c=${c}` : 'unbounded'} run ${i + 1}: ${(e as Error).message}`);
           }
@@ -252,7 +232,7 @@ async function parentMain(a: Args): Promise<void> {
       for (let i = 0; i < a.runs; i++) {
         status(`memory: ${a.memoryTasks} pending tasks (run ${i + 1}/${a.runs})`);
         try {
-          memory.push(...((await spawnChild(['--max-old-space-size=4096'], ['--memory', '--memory-tasks', String(a.memoryTasks), '--memory-shape', a.memoryShape])) as Record<string, number>[]));
+          memory.push(...((await runChild(['--max-old-space-size=4096'], ['--memory', '--memory-tasks', String(a.memoryTasks), '--memory-shape', a.memoryShape])) as Record<string, number>[]));
         } catch (e) {
           failures.push(`memory: ${(e as Error).message}`);
         }

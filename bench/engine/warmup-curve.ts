@@ -11,14 +11,9 @@
  * Run index i is what run.ts measures with `--warmup-runs i-1`. BullMQ runs at concurrency 50 and
  * Kairos at 1024, the configurations run.ts compares.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { runChild } from './child.js';
 import { startRedis } from './redis.js';
 import { int, median, table } from './stats.js';
-
-const HERE = dirname(fileURLToPath(import.meta.url));
-const RUN = join(HERE, 'run.ts');
 
 const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string): string => {
@@ -43,20 +38,10 @@ const SYSTEMS: readonly Child[] = [
 ];
 
 /** One fresh process: RUNS timed runs, no warm-up; tasks/s per run, in order. */
-function curve(c: Child, shape: string, port: number): Promise<number[]> {
-  const args = [...process.execArgv, RUN, '--child', c.system, '--shape', shape, '--port', String(port), '--concurrency', String(c.concurrency),
-    '--size', String(SIZE), '--runs', String(RUNS), '--warmup-runs', '0'];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`${c.system} ${shape} exited ${code}`));
-      const runs = out.split('\n').filter((l) => l.startsWith('RESULT ')).map((l) => JSON.parse(l.slice(7)) as { tasks: number; ms: number });
-      resolve(runs.map((r) => (r.tasks / r.ms) * 1000));
-    });
-  });
+async function curve(c: Child, shape: string, port: number): Promise<number[]> {
+  const runs = (await runChild([], ['--child', c.system, '--shape', shape, '--port', String(port), '--concurrency', String(c.concurrency),
+    '--size', String(SIZE), '--runs', String(RUNS), '--warmup-runs', '0'])) as { tasks: number; ms: number }[];
+  return runs.map((r) => (r.tasks / r.ms) * 1000);
 }
 
 const redis = await startRedis();

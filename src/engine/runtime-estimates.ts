@@ -61,18 +61,9 @@ export class RuntimeEstimates {
   /** The mean and its coefficient of variation (the object is cached and shared: do not keep it). */
   lookup(signature: string, now: number): RuntimeEstimate {
     const memo = this.predictor.memoOf(signature);
-    if (memo === NO_ESTIMATOR) {
-      // An unseen signature gets its workflow's cold-start answer: cached once per workflow
-      // prefix, so a generated workflow with 50,000 distinct task ids costs 50,000 lookups, not
-      // 50,000 predictions.
-      const key = signature.slice(0, signature.lastIndexOf('/') + 1);
-      const c = this.#cold.get(key);
-      if (c !== undefined && c.until >= now) return c;
-      if (this.#cold.size >= MAX_CACHED) this.#cold.clear();
-      const fresh = this.#predict(signature, now);
-      this.#cold.set(key, fresh);
-      return fresh;
-    }
+    // An unseen signature gets its workflow's shared (cold-start) answer: without an estimator
+    // of its own, its prediction is exactly the shared one.
+    if (memo === NO_ESTIMATOR) return this.lookupShared(signature, now);
     // A signature's own answer is kept with its estimator, which drops it when it learns.
     if (memo !== undefined && (memo as Cached).until >= now) return memo as Cached;
     const fresh = this.#predict(signature, now);
@@ -105,7 +96,12 @@ export class RuntimeEstimates {
     return distinctTasks <= this.predictor.options.maxSignatures;
   }
 
-  /** `lookup` for a task of a run that does not keep signatures: its workflow's shared answer, cached as cold answers are. */
+  /**
+   * The workflow's shared answer for `signature` (prefix or global level, never its own): for an
+   * unseen signature and for a task of a run that does not keep signatures. Cached once per
+   * workflow prefix for COLD_TTL_MS, so a generated workflow with 50,000 distinct task ids costs
+   * 50,000 lookups, not 50,000 predictions.
+   */
   lookupShared(signature: string, now: number): RuntimeEstimate {
     const key = signature.slice(0, signature.lastIndexOf('/') + 1);
     const c = this.#cold.get(key);

@@ -14,6 +14,11 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
 import type { TaskMessage } from '../../src/fleet/protocol.js';
 import { localExecutors } from '../../src/cli/runtime.js';
+import { Redis } from 'ioredis';
+import { ExecutorSet } from '../../src/exec/executor-set.js';
+import type { FnHandler } from '../../src/exec/types.js';
+import { FleetWorker } from '../../src/fleet/worker.js';
+import { FleetKeys } from '../../src/fleet/keys.js';
 
 export interface TestRedis {
   readonly port: number;
@@ -157,3 +162,35 @@ export const fnTaskMessage = (taskId: string, fn = 'echo'): TaskMessage => ({
   attemptId: `r1/${taskId}#1`, runId: 'r1', taskId, attempt: 1, action: { kind: 'fn', fn, args: null }, env: {}, secretEnv: [],
   cwd: null, timeoutMs: null, killGraceMs: 100, maxLogBytes: 1024, outputsFromStdout: false, outputFile: null, inputs: { params: {} }, dispatchedAt: 1,
 });
+
+/** An in-process FleetWorker, started, with a client beside it to write its stream by hand. */
+export interface InProcessWorker {
+  readonly w: FleetWorker;
+  /** A plain client on the same server. */
+  readonly r: Redis;
+  readonly keys: FleetKeys;
+  /** The worker's task stream. */
+  readonly stream: string;
+  /** Stops the worker and disconnects the client. */
+  close(): Promise<void>;
+}
+
+export async function inProcessWorker(
+  url: string, prefix: string, id: string, functions: Map<string, FnHandler>,
+  opts: { slots?: number; onEvent?: (kind: string) => void } = {},
+): Promise<InProcessWorker> {
+  const w = new FleetWorker({ url, prefix, id, capacity: { slots: opts.slots ?? 4 }, executors: ExecutorSet.standard({ functions }), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) });
+  const r = new Redis(url);
+  const close = async (): Promise<void> => {
+    await w.stop();
+    r.disconnect();
+  };
+  try {
+    await w.start();
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  const keys = new FleetKeys(prefix);
+  return { w, r, keys, stream: keys.tasks(id, w.incarnation), close };
+}

@@ -9,14 +9,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { ExecutorSet } from '../../src/exec/executor-set.js';
-import { FleetWorker } from '../../src/fleet/worker.js';
 import { ENGINE_GROUP, FleetKeys, WORKER_GROUP } from '../../src/fleet/keys.js';
 import { decodeResults, encodeTasks, type ResultMessage } from '../../src/fleet/protocol.js';
 import { EngineLink, type ReceivedResult } from '../../src/fleet/engine-link.js';
 import { resolveBroker } from '../../src/fleet/broker-options.js';
 import { messageOf, type StreamEntry } from '../../src/fleet/redis.js';
-import { fnTaskMessage, startTestRedis, until, type TestRedis } from './harness.js';
+import { fnTaskMessage, inProcessWorker, startTestRedis, until, type TestRedis } from './harness.js';
 
 let redis: TestRedis;
 before(async () => {
@@ -50,12 +48,8 @@ const events = (): { kinds: string[]; onEvent: (kind: string) => void } => {
 test('an entry delivered on a lost connection is run once the worker reconnects', async () => {
   const functions = new Map([['echo', (ctx: { taskId: string }) => ({ task: ctx.taskId })]]);
   const ev = events();
-  const w = new FleetWorker({ url: redis.url, prefix: 'ld', id: 'w1', capacity: { slots: 4 }, executors: ExecutorSet.standard({ functions }), onEvent: ev.onEvent });
-  const r = new Redis(redis.url);
+  const { r, keys, stream, close } = await inProcessWorker(redis.url, 'ld', 'w1', functions, { onEvent: ev.onEvent });
   try {
-    await w.start();
-    const keys = new FleetKeys('ld');
-    const stream = keys.tasks('w1', w.incarnation);
     await r.xadd(stream, '*', 'm', encodeTasks([fnTaskMessage('seen')]));
     await until(async () => (await resultTasks(r, keys)).includes('seen'), 'the worker reads its stream');
     // Delivered to the worker's consumer inside the transaction, before its blocked read is served.
@@ -71,18 +65,13 @@ test('an entry delivered on a lost connection is run once the worker reconnects'
     assert.deepEqual(await resultTasks(r, keys), ['seen', 'lost'], 'each task once');
     assert.ok(ev.kinds.includes('recovered'), 'the worker says it recovered an entry');
   } finally {
-    await w.stop();
-    r.disconnect();
+    await close();
   }
 });
 
 test('an entry delivered on a lost connection and deleted meanwhile is only acknowledged', async () => {
-  const w = new FleetWorker({ url: redis.url, prefix: 'ld3', id: 'w3', capacity: { slots: 4 }, executors: ExecutorSet.standard({ functions: new Map([['echo', () => ({})]]) }) });
-  const r = new Redis(redis.url);
+  const { r, keys, stream, close } = await inProcessWorker(redis.url, 'ld3', 'w3', new Map([['echo', () => ({})]]));
   try {
-    await w.start();
-    const keys = new FleetKeys('ld3');
-    const stream = keys.tasks('w3', w.incarnation);
     const tx = (await r.multi().xadd(stream, '*', 'm', encodeTasks([fnTaskMessage('gone')])).call('XREADGROUP', 'GROUP', WORKER_GROUP, 'w3', 'COUNT', 10, 'STREAMS', stream, '>').exec())!;
     const id = (tx[0]![1] as string);
     await r.xdel(stream, id);
@@ -91,8 +80,7 @@ test('an entry delivered on a lost connection and deleted meanwhile is only ackn
     await until(async () => ((await r.xpending(stream, WORKER_GROUP)) as [number])[0] === 0, 'acknowledged after the reconnection', 15_000);
     assert.deepEqual(await resultTasks(r, keys), [], 'nothing run, nothing reported');
   } finally {
-    await w.stop();
-    r.disconnect();
+    await close();
   }
 });
 
@@ -101,12 +89,8 @@ test('an entry running when the read connection drops is not run again', async (
   let release!: () => void;
   const gate = new Promise<void>((res) => (release = res));
   const functions = new Map([['slow', async () => (runs++, await gate, { ok: true })]]);
-  const w = new FleetWorker({ url: redis.url, prefix: 'ld2', id: 'w2', capacity: { slots: 4 }, executors: ExecutorSet.standard({ functions }) });
-  const r = new Redis(redis.url);
+  const { r, keys, stream, close } = await inProcessWorker(redis.url, 'ld2', 'w2', functions);
   try {
-    await w.start();
-    const keys = new FleetKeys('ld2');
-    const stream = keys.tasks('w2', w.incarnation);
     await r.xadd(stream, '*', 'm', encodeTasks([fnTaskMessage('long', 'slow')]));
     await until(() => runs === 1, 'the attempt started');
     await killReadConnection(r, 'w2');
@@ -125,8 +109,7 @@ test('an entry running when the read connection drops is not run again', async (
     assert.equal(runs, 1);
   } finally {
     release();
-    await w.stop();
-    r.disconnect();
+    await close();
   }
 });
 

@@ -9,14 +9,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { ExecutorSet } from '../../src/exec/executor-set.js';
-import { FleetWorker } from '../../src/fleet/worker.js';
 import { FleetKeys } from '../../src/fleet/keys.js';
 import { encodeTasks } from '../../src/fleet/protocol.js';
 import { EngineLink } from '../../src/fleet/engine-link.js';
 import { resolveBroker } from '../../src/fleet/broker-options.js';
 import { messageOf, type StreamEntry } from '../../src/fleet/redis.js';
-import { fnTaskMessage, startTestRedis, until, type TestRedis } from './harness.js';
+import { fnTaskMessage, inProcessWorker, startTestRedis, until, type TestRedis } from './harness.js';
 
 let redis: TestRedis;
 before(async () => {
@@ -28,12 +26,8 @@ after(async () => {
 
 test('a worker answers object entries with objects and compact entries with compact entries', async () => {
   const functions = new Map([['echo', (ctx: { taskId: string }) => ({ task: ctx.taskId })]]);
-  const w = new FleetWorker({ url: redis.url, prefix: 'pf', id: 'w1', capacity: { slots: 8 }, executors: ExecutorSet.standard({ functions }) });
-  const r = new Redis(redis.url);
+  const { w, r, keys, stream, close } = await inProcessWorker(redis.url, 'pf', 'w1', functions, { slots: 8 });
   try {
-    await w.start();
-    const keys = new FleetKeys('pf');
-    const stream = keys.tasks('w1', w.incarnation);
     await r.xadd(stream, '*', 'm', JSON.stringify([fnTaskMessage('old')]));
     await until(async () => (await r.xlen(keys.results)) >= 1, 'the result of the object entry');
     await r.xadd(stream, '*', 'm', encodeTasks([fnTaskMessage('new')]));
@@ -48,20 +42,16 @@ test('a worker answers object entries with objects and compact entries with comp
     assert.equal(c.i, w.incarnation);
     assert.deepEqual(c.r.map((t) => [t[1], t[3], t[6]]), [['new', 'succeeded', { task: 'new' }]]);
   } finally {
-    await w.stop();
-    r.disconnect();
+    await close();
   }
 });
 
 test('a delta entry is answered with a delta entry, and the worker says in its record that it reads them', async () => {
   const functions = new Map([['echo', (ctx: { taskId: string }) => ({ task: ctx.taskId })]]);
-  const w = new FleetWorker({ url: redis.url, prefix: 'pd', id: 'w1', capacity: { slots: 8 }, executors: ExecutorSet.standard({ functions }) });
-  const r = new Redis(redis.url);
+  const { r, keys, stream, close } = await inProcessWorker(redis.url, 'pd', 'w1', functions, { slots: 8 });
   try {
-    await w.start();
-    const keys = new FleetKeys('pd');
     assert.equal((JSON.parse((await r.hget(keys.registry, 'w1'))!) as { protocol?: number }).protocol, 3);
-    await r.xadd(keys.tasks('w1', w.incarnation), '*', 'm', encodeTasks([fnTaskMessage('a'), fnTaskMessage('b')], true));
+    await r.xadd(stream, '*', 'm', encodeTasks([fnTaskMessage('a'), fnTaskMessage('b')], true));
     await until(async () => (await r.xlen(keys.results)) >= 1, 'the result of the delta entry');
     const entries = (await r.xrange(keys.results, '-', '+')) as StreamEntry[];
     const d = JSON.parse(messageOf(entries[0]!)!) as { v: number; r: unknown[][] };
@@ -70,8 +60,7 @@ test('a delta entry is answered with a delta entry, and the worker says in its r
     assert.equal(d.r[1]![1], 'b');
     assert.ok(d.r[1]!.length <= 5, 'the second result sends its task id and outputs (and its times, when another millisecond)');
   } finally {
-    await w.stop();
-    r.disconnect();
+    await close();
   }
 });
 
