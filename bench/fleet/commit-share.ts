@@ -29,7 +29,7 @@ import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store, WriteBatch } from '../../src/store/types.js';
 import { localExecutors } from '../../src/cli/runtime.js';
-import { cpuMsOf, mainThreadCpuMs, parentOf, treeCpuMs } from './proc-cpu.js';
+import { cpuMsOf, machineCpuMs, mainThreadCpuMs, parentOf, treeCpuMs } from './proc-cpu.js';
 
 const argv = process.argv.slice(2);
 const profAt = argv.indexOf('--prof');
@@ -88,6 +88,7 @@ for (let r = 0; r < RUNS; r++) {
   const others0 = othersCpu();
   const cpu0 = process.cpuUsage();
   const main0 = mainThreadCpuMs();
+  const machine0 = machineCpuMs();
   const t0 = performance.now();
   if (K === 1) await engine.wait((await engine.submit(independent(N))).id);
   else await Promise.all((await Promise.all(Array.from({ length: K }, () => engine.submit(independent(Math.floor(N / K)))))).map((r) => engine.wait(r.id)));
@@ -95,11 +96,13 @@ for (let r = 0; r < RUNS; r++) {
   const cpu = process.cpuUsage(cpu0);
   const mainMs = mainThreadCpuMs() - main0;
   const others1 = othersCpu();
+  const machine1 = machineCpuMs();
+  const idlePct = Math.round((100 * (machine1.idle - machine0.idle)) / Math.max(1, machine1.idle - machine0.idle + machine1.busy - machine0.busy));
   const per = (a: number, b: number) => (((b - a) * 1000) / N).toFixed(1);
   const cpuMs = (cpu.user + cpu.system) / 1000;
   perTask.push((cpuMs * 1000) / N);
   console.log(`${kind}: ${Math.round((N / ms) * 1000)} tasks/s; ${commits} commits, mean ${(commitMs / commits).toFixed(1)} ms, ${commitMs.toFixed(0)} of ${ms.toFixed(0)} ms wall (${Math.round((commitMs / ms) * 100)}%); engine CPU ${cpuMs.toFixed(0)} ms = ${((cpuMs * 1000) / N).toFixed(1)} µs/task (system ${(cpu.system / N).toFixed(1)}; main thread ${((mainMs * 1000) / N).toFixed(1)}); ` +
-    `others µs/task: workers ${per(others0.workers, others1.workers)}, postgres ${per(others0.postgres, others1.postgres)}, redis ${per(others0.redis, others1.redis)}`);
+    `others µs/task: workers ${per(others0.workers, others1.workers)}, postgres ${per(others0.postgres, others1.postgres)}, redis ${per(others0.redis, others1.redis)}; machine idle ${idlePct}%`);
 }
 if (RUNS > 1) {
   const sorted = [...perTask].sort((a, b) => a - b);

@@ -62,3 +62,16 @@ export function mainThreadCpuMs(): number {
   const f = statFields(process.pid, process.pid);
   return f === null ? 0 : (Number(f[11]) + Number(f[12])) * TICK_MS;
 }
+
+/**
+ * The machine's CPU time so far (/proc/stat, all cores, ms): busy and idle (idle + iowait). Two
+ * readings give the share of the machine left idle between them: whether the fleet was bound by
+ * CPU (near 0) or by waiting (commit round trips, batching).
+ */
+export function machineCpuMs(): { busy: number; idle: number } {
+  const f = readFileSync('/proc/stat', 'utf8').slice(0, 200).split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already in user)
+  const idle = f[3]! + f[4]!;
+  const busy = f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!;
+  return { busy: busy * TICK_MS, idle: idle * TICK_MS };
+}

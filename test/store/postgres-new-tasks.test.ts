@@ -3,7 +3,9 @@
  * (src/store/postgres/new-tasks.ts). Checked: the split into stretches, which statements a batch
  * becomes, and on a real server (pg-harness.ts) that every row reads back whole and in order —
  * stretches, the rows between them, stretches past ROWS_PER_STATEMENT, and a stretch jsonb cannot
- * carry (falls back to the tuple path).
+ * carry (falls back to the tuple path). New rows that come with a steady tick (a busy fleet
+ * engine's dispatched tasks, a chunk of queued rows) are written in that tick's one statement
+ * (write-batch.ts `oneStatement`) and read back with the logged updates.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -66,14 +68,78 @@ test('new tasks: rows differing in any one column but the task id are not alike'
   }
 });
 
-test('new tasks: a batch\'s stretches become insertTasksLike statements (ids + template), in batch order', () => {
-  const q = new BatchStatements(resolveOptions({ pool: new pg.Pool({ connectionString: 'postgres://unused/none' }) }));
+const statements = () => new BatchStatements(resolveOptions({ pool: new pg.Pool({ connectionString: 'postgres://unused/none' }) }));
+const names = (st: { name: string }[]) => st.map((s) => s.name.replace(/^kairos_[0-9a-z]+_/, ''));
+
+test('new tasks: a submit\'s stretches become insertTasksLike statements (ids + template), in batch order', () => {
+  const q = statements();
   const b = emptyBatch();
+  b.newRuns.push(runRow('r'));
   b.newTasks.push(...mixed());
-  const names = prepareBatch(q, b).statements.map((s) => s.name.replace(/^kairos_[0-9a-z]+_/, ''));
-  assert.deepEqual(names, ['insertTasks_j', 'insertTasksLike', 'insertTasks_j', 'insertTasksLike', 'insertTasks_j']);
-  const like = prepareBatch(q, b).statements[1]!;
+  assert.deepEqual(names(prepareBatch(q, b).statements), ['insertRuns_j', 'insertTasks_j', 'insertTasksLike', 'insertTasks_j', 'insertTasksLike', 'insertTasks_j']);
+  const like = prepareBatch(q, b).statements[2]!;
   assert.equal(like.values[0], JSON.stringify(Array.from({ length: 40 }, (_, i) => `q${i}`)));
+});
+
+test('new tasks with a steady tick: ONE statement, the new rows in one CTE (a lone stretch as ids + template, else tuples)', () => {
+  const q = statements();
+  const tick = (newTasks: TaskRow[]) => {
+    const b = emptyBatch();
+    b.newTasks.push(...newTasks);
+    b.tasks.push(taskRow('r', 'old', { state: 'succeeded', attempt: 1, readyAt: T, startedAt: T + 1, finishedAt: T + 2, worker: 'w0' }));
+    return prepareBatch(q, b);
+  };
+  // Rows of dispatched tasks (running, each its own worker and time): tuples, with the log row.
+  const due = Array.from({ length: 20 }, (_, i) => taskRow('r', `d${i}`, { state: 'running', attempt: 1, readyAt: T, startedAt: T + i, worker: `w${i % 3}` }));
+  const one = tick(due);
+  assert.equal(one.one, true);
+  assert.match(one.statements[0]!.text, /^WITH w0 AS \(INSERT INTO "kairos"\.tasks .*jsonb_array_elements\(\$1::jsonb\).* INSERT INTO "kairos"\.task_log /s);
+  // A chunk of queued rows alone: ids + template.
+  const chunk = tick(Array.from({ length: 40 }, (_, i) => queued(`q${i}`)));
+  assert.equal(chunk.one, true);
+  assert.match(chunk.statements[0]!.text, /jsonb_array_elements_text\(\$1::jsonb\)/);
+  assert.equal(chunk.statements[0]!.values[0], JSON.stringify(Array.from({ length: 40 }, (_, i) => `q${i}`)));
+  // Several stretches: every row a tuple, still one statement (one CTE keeps the insertion order).
+  const many = tick(mixed());
+  assert.equal(many.one, true);
+  assert.deepEqual(JSON.parse(many.statements[0]!.values[0] as string).map((t: unknown[]) => t[1]), mixed().map((t) => t.taskId));
+  // A task both inserted and upserted (never made by the engine) is a transaction.
+  const b = emptyBatch();
+  b.newTasks.push(taskRow('r', 'x', { state: 'queued', readyAt: T }));
+  for (let i = 0; i < 17; i++) b.tasks.push(taskRow(`run${i}`, 'x', { state: 'queued', readyAt: T }));
+  b.tasks.push(taskRow('r', 'x', { state: 'running', attempt: 1, readyAt: T, startedAt: T, worker: 'w' }));
+  assert.equal(prepareBatch(q, b).one, false);
+});
+
+test('postgres: new rows written with a steady tick read back with the logged updates, in insertion order', async () => {
+  const db = await server.createDatabase();
+  const store = await PostgresStore.open({ connectionString: server.url(db), log: () => undefined });
+  const seed = emptyBatch();
+  seed.newRuns.push(runRow('r'));
+  seed.newTasks.push(queued('a'), queued('b'));
+  await store.commit(seed);
+  // One tick: a and b finish (logged), c..h are inserted as dispatched (running), then a chunk of 30 queued rows alone.
+  const done = ['a', 'b'].map((id, i) => taskRow('r', id, { state: 'succeeded', attempt: 1, readyAt: T, startedAt: T + i, finishedAt: T + 9, worker: 'w0', doneSeq: i + 1 }));
+  const due = ['c', 'd', 'e', 'f', 'g', 'h'].map((id, i) => taskRow('r', id, { state: 'running', attempt: 1, readyAt: T, startedAt: T + 10 + i, worker: `w${i % 2}` }));
+  const tick = emptyBatch();
+  tick.tasks.push(...done);
+  tick.newTasks.push(...due);
+  tick.attempts.push(...done.map((t) => ({ runId: 'r', taskId: t.taskId, attempt: 1, kind: 'run' as const, status: 'succeeded' as const, worker: 'w0', startedAt: t.startedAt!, finishedAt: t.finishedAt, exitCode: 0, error: null })));
+  await store.commit(tick);
+  const chunk = Array.from({ length: 30 }, (_, i) => queued(`q${i}`));
+  const alone = emptyBatch();
+  alone.newTasks.push(...chunk);
+  await store.commit(alone);
+  // c finishes in a later tick: the log overlays the row inserted with the tick before.
+  const cDone = { ...due[0]!, state: 'succeeded' as const, finishedAt: T + 50, doneSeq: 3 };
+  const later = emptyBatch();
+  later.tasks.push(cDone);
+  await store.commit(later);
+  assert.deepEqual(await store.getTasks('r'), [...done, cDone, ...due.slice(1), ...chunk]);
+  assert.equal((await store.getAttempts('r')).length, 2);
+  const logged = (await server.sql('SELECT count(*)::int AS n FROM kairos.task_log', db)).rows[0].n;
+  assert.equal(logged, 2, 'the two ticks\' updates were logged, not upserted');
+  await store.close();
 });
 
 test('postgres: new task stretches read back whole and in order (across statements, past ROWS_PER_STATEMENT, and a stretch jsonb cannot carry)', async () => {

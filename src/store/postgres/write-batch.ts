@@ -15,7 +15,7 @@
  * arrays); the jsonb path: docs/benchmarks.md, "Fleet throughput".
  */
 import type pg from 'pg';
-import type { RunRow, WriteBatch } from '../types.js';
+import type { RunRow, TaskRow, WriteBatch } from '../types.js';
 import type { ResolvedOptions } from './options.js';
 import { attemptTuple, columns, eventTuple, lastPerKey, lastPerTask, runInsert, runUpdate, specParts, taskTuple, type Tuple } from './rows.js';
 import { fnv1a, query } from './sql.js';
@@ -72,6 +72,8 @@ export class BatchStatements {
   readonly insertTasks: Write;
   /** New task rows alike but for the task id: their ids and one template tuple (new-tasks.ts). */
   readonly insertTasksLike: { readonly text: string; readonly name: string };
+  /** `insertTasksLike` as a part of a one-statement batch (`combined`; two parameters). */
+  readonly insertTasksLikeWrite: Write;
   readonly upsertTasks: Write;
   readonly insertAttempts: Write;
   readonly insertEvents: Write;
@@ -107,6 +109,7 @@ export class BatchStatements {
     this.insertSpecPart = { text: `INSERT INTO ${s}.run_spec_tasks (run_id, part, tasks) VALUES ($1, $2, $3::json)`, name: `${prefix}insertSpecPart` };
     this.insertTasks = insert('insertTasks', 'tasks', TASKS);
     this.insertTasksLike = { text: insertTasksLikeSql(s, TASKS.types, TASKS.names), name: `${prefix}insertTasksLike` };
+    this.insertTasksLikeWrite = { json: this.insertTasksLike.text, jsonName: this.insertTasksLike.name, arrays: '', arraysName: '' };
     this.upsertTasks = insert('upsertTasks', 'tasks', TASKS, taskUpsert(s));
     // Attempt rows record log_seq too: their order among the attempts kept in task_log rows
     // (task-log.ts, `attemptOrder`).
@@ -168,16 +171,24 @@ export class BatchStatements {
 }
 
 /**
- * The steady-state tick of a fleet engine — task updates with attempt and event inserts, nothing
- * else — as ONE statement (data-modifying CTEs) when every part fits one jsonb parameter: one
- * round trip and no BEGIN/COMMIT instead of four (a statement is atomic on its own). Each part
- * writes a different table and none reads another's rows, so sharing one snapshot changes
- * nothing. The tick's task updates of one run (dispatches and results) go to the task log as one
- * row, no task row is upserted (task-log.ts `splitForLog`). Null for any other batch (runs, new
- * tasks, large or column-array parts): written as a transaction by writeBatch, task rows upserted.
+ * The steady-state tick of a fleet engine — task updates with attempt and event inserts, and new
+ * task rows (the rows of tasks dispatched before their run's chunk was written, pending-writes.ts
+ * DUE; or a chunk of a run's queued rows) — as ONE statement (data-modifying CTEs) when every
+ * part fits one jsonb parameter: one round trip and no BEGIN/COMMIT instead of four or five (a
+ * statement is atomic on its own). Each part writes a different table or different rows and none
+ * reads another's rows, so sharing one snapshot changes nothing. The tick's task updates of one
+ * run (dispatches and results) go to the task log as one row, no task row is upserted (task-log.ts
+ * `splitForLog`). Null for any other batch (runs, large or column-array parts, a task both
+ * inserted and upserted): written as a transaction by writeBatch, task rows upserted.
+ *
+ * New rows with a steady tick (issue 6, session 12): a busy fleet engine's batches carried the
+ * rows of the tasks it dispatched as new rows, which sent the whole batch down the transaction
+ * path — five round trips and the tick's results upserted into the table instead of logged; such
+ * commits took ~10 ms for 512 results and 512 new rows against ~1.5 ms for 1,024 logged updates
+ * (bench/fleet/commit-share.ts timeline).
  */
 export function oneStatement(q: BatchStatements, b: WriteBatch): { text: string; name: string; values: (string | null)[]; logged: Logged } | null {
-  if (b.newRuns.length > 0 || b.runs.length > 0 || b.newTasks.length > 0) return null;
+  if (b.newRuns.length > 0 || b.runs.length > 0) return null;
   const writes: Write[] = [];
   const counts: number[] = [];
   const values: (string | null)[] = [];
@@ -191,11 +202,15 @@ export function oneStatement(q: BatchStatements, b: WriteBatch): { text: string;
     values.push(json);
     return true;
   };
-  // Events, attempts and the log rows in CTEs, a task upsert (if any) last (a statement's main
-  // part may be the upsert). The tick's task updates go to the log, one row per run, with the
-  // attempts of those runs (task-log.ts).
+  // New task rows, events, attempts and the log rows in CTEs, a task upsert (if any) last (a
+  // statement's main part may be the upsert). The tick's task updates go to the log, one row per
+  // run, with the attempts of those runs (task-log.ts).
+  if (b.newTasks.length > 0 && !newTasksPart(q, b.newTasks, writes, counts, values)) return null;
   if (!part(q.insertEvents, b.events, eventTuple)) return null;
   const { table, logs } = splitForLog(b);
+  // A task inserted by a CTE is invisible to the upsert's snapshot: never both in one statement
+  // (pending-writes.ts gives a new row's changes to its insert, so this does not happen today).
+  if (table.length > 0 && b.newTasks.length > 0 && insertedAndUpdated(b.newTasks, table)) return null;
   if (!part(q.insertAttempts, attachAttempts(b.attempts, logs), attemptTuple)) return null;
   if (logs.length > 0) {
     writes.push(q.appendLogs(logs.length));
@@ -212,6 +227,34 @@ export function oneStatement(q: BatchStatements, b: WriteBatch): { text: string;
   const logged = logs.map((e) => ({ runId: e.runId, tuples: e.count }));
   if (writes.length === 1) return { text: writes[0]!.json, name: writes[0]!.jsonName, values, logged };
   return { ...q.combined(writes, counts), values, logged };
+}
+
+/**
+ * The new task rows of a one-statement batch as ONE write (one CTE: the order of identity ids
+ * follows ORDER BY ord inside a statement, not across CTEs, whose order PostgreSQL leaves
+ * unspecified): ids and a template when all are alike (new-tasks.ts), else every row's tuple.
+ */
+function newTasksPart(q: BatchStatements, rows: readonly TaskRow[], writes: Write[], counts: number[], values: (string | null)[]): boolean {
+  if (rows.length > ROWS_PER_STATEMENT) return false;
+  const segs = newTaskSegments(rows);
+  const like = segs.length === 1 && segs[0]!.like ? likeParams(rows) : null;
+  if (like !== null) {
+    writes.push(q.insertTasksLikeWrite);
+    counts.push(2);
+    values.push(like[0], like[1]);
+    return true;
+  }
+  const json = tuplesJson(rows, taskTuple);
+  if (json === null) return false;
+  writes.push(q.insertTasks);
+  counts.push(1);
+  values.push(json);
+  return true;
+}
+
+function insertedAndUpdated(inserted: readonly TaskRow[], updated: readonly TaskRow[]): boolean {
+  const keys = new Set(inserted.map((t) => `${t.runId}\0${t.taskId}`));
+  return updated.some((t) => keys.has(`${t.runId}\0${t.taskId}`));
 }
 
 /** Log rows written by a batch: per run, the task tuples they hold. */
