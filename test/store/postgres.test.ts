@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { PostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/postgres-store.js';
-import { PG_MIGRATIONS } from '../../src/store/postgres/migrations.js';
+import { LZ4_COLUMNS, PG_MIGRATIONS } from '../../src/store/postgres/migrations.js';
 import { jsonbSafe } from '../../src/store/postgres/json-rows.js';
 import { MAX_LOG_RUNS } from '../../src/store/postgres/task-log.js';
 import { emptyBatch, type AttemptRow, type EventRow } from '../../src/store/types.js';
@@ -126,6 +126,41 @@ test('postgres: a role that may not create pg_trgm: start-up succeeds, one log l
   const idx = await server.sql(`SELECT indexdef FROM pg_indexes WHERE schemaname = 'kairos' AND indexname = 'runs_search_trgm'`, db);
   assert.match(idx.rows[0].indexdef, /gin \(search_text (public\.)?gin_trgm_ops\)/);
   assert.deepEqual((await again.listRuns({ search: 'platform' })).map((r) => r.id), ['nightly-ETL-1']);
+  await again.close();
+});
+
+/** Compression of the LZ4_COLUMNS in `db` ('l' lz4, 'p' pglz, '' the default). */
+async function compression(db: string): Promise<string[]> {
+  const r = await server.sql(`SELECT c.relname || '.' || a.attname AS col, a.attcompression AS comp FROM pg_attribute a
+    JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'kairos' AND a.attnum > 0`, db);
+  const by = new Map(r.rows.map((x) => [x.col as string, x.comp as string]));
+  return LZ4_COLUMNS.map(([t, col]) => by.get(`${t}.${col}`) ?? 'missing');
+}
+
+test('postgres: the task log and spec parts are lz4-compressed; a role that may not alter them starts anyway, with one log line (and its trigram index in use)', async () => {
+  const log: string[] = [];
+  const { store, db } = await fresh({}, log);
+  // The harness's server is PostgreSQL 15 built with lz4 (Debian), as CI's.
+  assert.deepEqual(await compression(db), LZ4_COLUMNS.map(() => 'l'));
+  assert.deepEqual(log, []);
+  await store.close();
+  // Back to pglz by the owner; a role with only row privileges cannot change it: logged, not fatal.
+  for (const [t, col] of LZ4_COLUMNS) await server.sql(`ALTER TABLE kairos.${t} ALTER COLUMN ${col} SET COMPRESSION pglz`, db);
+  const role = { user: `rowsonly_${db}`, password: 'rows-pw' };
+  await server.sql(`CREATE ROLE ${role.user} LOGIN PASSWORD '${role.password}'`);
+  await server.sql(`GRANT USAGE, CREATE ON SCHEMA kairos TO ${role.user}; GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA kairos TO ${role.user};
+    GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA kairos TO ${role.user}; GRANT CREATE ON DATABASE ${db} TO ${role.user}`, db);
+  const limited: string[] = [];
+  const again = await PostgresStore.open({ connectionString: server.url(db, role), log: (m) => limited.push(m) });
+  assert.equal(again.searchMode, 'trigram', 'the index the owner made serves a role that could not make it');
+  assert.equal(limited.length, 1, limited.join('\n'));
+  assert.match(limited[0]!, /lz4 column compression is not available \(must be owner of table task_log\).*pglz/);
+  assert.deepEqual(await compression(db), LZ4_COLUMNS.map(() => 'p'));
+  const b = emptyBatch();
+  b.newRuns.push(runRow('r'));
+  b.newTasks.push(taskRow('r', 'a'));
+  await again.commit(b);
+  assert.equal((await again.getTasks('r')).length, 1);
   await again.close();
 });
 
