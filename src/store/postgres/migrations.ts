@@ -221,9 +221,9 @@ export async function migrate(o: ResolvedOptions): Promise<SearchMode> {
 
 /**
  * Large text written once and read rarely, compressed with lz4 instead of the default pglz:
- * a steady tick's task-log row (~170 kB of tuples for 2,048 task updates) took 1.2 ms to insert
- * with pglz against 0.4 ms with lz4 (35% larger on disk), on the commit every dispatch waits for
- * (issue 6, session 12). Where the server cannot (PostgreSQL before 14, or built without lz4),
+ * a steady tick's task-log row (~170 kB of tuples for 2,048 task updates) took 1.3 ms to insert
+ * with pglz against 0.6 ms with lz4 (35% larger on disk; bench/fleet/log-compression.ts), on the
+ * commit every dispatch waits for (issue 6, session 12). Where the server cannot (PostgreSQL before 14, or built without lz4),
  * the columns keep pglz and a log line says so — start-up never fails on it. Checked at every
  * start (a catalog read), so a server upgraded to lz4 support gets it at the next start.
  */
