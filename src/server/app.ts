@@ -45,6 +45,7 @@ import { healthRoutes } from './routes/health.js';
 import { tuningRoutes } from './routes/tuning.js';
 import { engineTuningOptions, startWhatIfAuto } from './self-tuning.js';
 import { startLearnedLoops } from '../engine/learned-loops.js';
+import { HistoryRetention } from '../engine/history-retention.js';
 import { dashboardRoutes } from './dashboard.js';
 
 export interface CreateServerOptions {
@@ -88,10 +89,14 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Kair
   const stopWhatIfAuto = startWhatIfAuto(engine, config);
   const learnedLoops = startLearnedLoops(engine, config, { isLeader: () => leadership?.isLeader ?? false, log: (l) => app.log.info(l) });
   const metrics = new KairosMetrics(engine);
+  // History retention: only the scheduling leader deletes (one pass at a time across replicas).
+  const retention = config.retention === null ? null : new HistoryRetention(store, config.retention, {
+    now: () => engine.options.clock.now(), isLeader: () => leadership?.isLeader ?? false, log: (l) => app.log.info(l), onDeleted: (n) => metrics.runsDeleted(n),
+  });
   const hub = new EventHub(engine);
   let leadership!: Leadership;
   const k: KairosContext = {
-    engine, store, config, auth: new Authenticator(store), hub, metrics, closed: closed.signal, draining: false,
+    engine, store, config, auth: new Authenticator(store), hub, metrics, retention, closed: closed.signal, draining: false,
     get leadership() {
       return leadership;
     },
@@ -171,6 +176,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Kair
       app.log.warn('no API tokens exist: the server is OPEN to anyone who can reach it; create one with `kairos token create --role admin`');
     }
     await leadership.start();
+    retention?.start();
     if (leadership.shared) app.log.info({ role: leadership.role }, leadership.isLeader ? 'scheduler leader: this server drives runs' : 'replica: serving the API; another server drives runs');
   });
   app.addHook('preClose', async () => {
@@ -179,6 +185,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Kair
   app.addHook('onClose', async () => {
     stopWhatIfAuto();
     learnedLoops.stop();
+    retention?.stop();
     hub.close();
     metrics.close();
     await leadership.stop();

@@ -26,6 +26,7 @@
  *   whatIfAuto            KAIROS_WHATIF_AUTO           off; true (file: { every, since, policies, ... })
  *   learnedRegret         KAIROS_LEARNED_REGRET        off; true (file: { every, window, margin, ... })
  *   finetune              -                            off (file: { every, since, model, ... })
+ *   retention             KAIROS_RETENTION             off (keep every run); `30d` (file: { keep, every, batch, maxPerPass })
  *   tuners                -                            right-sizing, anomalies, breaker, deadline risk
  *   (the tuners: docs/self-tuning.md; every one is off unless set)
  */
@@ -41,6 +42,7 @@ import type { WhatIfAutoOptions } from '../engine/whatif-auto.js';
 import type { LearnedRegretOptions } from '../engine/learned-regret.js';
 import type { FinetuneScheduleOptions } from '../engine/finetune-schedule.js';
 import type { EngineOptions } from '../engine/engine-options.js';
+import { retentionSettings, type HistoryRetentionOptions } from '../engine/history-retention.js';
 
 const Duration = Type.Union([Type.String({ minLength: 1 }), Type.Number({ exclusiveMinimum: 0 })]);
 /** `{ high?, normal?, low? }` of T: the priority levels (bands of WRR). */
@@ -147,6 +149,18 @@ const ConfigFile = Type.Object(
     shutdownGraceMs: Type.Optional(Type.Integer({ minimum: 0 })),
     logLevel: Type.Optional(Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)))),
     resumeOnStart: Type.Optional(Type.Boolean()),
+    // History retention (docs/operations.md): runs that ended longer ago than `keep` are deleted.
+    retention: Type.Optional(
+      Type.Object(
+        {
+          keep: Duration,
+          every: Type.Optional(Duration),
+          batch: Type.Optional(Type.Integer({ minimum: 1 })),
+          maxPerPass: Type.Optional(Type.Integer({ minimum: 1 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     ...Tuning,
   },
   { additionalProperties: false },
@@ -184,6 +198,8 @@ export interface ServerConfig {
   readonly finetune: FinetuneScheduleOptions | null;
   /** Right-sizing, anomalies, breaker, deadline risk: the engine's `tuners` option as given; null = defaults. */
   readonly tuners: EngineOptions['tuners'] | null;
+  /** History retention (history-retention.ts); null = keep every run. */
+  readonly retention: HistoryRetentionOptions | null;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = Object.freeze({
@@ -206,6 +222,7 @@ export const DEFAULT_CONFIG: ServerConfig = Object.freeze({
   learnedRegret: null,
   finetune: null,
   tuners: null,
+  retention: null,
 });
 
 export class ConfigError extends Error {
@@ -291,6 +308,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfigInput {
   if (env.KAIROS_AUTO_SHARES) out.autoShares = { objectives: parseObjectives(env.KAIROS_AUTO_SHARES, 'KAIROS_AUTO_SHARES') };
   if (envBool(env, 'KAIROS_WHATIF_AUTO')) out.whatIfAuto = {};
   if (envBool(env, 'KAIROS_LEARNED_REGRET')) out.learnedRegret = {};
+  if (env.KAIROS_RETENTION) out.retention = { keep: env.KAIROS_RETENTION };
   return checkConfig(out, 'environment');
 }
 
@@ -319,9 +337,20 @@ export function resolveConfig(...layers: (ServerConfigInput | undefined)[]): Ser
       learnedRegret: (l.learnedRegret as LearnedRegretOptions | undefined) ?? c.learnedRegret,
       finetune: (l.finetune as FinetuneScheduleOptions | undefined) ?? c.finetune,
       tuners: (l.tuners as EngineOptions['tuners'] | undefined) ?? c.tuners,
+      retention: l.retention ? checkRetention(l.retention) : c.retention,
     };
   }
   return { ...c, stateDir: resolve(c.stateDir) };
+}
+
+/** The retention settings, their durations checked now (a bad one fails start-up, naming the field). */
+function checkRetention(r: HistoryRetentionOptions): HistoryRetentionOptions {
+  try {
+    retentionSettings(r);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
+  return r;
 }
 
 /** `high=30s,normal=5m` (flag and env form of autoShares.objectives). */

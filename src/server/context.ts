@@ -10,6 +10,7 @@ import type { ServerConfig } from './config.js';
 import type { EventHub } from './event-hub.js';
 import type { KairosMetrics } from './metrics.js';
 import type { Leadership } from './leadership.js';
+import type { HistoryRetention } from '../engine/history-retention.js';
 
 export interface KairosContext {
   readonly engine: Engine;
@@ -18,6 +19,8 @@ export interface KairosContext {
   readonly auth: Authenticator;
   readonly hub: EventHub;
   readonly metrics: KairosMetrics;
+  /** History retention (config `retention`); null when every run is kept. */
+  readonly retention: HistoryRetention | null;
   /** Whether this server drives runs (the scheduler leader) or only serves the API (a replica). */
   readonly leadership: Leadership;
   /** Aborted when the server closes: long-lived responses (log follow, SSE) end. */

@@ -30,6 +30,7 @@ export class KairosMetrics {
   readonly #retries: Counter<'workflow'>;
   readonly #deadlineMisses: Counter<'workflow' | 'namespace'>;
   readonly #runs: Counter<'state' | 'workflow'>;
+  readonly #runsDeleted: Counter<string>;
   readonly #decision: Histogram<string>;
   readonly #onTask = (c: TaskChange) => this.#task(c);
   readonly #onRun = (r: RunRow) => this.#run(r);
@@ -110,6 +111,7 @@ export class KairosMetrics {
     this.#retries = new Counter({ name: 'kairos_task_retries_total', help: 'Attempts that failed and will be retried', labelNames: ['workflow'], registers });
     this.#deadlineMisses = new Counter({ name: 'kairos_deadline_misses_total', help: 'Runs that finished after their deadline', labelNames: ['workflow', 'namespace'], registers });
     this.#runs = new Counter({ name: 'kairos_runs_finished_total', help: 'Runs that finished, by final state', labelNames: ['state', 'workflow'], registers });
+    this.#runsDeleted = new Counter({ name: 'kairos_runs_deleted_total', help: 'Ended runs deleted by history retention, with everything stored under them', registers });
     this.#decision = new Histogram({ name: 'kairos_scheduler_decision_seconds', help: 'Time of one scheduling round', buckets: DECISION_BUCKETS, registers });
     for (const o of ['succeeded', 'failed', 'timed_out', 'cancelled']) this.#outcomes.inc({ outcome: o, workflow: '' }, 0);
 
@@ -157,6 +159,11 @@ export class KairosMetrics {
     if (r.deadlineAt !== null && r.finishedAt !== null && r.finishedAt > r.deadlineAt) {
       this.#deadlineMisses.inc({ workflow: r.workflow, namespace: r.namespace });
     }
+  }
+
+  /** History retention deleted `n` runs (history-retention.ts). */
+  runsDeleted(n: number): void {
+    this.#runsDeleted.inc(n);
   }
 
   close(): void {

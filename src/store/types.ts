@@ -162,6 +162,13 @@ export interface Store {
   getTasks(runId: string): Promise<TaskRow[]>;
   getAttempts(runId: string, taskId?: string): Promise<AttemptRow[]>;
   getEvents(runId: string): Promise<EventRow[]>;
+  /**
+   * History retention: deletes up to `limit` runs that ended (succeeded, failed, cancelled) before
+   * `finishedBefore` (epoch ms), oldest first, each with everything stored under it (tasks,
+   * attempts, events, spec parts, task log), one transaction per call; returns their ids. A run
+   * that has not ended is never deleted.
+   */
+  deleteFinishedRuns(finishedBefore: number, limit: number): Promise<string[]>;
   /** Runs in a non-terminal state (to resume after a restart). */
   unfinishedRuns(): Promise<RunRow[]>;
   /** Atomically takes ownership of a run if it has no live owner; false if another owner holds it. */

@@ -27,3 +27,22 @@ test('config: defaults < file < environment < flags; a bad value names its field
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('config: history retention from the file, the environment (KAIROS_RETENTION) or a flag; a bad duration names its field', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kairos-config-'));
+  try {
+    assert.equal(loadConfig({ env: {} }).retention, null, 'off by default: every run is kept');
+    const file = join(dir, 'kairos.yaml');
+    writeFileSync(file, 'retention: { keep: 30d, every: 5m, batch: 50 }\n');
+    assert.deepEqual(loadConfig({ file, env: {} }).retention, { keep: '30d', every: '5m', batch: 50 });
+    assert.deepEqual(loadConfig({ file, env: { KAIROS_RETENTION: '7d' } }).retention, { keep: '7d' });
+    assert.deepEqual(loadConfig({ env: {}, flags: { retention: { keep: '90d' } } }).retention, { keep: '90d' });
+    writeFileSync(file, 'retention: { keep: 2s }\n');
+    assert.throws(() => loadConfig({ file, env: {} }), (e: Error) => e instanceof ConfigError && /retention\.keep: must be a duration of at least 60 s/.test(e.message));
+    assert.throws(() => loadConfig({ env: { KAIROS_RETENTION: 'forever' } }), (e: Error) => e instanceof ConfigError && /retention\.keep/.test(e.message));
+    writeFileSync(file, 'retention: { every: 1h }\n');
+    assert.throws(() => loadConfig({ file, env: {} }), (e: Error) => e instanceof ConfigError && /retention/.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

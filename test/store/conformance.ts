@@ -233,4 +233,36 @@ export function storeConformance(name: string, open: () => Promise<Store>): void
     assert.equal(await s.getWorkflow('nope'), null);
     assert.deepEqual((await s.listWorkflows()).map((w) => [w.name, w.version]), [['wf', 2]]);
   });
+
+  withStore('history retention deletes ended runs older than the cut, oldest first, with all they hold; never a run still going', async (s) => {
+    const tasks = Array.from({ length: 1500 }, (_, i) => ({ id: `t${i}` })) as unknown as WorkflowSpec['tasks'];
+    /** A run with a spec in parts, two tasks, an event, then a tick that finishes a task with its attempt. */
+    const seed = async (id: string, over: Partial<RunRow>) => {
+      const b = emptyBatch();
+      b.newRuns.push(runRow(id, { spec: { ...SPEC, tasks }, ...over }));
+      b.newTasks.push(taskRow(id, 'a', { state: 'queued', readyAt: 10 }), taskRow(id, 'b', { state: 'queued', readyAt: 10 }));
+      b.events.push({ runId: id, taskId: null, at: 1, type: 'run_submitted', data: null });
+      await s.commit(b);
+      const tick = emptyBatch();
+      tick.tasks.push(taskRow(id, 'a', { state: 'failed', attempt: 1, readyAt: 10, startedAt: 11, finishedAt: 12, worker: 'w', error: 'x' }));
+      tick.attempts.push({ runId: id, taskId: 'a', kind: 'run', attempt: 1, status: 'failed', worker: 'w', startedAt: 11, finishedAt: 12, exitCode: 1, error: 'x' });
+      await s.commit(tick);
+    };
+    await seed('old-ok', { state: 'succeeded', finishedAt: 1000 });
+    await seed('old-failed', { state: 'failed', finishedAt: 2000 });
+    await seed('reopened', { state: 'running', finishedAt: 500 }); // ended once, retried: going again
+    await seed('recent', { state: 'cancelled', finishedAt: 9000 });
+    const kept = async (id: string) => [(await s.getRun(id)) !== null, (await s.getTasks(id)).length, (await s.getAttempts(id)).length, (await s.getEvents(id)).length];
+
+    assert.deepEqual(await s.deleteFinishedRuns(5000, 10), ['old-ok', 'old-failed']);
+    for (const id of ['old-ok', 'old-failed']) assert.deepEqual(await kept(id), [false, 0, 0, 0], id);
+    for (const id of ['reopened', 'recent']) assert.deepEqual(await kept(id), [true, 2, 1, 1], id);
+    assert.equal((await s.getRun('recent'))!.spec.tasks.length, 1500, 'the spec parts of a kept run are intact');
+    assert.deepEqual(await s.deleteFinishedRuns(10_000, 1), ['recent']);
+    assert.deepEqual(await s.deleteFinishedRuns(10_000, 10), []);
+    assert.deepEqual((await s.listRuns()).map((r) => r.id), ['reopened']);
+    // A new run may take a deleted run's id: nothing of the old one is left to collide with.
+    await seed('old-ok', { state: 'running', finishedAt: null });
+    assert.deepEqual(await kept('old-ok'), [true, 2, 1, 1]);
+  });
 }

@@ -22,6 +22,7 @@ interface Opts {
   autoConcurrency?: string;
   autoShares?: string;
   whatifAuto?: boolean;
+  retention?: string;
 }
 
 /**
@@ -53,6 +54,7 @@ export function registerServer(program: Command): void {
     .option('--auto-concurrency <kind>', 'adaptive concurrency: gradient or aimd (env KAIROS_AUTO_CONCURRENCY; docs/self-tuning.md)')
     .option('--auto-shares <objectives>', 'tune the WRR shares to p95 wait objectives, e.g. high=30s,normal=5m (env KAIROS_AUTO_SHARES)')
     .option('--whatif-auto', 'switch the policy to the what-if winner, with hysteresis (env KAIROS_WHATIF_AUTO; settings in the config file)')
+    .option('--retention <duration>', 'delete runs that ended longer ago than this, e.g. 30d (env KAIROS_RETENTION; default: keep every run; docs/operations.md)')
     .option('--examples', 'register the example workflows and start one run (a first look at the dashboard)')
     .action(async (opts: Opts) => {
       const flags: ServerConfigInput = {};
@@ -67,6 +69,7 @@ export function registerServer(program: Command): void {
       if (opts.broker !== undefined) flags.broker = opts.broker;
       if (opts.autoConcurrency !== undefined) flags.autoConcurrency = { kind: opts.autoConcurrency as 'gradient' };
       if (opts.whatifAuto) flags.whatIfAuto = {};
+      if (opts.retention !== undefined) flags.retention = { keep: opts.retention };
       let app;
       let config;
       try {

@@ -21,6 +21,7 @@ import { resolveOptions, type PostgresStoreOptions, type ResolvedOptions } from 
 import { attemptFromRaw, eventFromRaw, runFromRaw, taskFromRaw, tokenFromRaw, workflowFromRaw } from './rows.js';
 import { query, sqlState, transaction } from './sql.js';
 import { BatchStatements, prepareBatch, runStatements } from './write-batch.js';
+import { deleteFinishedRuns, deleteFinishedRunsSql } from './retention.js';
 import { overlayLog } from './task-log.js';
 
 export type { PostgresStoreOptions } from './options.js';
@@ -40,6 +41,7 @@ export class PostgresStore implements Store {
   readonly #batch: BatchStatements;
   readonly #sql: ReturnType<typeof statements>;
   #commits: Promise<void> = Promise.resolve();
+  #deleteSql: string | null = null;
   /** Task-log rows and tuples appended per run since its last fold (task-log.ts `foldLog`). */
   readonly #logRows = new Map<string, { rows: number; tuples: number }>();
   #search: SearchMode | null = null;
@@ -165,6 +167,11 @@ export class PostgresStore implements Store {
 
   async getEvents(runId: string): Promise<EventRow[]> {
     return (await query(this.#o.pool, this.#sql.getEvents, [runId])).rows.map(eventFromRaw);
+  }
+
+  deleteFinishedRuns(finishedBefore: number, limit: number): Promise<string[]> {
+    this.#deleteSql ??= deleteFinishedRunsSql(this.#o.s);
+    return deleteFinishedRuns(this.#o.pool, this.#deleteSql, finishedBefore, limit);
   }
 
   async unfinishedRuns(): Promise<RunRow[]> {

@@ -132,4 +132,12 @@ export const SQLITE_MIGRATIONS: readonly { readonly version: number; readonly na
       END;
     `,
   },
+  {
+    version: 4,
+    name: 'runs by end time (history retention)',
+    sql: `
+      -- History retention (retention.ts) deletes the runs that ended longest ago, a few at a time.
+      CREATE INDEX runs_finished ON runs(finished_at);
+    `,
+  },
 ];

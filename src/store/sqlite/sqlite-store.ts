@@ -340,6 +340,10 @@ export class SqliteStore implements Store {
     return this.#write('revokeToken', [id, at]);
   }
 
+  deleteFinishedRuns(finishedBefore: number, limit: number): Promise<string[]> {
+    return this.#write('deleteFinishedRuns', [finishedBefore, limit]);
+  }
+
   /** Waits for every posted write, closes this store's connection on the writer thread, then its own. */
   async close(): Promise<void> {
     await this.#settled();

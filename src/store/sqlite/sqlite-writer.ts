@@ -13,6 +13,7 @@ import { TaskRowIds } from './task-row-ids.js';
 import type { RowIdMap } from './row-id-map.js';
 import { bindAttempt, bindEvent, bindTask, runToParams, runUpdateParams, RUN_SPEC_PART } from './rows.js';
 import { specPartJson } from '../spec-parts.js';
+import { SqliteRetention } from './retention.js';
 
 export const RUN_COLUMNS =
   'id, workflow, namespace, priority, state, params, spec, labels, created_at, started_at, finished_at, deadline_at, error, owner, owner_seen_at, paused';
@@ -39,6 +40,7 @@ export class SqliteWriter {
   /** Rowids of the task rows inserted from row objects: their updates seek by rowid (task-row-ids.ts). */
   readonly #rowIds: TaskRowIds;
   readonly #s;
+  #retention: SqliteRetention | null = null;
 
   /** `knownIds`: the store's map of known task rowids (inline writes record their inserts there). */
   constructor(db: Database.Database, knownIds?: RowIdMap) {
@@ -156,10 +158,17 @@ export class SqliteWriter {
   revokeToken(id: string, at: number): boolean {
     return this.#s.revokeToken.run(at, id).changes === 1;
   }
+
+  deleteFinishedRuns(finishedBefore: number, limit: number): string[] {
+    this.#retention ??= new SqliteRetention(this.#db);
+    return this.#retention.deleteFinishedRuns(finishedBefore, limit);
+  }
 }
 
 /** The writer's operations by name: what the writer thread's messages carry. */
-export type WriterOp = 'commit' | 'commitRows' | 'claimRun' | 'heartbeat' | 'requestCancel' | 'takeCancelRequests' | 'saveWorkflow' | 'createToken' | 'revokeToken';
+export type WriterOp =
+  | 'commit' | 'commitRows' | 'claimRun' | 'heartbeat' | 'requestCancel' | 'takeCancelRequests' | 'saveWorkflow' | 'createToken' | 'revokeToken'
+  | 'deleteFinishedRuns';
 
 export function callWriter(w: SqliteWriter, op: WriterOp, args: readonly unknown[]): unknown {
   return (w[op] as (...a: unknown[]) => unknown)(...args);
