@@ -18,6 +18,7 @@ import { registerFinetune } from './commands/finetune.js';
 import '../learn/rl/register.js';
 import { registerTune } from './commands/tune.js';
 import { registerWhatIf } from './commands/whatif.js';
+import { registerPrune } from './commands/prune.js';
 import { exitCodeOf, messageOf } from './fail.js';
 
 export function buildProgram(): Command {
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerFinetune(program);
   registerTune(program);
   registerWhatIf(program);
+  registerPrune(program);
   return program;
 }
 

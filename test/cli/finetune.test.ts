@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
+import { inProcess } from './in-process.js';
 import { saveModel } from '../../src/learn/rl/model-file.js';
 import { contendedHistory, tempDir, writeHistory } from '../engine/whatif-fixture.js';
 import { antiSrptModel, srptModel } from '../learn/rl/learned-fixture.js';
@@ -18,24 +18,6 @@ import { antiSrptModel, srptModel } from '../learn/rl/learned-fixture.js';
 function kairos(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { encoding: 'utf8' });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** The same CLI in this process (main() with stdout/stderr captured): each spawn costs seconds. */
-async function inProcess(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  const out = { stdout: '', stderr: '' };
-  const w1 = process.stdout.write.bind(process.stdout);
-  const w2 = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((c: string) => ((out.stdout += c), true)) as typeof process.stdout.write;
-  process.stderr.write = ((c: string) => ((out.stderr += c), true)) as typeof process.stderr.write;
-  const before = process.exitCode;
-  try {
-    await main(args);
-    return { status: Number(process.exitCode ?? 0), ...out };
-  } finally {
-    process.stdout.write = w1;
-    process.stderr.write = w2;
-    process.exitCode = before;
-  }
 }
 
 test('kairos finetune: promotes a winning candidate with its metadata, refuses a non-winning one, clear errors', async () => {
