@@ -103,6 +103,15 @@ test('new tasks with a steady tick: ONE statement, the new rows in one CTE (a lo
   const many = tick(mixed());
   assert.equal(many.one, true);
   assert.deepEqual(JSON.parse(many.statements[0]!.values[0] as string).map((t: unknown[]) => t[1]), mixed().map((t) => t.taskId));
+  // Long stretches among other rows: still one statement beside task updates (the transaction
+  // would upsert them); alone (a submit's chunk), the transaction with one insertTasksLike per stretch.
+  const stretches = [...due, ...Array.from({ length: 300 }, (_, i) => queued(`s${i}`)), ...due.map((t) => ({ ...t, taskId: `e${t.taskId}` }))];
+  assert.equal(tick(stretches).one, true);
+  const chunkAlone = emptyBatch();
+  chunkAlone.newTasks.push(...stretches);
+  const tx = prepareBatch(q, chunkAlone);
+  assert.equal(tx.one, false);
+  assert.deepEqual(names(tx.statements), ['insertTasks_j', 'insertTasksLike', 'insertTasks_j']);
   // A task both inserted and upserted (never made by the engine) is a transaction.
   const b = emptyBatch();
   b.newTasks.push(taskRow('r', 'x', { state: 'queued', readyAt: T }));
