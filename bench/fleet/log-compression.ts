@@ -13,16 +13,16 @@ import { startPostgres } from '../../test/store/pg-harness.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { logTaskTuple } from '../../src/store/postgres/rows.js';
 import type { TaskRow } from '../../src/store/types.js';
+import { taskRow } from '../../test/store/conformance.js';
 
 const [N, INSERTS] = [Number(process.argv[2] ?? 2048), Number(process.argv[3] ?? 40)];
 const T = 1_795_527_044_956;
 const row = (i: number): TaskRow => {
   const done = i % 2 === 1;
-  return {
-    runId: 'run-1', taskId: `task-${i}`, specId: null, itemIndex: null, item: null, state: done ? 'succeeded' : 'running', attempt: 1,
-    readyAt: T, startedAt: T + i, finishedAt: done ? T + i + 3 : null, retryAt: null, worker: `w${i % 4}`, outputs: done ? {} : null,
-    error: null, reason: null, doneSeq: done ? i : null,
-  };
+  return taskRow('run-1', `task-${i}`, {
+    state: done ? 'succeeded' : 'running', attempt: 1, readyAt: T, startedAt: T + i, finishedAt: done ? T + i + 3 : null, worker: `w${i % 4}`,
+    outputs: done ? {} : null, doneSeq: done ? i : null,
+  });
 };
 const tuples = JSON.stringify(Array.from({ length: N }, (_, i) => logTaskTuple(row(i), T)));
 

@@ -69,7 +69,7 @@ export function mainThreadCpuMs(): number {
  * CPU (near 0) or by waiting (commit round trips, batching).
  */
 export function machineCpuMs(): { busy: number; idle: number } {
-  const f = readFileSync('/proc/stat', 'utf8').slice(0, 200).split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
   // user nice system idle iowait irq softirq steal (guest time is already in user)
   const idle = f[3]! + f[4]!;
   const busy = f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!;

@@ -13,27 +13,20 @@ import { join } from 'node:path';
 import { startPostgres } from '../../test/store/pg-harness.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { emptyBatch, type Store, type TaskRow } from '../../src/store/types.js';
-import type { WorkflowSpec } from '../../src/core/model.js';
+import { emptyBatch, type Store } from '../../src/store/types.js';
+import { runRow, taskRow } from '../../test/store/conformance.js';
 
 const [RUNS, TASKS, BATCH] = [Number(process.argv[2] ?? 200), Number(process.argv[3] ?? 1000), Number(process.argv[4] ?? 20)];
 const T0 = 1_795_000_000_000;
-const SPEC: WorkflowSpec = { name: 'wf', namespace: 'default', priority: 50, deadline: null, params: [], labels: {}, tasks: [] };
 
 async function seed(store: Store): Promise<void> {
   for (let r = 0; r < RUNS; r++) {
     const id = `run-${r}`;
     const b = emptyBatch();
     const end = T0 + r * 1000;
-    b.newRuns.push({
-      id, workflow: 'wf', namespace: 'default', priority: 50, state: 'succeeded', params: {}, spec: SPEC, labels: {}, createdAt: end - 500,
-      startedAt: end - 500, finishedAt: end, deadlineAt: null, error: null, owner: null, ownerSeenAt: null, paused: false,
-    });
+    b.newRuns.push(runRow(id, { createdAt: end - 500, startedAt: end - 500, finishedAt: end, state: 'succeeded', owner: null, ownerSeenAt: null }));
     for (let t = 0; t < TASKS; t++) {
-      const row: TaskRow = {
-        runId: id, taskId: `t${t}`, specId: null, itemIndex: null, item: null, state: 'succeeded', attempt: 1, readyAt: end - 400, startedAt: end - 300 + t,
-        finishedAt: end - 200 + t, retryAt: null, worker: 'w0', outputs: {}, error: null, reason: null, doneSeq: t + 1,
-      };
+      const row = taskRow(id, `t${t}`, { state: 'succeeded', attempt: 1, readyAt: end - 400, startedAt: end - 300 + t, finishedAt: end - 200 + t, worker: 'w0', outputs: {}, doneSeq: t + 1 });
       b.newTasks.push(row);
       b.attempts.push({ runId: id, taskId: row.taskId, kind: 'run', attempt: 1, status: 'succeeded', worker: 'w0', startedAt: row.startedAt!, finishedAt: row.finishedAt, exitCode: 0, error: 'x' });
     }

@@ -84,7 +84,7 @@ export class HistoryRetention {
     this.#d = deps;
     this.#task = new PeriodicTask({
       everyMs: this.everyMs,
-      body: () => this.#pass(),
+      body: () => this.pass(),
       onError: (err) => this.#log(`kairos: history retention failed (retried in ${Math.round(this.everyMs / 1000)} s): ${err.message}`),
       now: deps.now,
     });
@@ -101,11 +101,6 @@ export class HistoryRetention {
     this.#task.stop();
   }
 
-  /** One pass now; null when one is running, this server is not the leader, or it failed (logged). Never rejects. */
-  runOnce(): Promise<RetentionPass | null> {
-    return this.#task.run();
-  }
-
   /** Runs deleted since start. */
   get deleted(): number {
     return this.#deleted;
@@ -115,7 +110,16 @@ export class HistoryRetention {
     return this.#last;
   }
 
-  async #pass(): Promise<RetentionPass | null> {
+  /** One pass now; null when one is running, this server is not the leader, or it failed (logged). Never rejects. */
+  runOnce(): Promise<RetentionPass | null> {
+    return this.#task.run();
+  }
+
+  /**
+   * The pass itself, outside the timer's busy guard and error path: rejects with the store's
+   * error (`kairos prune`, a one-shot); null when this server is not the leader.
+   */
+  async pass(): Promise<RetentionPass | null> {
     if (this.#d.isLeader !== undefined && !this.#d.isLeader()) return null;
     const at = this.#d.now();
     const before = at - this.keepMs;

@@ -37,9 +37,8 @@ export function registerPrune(program: Command): void {
       }
       const store = await openStore(stateDir(opts.state), opts.store);
       try {
-        let said = '';
-        const pass = await new HistoryRetention(store, options, { now: Date.now, log: (l) => void (said = l) }).runOnce();
-        if (pass === null) throw new CliExit(1, said || 'kairos: prune failed');
+        // No isLeader: a one-shot always passes; a store error ends the command with exit 1.
+        const pass = (await new HistoryRetention(store, options, { now: Date.now, log: () => {} }).pass())!;
         process.stdout.write(`deleted ${pass.deleted} run(s) that ended before ${new Date(pass.before).toISOString()}\n`);
       } finally {
         await store.close();

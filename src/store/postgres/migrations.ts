@@ -194,8 +194,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   },
   {
     // History retention (retention.ts) deletes the runs that ended longest ago, a few at a time.
-    // On a large existing table this builds an index under the migration lock: seconds per
-    // million runs.
+    // On a large existing table the index is built under the migration lock (time not measured).
     version: 8,
     name: 'runs by end time (history retention)',
     sql: (s) => `CREATE INDEX runs_finished ON ${s}.runs (finished_at);`,
@@ -231,9 +230,10 @@ export async function migrate(o: ResolvedOptions): Promise<SearchMode> {
  * Large text written once and read rarely, compressed with lz4 instead of the default pglz:
  * a steady tick's task-log row (~170 kB of tuples for 2,048 task updates) took 1.3 ms to insert
  * with pglz against 0.6 ms with lz4 (35% larger on disk; bench/fleet/log-compression.ts), on the
- * commit every dispatch waits for (issue 6, session 12). Where the server cannot (PostgreSQL before 14, or built without lz4),
- * the columns keep pglz and a log line says so — start-up never fails on it. Checked at every
- * start (a catalog read), so a server upgraded to lz4 support gets it at the next start.
+ * commit every dispatch waits for (issue 6, session 12). Where the server cannot (PostgreSQL
+ * before 14, built without lz4, or a role that does not own the tables), the columns keep pglz
+ * and a log line says so — start-up never fails on it. Checked at every start (a catalog read),
+ * so a server upgraded to lz4 support gets it at the next start.
  */
 export const LZ4_COLUMNS: readonly (readonly [table: string, column: string])[] = [
   ['task_log', 'tuples'], ['task_log', 'attempts'], ['run_spec_tasks', 'tasks'],

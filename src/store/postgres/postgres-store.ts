@@ -41,7 +41,6 @@ export class PostgresStore implements Store {
   readonly #batch: BatchStatements;
   readonly #sql: ReturnType<typeof statements>;
   #commits: Promise<void> = Promise.resolve();
-  #deleteSql: string | null = null;
   /** Task-log rows and tuples appended per run since its last fold (task-log.ts `foldLog`). */
   readonly #logRows = new Map<string, { rows: number; tuples: number }>();
   #search: SearchMode | null = null;
@@ -170,8 +169,7 @@ export class PostgresStore implements Store {
   }
 
   deleteFinishedRuns(finishedBefore: number, limit: number): Promise<string[]> {
-    this.#deleteSql ??= deleteFinishedRunsSql(this.#o.s);
-    return deleteFinishedRuns(this.#o.pool, this.#deleteSql, finishedBefore, limit);
+    return deleteFinishedRuns(this.#o.pool, this.#sql.deleteFinishedRuns, finishedBefore, limit);
   }
 
   async unfinishedRuns(): Promise<RunRow[]> {
@@ -298,5 +296,6 @@ function statements(s: string) {
     findToken: `SELECT ${TOKEN_COLUMNS} FROM ${s}.tokens WHERE hash = $1`,
     listTokens: `SELECT ${TOKEN_COLUMNS} FROM ${s}.tokens ORDER BY created_at, id`,
     revokeToken: `UPDATE ${s}.tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`,
+    deleteFinishedRuns: deleteFinishedRunsSql(s),
   };
 }
